@@ -1,0 +1,176 @@
+/**
+ * Load on the API: autocannon against 127.0.0.1, 100 concurrent clients, on the
+ * demo workspace served from a PostgreSQL server (the server as its own process,
+ * as in production). Read routes alone — lists, the deal card, the funnel report
+ * (cached) — then the mix with 10 % writes. Reports requests per second, p50/p99
+ * latency and errors per scenario.
+ *
+ *   npm run bench -- --suite load [--load-seconds 60]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import sql from 'sql-template-tag';
+import { loadDemo } from '../src/demo/load-demo.ts';
+import { createApiToken } from '../src/platform/auth/auth-service.ts';
+import { systemClock } from '../src/platform/clock.ts';
+import { defaultConfig } from '../src/platform/context.ts';
+import { migrate } from '../src/platform/db/migrate.ts';
+import { openDb } from '../src/platform/db/open-db.ts';
+
+const PG_ADMIN = process.env.VORONKA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CONNECTIONS = 100;
+
+export interface LoadScenario {
+  name: string;
+  requests_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors: number;
+  non_2xx: number;
+  total: number;
+}
+export interface LoadResult {
+  date: string;
+  engine: 'postgres';
+  connections: number;
+  seconds: number;
+  scenarios: LoadScenario[];
+}
+
+async function freshDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query('drop database if exists voronka_load with (force)');
+  await admin.query('create database voronka_load');
+  await admin.end();
+  const url = new URL(PG_ADMIN);
+  url.pathname = '/voronka_load';
+  return url.toString();
+}
+
+function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/voronka', 'serve', '--port', '0', '--no-demo'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LANG: 'C' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = out.match(/running at (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${out}`)));
+  });
+}
+
+function run(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+export async function benchLoad(seconds: number): Promise<LoadResult> {
+  const databaseUrl = await freshDatabase();
+  const db = await openDb({ databaseUrl });
+  await migrate(db);
+  const now = systemClock.now();
+  process.stdout.write('[load] creating the demo workspace on PostgreSQL …\n');
+  const demo = await loadDemo(db, { seed: 1, asOf: now, now });
+  const ws = demo.workspaceId;
+  const [rop] = await db.query<{ id: number }>(sql`select id from users where workspace_id = ${ws} and role = 'head_of_sales' limit 1`);
+  const { token } = await createApiToken(
+    { db, clock: systemClock, config: { ...defaultConfig } },
+    { workspaceId: ws, userId: rop.id },
+    { name: 'load' },
+  );
+  const deals = await db.query<{ id: number; version: number; stage_id: number }>(
+    sql`select id, version, stage_id from deals where workspace_id = ${ws} and status = 'open' order by id limit 200`,
+  );
+  const companies = await db.query<{ id: number }>(sql`select id from companies where workspace_id = ${ws} order by id limit 200`);
+  await db.close();
+
+  const { child, url } = await startServer(databaseUrl);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-language': 'ru' };
+  const today = now.toISOString().slice(0, 10);
+  const from = new Date(now.getTime() - 90 * 86_400_000).toISOString().slice(0, 10);
+  let i = 0;
+  const pick = <T>(xs: T[]) => xs[i++ % xs.length];
+  const lists = [
+    '/api/v1/deals?status=open&sort=-amount_minor&limit=50',
+    '/api/v1/companies?limit=50',
+    '/api/v1/tasks?status=open&sort=due_at&limit=50',
+    '/api/v1/contacts?limit=50&q=%D0%B0',
+  ];
+  const read = (kind: 'list' | 'card' | 'report') => () => {
+    if (kind === 'list') return { method: 'GET' as const, path: pick(lists), headers };
+    if (kind === 'card') return { method: 'GET' as const, path: `/api/v1/deals/${pick(deals).id}/card`, headers };
+    return { method: 'GET' as const, path: `/api/v1/reports/funnel?from=${from}&to=${today}`, headers };
+  };
+  // Writes that cannot conflict: activities logged on deals, tasks created.
+  const write = () => {
+    const d = pick(deals);
+    return i % 2
+      ? {
+          method: 'POST' as const,
+          path: '/api/v1/activities',
+          headers,
+          body: JSON.stringify({ type: 'call', outcome: 'held', at: new Date().toISOString(), deal_id: d.id }),
+        }
+      : { method: 'POST' as const, path: '/api/v1/tasks', headers, body: JSON.stringify({ title: 'Перезвонить', deal_id: d.id }) };
+  };
+  void companies;
+  const scenarios: {
+    name: string;
+    next: () => { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
+  }[] = [
+    { name: 'lists', next: read('list') },
+    { name: 'deal card', next: read('card') },
+    { name: 'funnel report (cached)', next: read('report') },
+    {
+      name: 'mix: 90 % reads, 10 % writes',
+      next: () => {
+        const r = i % 10;
+        return r === 0 ? write() : r < 5 ? read('list')() : r < 8 ? read('card')() : read('report')();
+      },
+    },
+  ];
+  const results: LoadScenario[] = [];
+  try {
+    for (const s of scenarios) {
+      process.stdout.write(`[load] ${s.name}: ${CONNECTIONS} clients for ${seconds} s …\n`);
+      const r = await run({
+        url,
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [{ setupRequest: (req) => ({ ...req, ...s.next() }) }],
+      });
+      results.push({
+        name: s.name,
+        requests_per_s: Math.round(r.requests.average),
+        p50_ms: r.latency.p50,
+        p99_ms: r.latency.p99,
+        errors: r.errors + r.timeouts,
+        non_2xx: r.non2xx,
+        total: r.requests.total,
+      });
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const result: LoadResult = { date: new Date().toISOString(), engine: 'postgres', connections: CONNECTIONS, seconds, scenarios: results };
+  mkdirSync(join('bench', 'results'), { recursive: true });
+  writeFileSync(join('bench', 'results', 'load.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+export function printLoad(r: LoadResult) {
+  const rows = [['scenario (PostgreSQL, demo, 100 clients)', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx']];
+  for (const s of r.scenarios)
+    rows.push([s.name, String(s.requests_per_s), String(s.p50_ms), String(s.p99_ms), String(s.errors), String(s.non_2xx)]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
+  process.stdout.write(`\n${rows.map((x) => `| ${x.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
+}

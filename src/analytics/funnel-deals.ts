@@ -1,0 +1,161 @@
+import sql, { type Sql } from 'sql-template-tag';
+import { z } from 'zod';
+import type { Queryable } from '../platform/db/types.ts';
+import { fieldIssue, validationError } from '../platform/errors.ts';
+import { metricSets, stuckThresholds, where } from './funnel-report.ts';
+import type { FunnelQuery } from './funnel-types.ts';
+
+export const DRILL_METRICS = [
+  'deals_created',
+  'deals_won',
+  'deals_lost',
+  'cohort_won',
+  'open_deals',
+  'stuck_deals',
+  'stage_entered',
+  'stage_advanced',
+  'stage_lost',
+  'stage_won',
+  'stage_closed',
+] as const;
+export type DrillMetric = (typeof DRILL_METRICS)[number];
+
+export const drillItem = z.object({
+  deal_id: z.number().int(),
+  title: z.string(),
+  amount: z.number().describe('Major units'),
+  stage: z.string().describe('The stage of the visit behind the figure (the current stage for open deals)'),
+  entered_at: z.string().describe('When that visit began'),
+  days_in_stage: z.number().nullable().describe('Days from that entry to its exit, or to as-of while it runs'),
+  owner: z.string().nullable(),
+  segment: z.string().nullable(),
+  channel: z.string().nullable(),
+  region: z.string().nullable(),
+  created_at: z.string(),
+});
+export type DrillItem = z.infer<typeof drillItem>;
+
+/**
+ * The deals behind one figure of the funnel report — the same visit sets the
+ * report counts (metricSets), listed with what a head of sales needs to act.
+ */
+export async function funnelDeals(
+  tx: Queryable,
+  q: FunnelQuery,
+  metric: DrillMetric,
+  stageName: string | undefined,
+  page: { limit: number; offset: number },
+): Promise<{ metric: DrillMetric; stage: string | null; total: number; items: DrillItem[]; next_offset: number | null }> {
+  const m = metricSets(q);
+  const needsStage = metric.startsWith('stage_');
+  let stage = null as null | { id: number; name: string; position: number };
+  if (needsStage) {
+    const s = q.stages.find(
+      (x) => x.kind === 'open' && (x.name.toLowerCase() === stageName?.trim().toLowerCase() || String(x.id) === stageName?.trim()),
+    );
+    if (!s) {
+      throw validationError([
+        fieldIssue(
+          'stage',
+          `${metric} needs "stage": one of ${q.stages
+            .filter((x) => x.kind === 'open')
+            .map((x) => x.name)
+            .join(', ')}`,
+          `для ${metric} нужен «stage»: один из ${q.stages
+            .filter((x) => x.kind === 'open')
+            .map((x) => x.name)
+            .join(', ')}`,
+          'required',
+        ),
+      ]);
+    }
+    stage = s;
+  }
+  let conditions: Sql[];
+  let filters: ('segment' | 'owner' | 'channel' | 'region' | 'team')[] | undefined;
+  switch (metric) {
+    case 'deals_created':
+      conditions = m.created;
+      break;
+    case 'deals_won':
+      conditions = [...m.closing, sql`v.stage_kind = 'won'`];
+      break;
+    case 'deals_lost':
+      conditions = [...m.closing, sql`v.stage_kind = 'lost'`];
+      break;
+    case 'cohort_won':
+      conditions = m.cohortWon;
+      break;
+    case 'open_deals':
+      conditions = m.openAt;
+      break;
+    case 'stuck_deals': {
+      const thresholds = await stuckThresholds(tx, q);
+      const ids = [...thresholds.keys()];
+      conditions = [
+        ...m.openAt,
+        sql`v.stage_id = any(${ids}::int8[])`,
+        m.stuck(
+          sql`(select t.thr from unnest(${ids}::int8[], ${ids.map((i) => thresholds.get(i) as number)}::float8[]) t(id, thr) where t.id = v.stage_id)`,
+        ),
+      ];
+      break;
+    }
+    case 'stage_entered':
+    case 'stage_advanced':
+    case 'stage_lost':
+      conditions = [
+        ...m.periodVisits,
+        sql`v.stage_id = ${stage?.id}`,
+        m.firstInPeriod(sql`${q.from}::timestamptz`),
+        ...(metric === 'stage_advanced' ? [m.advanced] : metric === 'stage_lost' ? [m.lostNext] : []),
+      ];
+      break;
+    case 'stage_won':
+    case 'stage_closed':
+      conditions = [...m.closedAt, m.visited(stage?.position ?? 0), ...(metric === 'stage_won' ? [sql`v.stage_kind = 'won'`] : [])];
+      // Probabilities count the whole workspace unless a segment is chosen (kpi.md).
+      filters = ['segment'];
+      break;
+  }
+  // The deals behind a figure are only ever those the caller may see.
+  const w = where(q, [...conditions, ...(q.ownerScope ? [sql`v.owner_id = any(${q.ownerScope}::int8[])`] : [])], filters);
+  const [{ n }] = await tx.query<{ n: number }>(sql`select count(*)::int8 as n from stage_visits v where ${w}`);
+  const rows = await tx.query<Record<string, unknown>>(sql`
+    select v.deal_id, d.title, v.amount_minor, s.name as stage, v.entered_at, v.exited_at, v.created_at,
+           u.name as owner, sg.name as segment, ch.name as channel, v.region
+      from stage_visits v
+      join deals d on d.workspace_id = v.workspace_id and d.id = v.deal_id
+      join stages s on s.workspace_id = v.workspace_id and s.id = v.stage_id
+      left join users u on u.workspace_id = v.workspace_id and u.id = v.owner_id
+      left join segments sg on sg.workspace_id = v.workspace_id and sg.id = v.segment_id
+      left join channels ch on ch.workspace_id = v.workspace_id and ch.id = v.channel_id
+     where ${w}
+     order by v.amount_minor desc, v.deal_id
+     limit ${page.limit} offset ${page.offset}`);
+  const items = rows.map((r) => {
+    const entered = r.entered_at as Date;
+    const exited = r.exited_at as Date | null;
+    const until = exited && exited.getTime() < q.asOf.getTime() ? exited : q.asOf;
+    return {
+      deal_id: r.deal_id as number,
+      title: r.title as string,
+      amount: (r.amount_minor as number) / 100,
+      stage: r.stage as string,
+      entered_at: entered.toISOString(),
+      days_in_stage: (until.getTime() - entered.getTime()) / 86_400_000,
+      owner: (r.owner as string | null) ?? null,
+      segment: (r.segment as string | null) ?? null,
+      channel: (r.channel as string | null) ?? null,
+      region: (r.region as string | null) ?? null,
+      created_at: (r.created_at as Date).toISOString(),
+    };
+  });
+  return {
+    metric,
+    stage: stage?.name ?? null,
+    total: n,
+    items,
+    next_offset: page.offset + items.length < n ? page.offset + items.length : null,
+  };
+}

@@ -1,0 +1,243 @@
+import { DateTime } from 'luxon';
+import sql, { raw } from 'sql-template-tag';
+import { z } from 'zod';
+import type { Queryable } from '../platform/db/types.ts';
+import { AppError, type FieldIssue, fieldIssue, validationError } from '../platform/errors.ts';
+import {
+  BREAKDOWNS,
+  type Breakdown,
+  FILTERS,
+  type FilterKey,
+  type FunnelQuery,
+  type FunnelStage,
+  type ResolvedFilter,
+} from './funnel-types.ts';
+
+/** The report parameters as they arrive (query string, CLI flags): all text. */
+export const funnelParamsSchema = z.strictObject({
+  from: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset'),
+  to: z.string().min(1).max(64).describe('Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset'),
+  as_of: z.string().min(1).max(64).optional().describe('Report as it would have looked at this instant (default: `to`, capped at now)'),
+  segment: z.string().max(200).optional().describe('Segment name or id; `none` for deals without one'),
+  owner: z.string().max(320).optional().describe('Owner name, e-mail or id; `none` for deals without one'),
+  channel: z.string().max(200).optional().describe('Lead channel name or id; `none` for deals without one'),
+  region: z.string().max(200).optional().describe('Region; `none` for deals without one'),
+  team: z.string().max(200).optional().describe("Owner's team; `none` for owners without one"),
+  by: z.enum(BREAKDOWNS).optional().describe('Break the report down into groups'),
+  pipeline: z.string().max(200).optional().describe('Pipeline name or id (default: the first one)'),
+  lang: z.enum(['ru', 'en']).optional(),
+});
+export type FunnelParams = z.infer<typeof funnelParamsSchema>;
+
+/** `YYYY-MM-DD` → midnight in the zone; ISO 8601 must carry its offset (no silent guess). */
+export function parseReportInstant(raw: string, zone: string, field: string): Date {
+  const s = raw.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
+    const d = DateTime.fromISO(s, { zone });
+    if (d.isValid) return d.startOf('day').toJSDate();
+  } else if (/[zZ]$|[+-]\d{2}(:?\d{2})?$/.test(s)) {
+    const d = DateTime.fromISO(s, { setZone: true });
+    if (d.isValid) return d.toJSDate();
+  }
+  throw validationError([
+    fieldIssue(
+      field,
+      `"${raw}" is not a date: use YYYY-MM-DD (midnight in ${zone}) or an ISO 8601 timestamp with offset such as 2025-01-01T00:00:00+03:00`,
+      `«${raw}» — не дата: используйте ГГГГ-ММ-ДД (полночь по ${zone}) или ISO 8601 со смещением, например 2025-01-01T00:00:00+03:00`,
+    ),
+  ]);
+}
+
+const NONE = 'none';
+
+async function resolveNamed(
+  tx: Queryable,
+  ws: number,
+  key: FilterKey,
+  table: 'segments' | 'channels',
+  input: string,
+): Promise<ResolvedFilter> {
+  if (input.trim().toLowerCase() === NONE) return { value: null, label: null };
+  const rows = await tx.query<{ id: number; name: string }>(
+    sql`select id, name from ${raw(table)} where workspace_id = ${ws} and (lower(name) = lower(${input.trim()}) or id::text = ${input.trim()}) order by id limit 1`,
+  );
+  if (rows.length === 0)
+    throw unknownValue(
+      key,
+      input,
+      (await tx.query<{ name: string }>(sql`select name from ${raw(table)} where workspace_id = ${ws} order by name`)).map((r) => r.name),
+    );
+  return { value: rows[0].id, label: rows[0].name };
+}
+
+function unknownValue(key: string, raw: string, known: (string | null)[]): AppError {
+  const list = known.filter((k): k is string => k !== null).slice(0, 20);
+  return validationError([
+    fieldIssue(
+      key,
+      `no ${key} "${raw}" in this workspace${list.length ? ` (known: ${list.join(', ')})` : ''}`,
+      `в пространстве нет значения «${raw}» для ${key}${list.length ? ` (есть: ${list.join(', ')})` : ''}`,
+      'not_found',
+    ),
+  ]);
+}
+
+async function resolveFilter(tx: Queryable, ws: number, key: FilterKey, raw: string): Promise<ResolvedFilter> {
+  const v = raw.trim();
+  switch (key) {
+    case 'segment':
+      return resolveNamed(tx, ws, key, 'segments', v);
+    case 'channel':
+      return resolveNamed(tx, ws, key, 'channels', v);
+    case 'owner': {
+      if (v.toLowerCase() === NONE) return { value: null, label: null };
+      const rows = await tx.query<{ id: number; name: string }>(
+        sql`select id, name from users where workspace_id = ${ws}
+             and (lower(name) = lower(${v}) or lower(email) = lower(${v}) or id::text = ${v}) order by id limit 1`,
+      );
+      if (rows.length === 0)
+        throw unknownValue(
+          key,
+          raw,
+          (await tx.query<{ name: string }>(sql`select name from users where workspace_id = ${ws} order by name`)).map((r) => r.name),
+        );
+      return { value: rows[0].id, label: rows[0].name };
+    }
+    case 'region': {
+      if (v.toLowerCase() === NONE) return { value: null, label: null };
+      const rows = await tx.query<{ region: string }>(
+        sql`select distinct region from deals where workspace_id = ${ws} and lower(region) = lower(${v}) limit 1`,
+      );
+      if (rows.length === 0)
+        throw unknownValue(
+          key,
+          raw,
+          (
+            await tx.query<{ region: string }>(
+              sql`select distinct region from deals where workspace_id = ${ws} and region is not null order by 1`,
+            )
+          ).map((r) => r.region),
+        );
+      return { value: rows[0].region, label: rows[0].region };
+    }
+    case 'team': {
+      if (v.toLowerCase() === NONE) return { value: null, label: null };
+      const rows = await tx.query<{ team: string }>(
+        sql`select distinct team from users where workspace_id = ${ws} and lower(team) = lower(${v}) limit 1`,
+      );
+      if (rows.length === 0)
+        throw unknownValue(
+          key,
+          raw,
+          (
+            await tx.query<{ team: string }>(
+              sql`select distinct team from users where workspace_id = ${ws} and team is not null order by 1`,
+            )
+          ).map((r) => r.team),
+        );
+      return { value: rows[0].team, label: rows[0].team };
+    }
+  }
+}
+
+/**
+ * Turns raw parameters into a validated query object before any report SQL is
+ * built: dates resolved in the workspace time zone, names resolved to ids, the
+ * as-of capped at now. Every problem names its parameter.
+ */
+export async function resolveFunnelQuery(tx: Queryable, ws: number, params: FunnelParams, now: Date): Promise<FunnelQuery> {
+  const [w] = await tx.query<{ name: string; timezone: string; currency: string }>(
+    sql`select name, timezone, currency from workspaces where workspace_id = ${ws}`,
+  );
+  const zone = w.timezone;
+  const issues: FieldIssue[] = [];
+  const tryParse = (raw: string | undefined, field: string): Date | undefined => {
+    if (raw === undefined) return undefined;
+    try {
+      return parseReportInstant(raw, zone, field);
+    } catch (e) {
+      if (e instanceof AppError) issues.push(...(e.details.fields ?? []));
+      return undefined;
+    }
+  };
+  const from = tryParse(params.from, 'from');
+  const to = tryParse(params.to, 'to');
+  const asOfRaw = tryParse(params.as_of, 'as_of');
+  if (from && to && from.getTime() >= to.getTime()) {
+    issues.push(
+      fieldIssue('to', '"to" must be after "from" (the period is [from, to))', '«to» должно быть позже «from» (период [from, to))'),
+    );
+  }
+  if (issues.length) throw validationError(issues);
+
+  const filters: Partial<Record<FilterKey, ResolvedFilter>> = {};
+  for (const key of FILTERS) {
+    const raw = params[key];
+    if (raw !== undefined) filters[key] = await resolveFilter(tx, ws, key, raw);
+  }
+  if (params.by && params.by !== 'month' && filters[params.by as FilterKey]) {
+    throw validationError([
+      fieldIssue(
+        'by',
+        `cannot break down by ${params.by} while filtering by it`,
+        `нельзя разбивать по ${params.by} и одновременно фильтровать по нему`,
+      ),
+    ]);
+  }
+
+  const pipelines = await tx.query<{ id: number; name: string }>(
+    params.pipeline
+      ? sql`select id, name from pipelines where workspace_id = ${ws} and (lower(name) = lower(${params.pipeline}) or id::text = ${params.pipeline}) order by id limit 1`
+      : sql`select id, name from pipelines where workspace_id = ${ws} and not archived order by position, id limit 1`,
+  );
+  if (pipelines.length === 0) {
+    throw validationError([
+      params.pipeline
+        ? fieldIssue('pipeline', `no pipeline "${params.pipeline}" in this workspace`, `нет воронки «${params.pipeline}»`, 'not_found')
+        : fieldIssue('pipeline', 'the workspace has no pipeline yet', 'в пространстве ещё нет воронки', 'not_found'),
+    ]);
+  }
+  const stages = await tx.query<FunnelStage>(
+    sql`select id, name, kind, position from stages where workspace_id = ${ws} and pipeline_id = ${pipelines[0].id} order by position`,
+  );
+  const requested = asOfRaw ?? (to as Date);
+  const asOf = requested.getTime() > now.getTime() ? now : requested;
+  const [later] = await tx.query<{ any: boolean }>(
+    sql`select exists (select 1 from stage_visits where workspace_id = ${ws} and pipeline_id = ${pipelines[0].id} and entered_at >= ${asOf}) as any`,
+  );
+  return {
+    workspaceId: ws,
+    workspace: w.name,
+    currency: w.currency,
+    timeZone: zone,
+    pipeline: pipelines[0],
+    stages,
+    from: from as Date,
+    to: to as Date,
+    asOf,
+    asOfRequested: requested,
+    live: !later.any,
+    filters,
+    by: (params.by as Breakdown | undefined) ?? null,
+  };
+}
+
+/** The months a period touches, in the workspace zone: [start, end) clipped to the period. */
+export function monthsOf(q: Pick<FunnelQuery, 'from' | 'to' | 'timeZone'>): { key: string; from: Date; to: Date }[] {
+  const out: { key: string; from: Date; to: Date }[] = [];
+  let m = DateTime.fromJSDate(q.from, { zone: q.timeZone }).startOf('month');
+  while (m.toMillis() < q.to.getTime()) {
+    const next = m.plus({ months: 1 });
+    out.push({
+      key: m.toFormat('yyyy-MM'),
+      from: new Date(Math.max(m.toMillis(), q.from.getTime())),
+      to: new Date(Math.min(next.toMillis(), q.to.getTime())),
+    });
+    m = next;
+  }
+  return out;
+}

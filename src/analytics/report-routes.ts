@@ -1,0 +1,171 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ACCESS, scopeFor } from '../platform/auth/access.ts';
+import type { Principal } from '../platform/auth/roles.ts';
+import type { AppContext } from '../platform/context.ts';
+import type { Queryable } from '../platform/db/types.ts';
+import { AppError } from '../platform/errors.ts';
+import { errorResponses, scoped } from '../platform/resource/resource-routes.ts';
+import {
+  DISCIPLINE_BREAKDOWNS,
+  DISCIPLINE_METRICS,
+  disciplineKpisSchema,
+  disciplineReport,
+  disciplineTaskItem,
+  disciplineTasks,
+  suggestionSchema,
+} from './discipline-report.ts';
+import { DRILL_METRICS, drillItem, funnelDeals } from './funnel-deals.ts';
+import { type FunnelParams, funnelParamsSchema, resolveFunnelQuery } from './funnel-query.ts';
+import { funnelReport } from './funnel-report.ts';
+import { funnelReportSchema, reportMetaSchema } from './funnel-schema.ts';
+import type { FunnelQuery } from './funnel-types.ts';
+import { ReportCache } from './report-cache.ts';
+
+const disciplineMeta = reportMetaSchema.extend({
+  report: z.literal('discipline'),
+  by: z.enum(DISCIPLINE_BREAKDOWNS).nullable(),
+  suggested_due_days: z.array(suggestionSchema),
+});
+const disciplineParams = funnelParamsSchema.omit({ by: true }).extend({
+  by: z.enum(DISCIPLINE_BREAKDOWNS).optional().describe('Break down by owner, team, segment, channel, region or month'),
+});
+
+/**
+ * Resolves a report query for the caller: a manager's or team lead's reports count
+ * only their own (team's) deals and tasks; asking for another owner or team is refused.
+ */
+async function queryFor(tx: Queryable, ctx: AppContext, p: Principal, params: FunnelParams): Promise<FunnelQuery> {
+  const scope = await scopeFor(tx, p, 'reports', 'read');
+  const q = await resolveFunnelQuery(tx, p.workspaceId, params, ctx.clock.now());
+  if (!scope) return q;
+  const owner = q.filters.owner?.value;
+  if (owner !== undefined && (owner === null || !scope.owners.includes(Number(owner)))) {
+    throw new AppError('FORBIDDEN', {
+      en: 'you can only see your own (team’s) figures',
+      ru: 'вам доступны только свои цифры (и своей команды)',
+    });
+  }
+  return { ...q, ownerScope: scope.owners };
+}
+
+export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
+  const cache = new ReportCache(500, ctx.config.reportCacheMs);
+  const cached = <T extends object>(p: Principal, route: string, query: unknown, compute: () => Promise<T>) =>
+    ctx.config.reportCacheMs > 0
+      ? cache.get(p.workspaceId, `${route}|${ACCESS.reports[p.role][0] === 'all' ? 'all' : p.userId}|${JSON.stringify(query)}`, compute)
+      : compute();
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
+      cache.invalidate(req.principal.workspaceId);
+  });
+  zapp.get(
+    '/api/v1/reports/discipline',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Process discipline: playbook tasks on time, overdue, card completeness, discipline score, suggested SLAs',
+        querystring: disciplineParams,
+        response: {
+          200: z.union([
+            disciplineMeta.extend(disciplineKpisSchema.shape),
+            disciplineMeta.extend({
+              groups: z.array(disciplineKpisSchema.extend({ key: z.string().nullable(), key_id: z.number().int().nullable().optional() })),
+              total: disciplineKpisSchema,
+            }),
+          ]),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const { by, ...params } = req.query;
+        const q = await queryFor(tx, ctx, p, params);
+        return cached(p, 'discipline', req.query, async () => disciplineReport(tx, q, by ?? null));
+      }),
+  );
+  zapp.get(
+    '/api/v1/reports/discipline/tasks',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The tasks behind a discipline figure',
+        querystring: funnelParamsSchema.omit({ by: true }).extend({
+          metric: z.enum(DISCIPLINE_METRICS),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+        }),
+        response: {
+          200: z.object({
+            metric: z.enum(DISCIPLINE_METRICS),
+            total: z.number().int(),
+            items: z.array(disciplineTaskItem),
+            next_offset: z.number().int().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const { metric, limit, offset, ...params } = req.query;
+        const q = await queryFor(tx, ctx, p, params);
+        return disciplineTasks(tx, q, metric, { limit, offset });
+      }),
+  );
+  zapp.get(
+    '/api/v1/reports/funnel',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The funnel report: every core KPI of kpi.md for a period, as of any instant, filtered or broken down',
+        querystring: funnelParamsSchema,
+        response: { 200: funnelReportSchema, ...errorResponses },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        return cached(p, 'funnel', req.query, async () => funnelReport(tx, await queryFor(tx, ctx, p, req.query)));
+      }),
+  );
+  const { by: _by, ...withoutBy } = funnelParamsSchema.shape;
+  zapp.get(
+    '/api/v1/reports/funnel/deals',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The deals behind a figure of the funnel report (same parameters, no breakdown: pass the group as a filter)',
+        querystring: z.strictObject({
+          ...withoutBy,
+          metric: z.enum(DRILL_METRICS).describe('Which figure: deals_created, deals_won, … stage_* need `stage`'),
+          stage: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('Stage name or id for stage_entered / stage_advanced / stage_lost / stage_won / stage_closed'),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+        }),
+        response: {
+          200: z.object({
+            metric: z.enum(DRILL_METRICS),
+            stage: z.string().nullable(),
+            total: z.number().int(),
+            items: z.array(drillItem),
+            next_offset: z.number().int().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const { metric, stage, limit, offset, ...params } = req.query;
+        const q = await queryFor(tx, ctx, p, params);
+        return funnelDeals(tx, q, metric, stage, { limit, offset });
+      }),
+  );
+}

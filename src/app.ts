@@ -1,0 +1,58 @@
+import { registerReportRoutes } from './analytics/report-routes.ts';
+import { activities } from './crm/activities.ts';
+import { companies } from './crm/companies.ts';
+import { contacts } from './crm/contacts.ts';
+import { registerDealRoutes } from './crm/deal-routes.ts';
+import { leads } from './crm/leads.ts';
+import { segments } from './crm/segments.ts';
+import { channels } from './marketing/channels.ts';
+import { registerAuditRoutes } from './platform/audit-routes.ts';
+import { registerAuthRoutes } from './platform/auth/auth-routes.ts';
+import { users, usersGuard } from './platform/auth/users.ts';
+import type { AppContext } from './platform/context.ts';
+import { buildServer, type RouteModule } from './platform/http/server.ts';
+import { registerResourceRoutes } from './platform/resource/resource-routes.ts';
+import { registerCalendarRoutes } from './process/calendar-routes.ts';
+import { registerConfigRoutes } from './process/config-routes.ts';
+import { customFields, fieldBlocks } from './process/custom-fields.ts';
+import { configGuard, registerPipelineRoutes } from './process/pipelines.ts';
+import { registerPlaybookRoutes } from './process/playbook-routes.ts';
+import { stageRequirements } from './process/requirements.ts';
+import { registerReviewRoutes } from './process/review-routes.ts';
+import { tasks } from './process/tasks.ts';
+import { registerBoardRoutes } from './ui/board.ts';
+import { registerCardRoutes } from './ui/cards.ts';
+import { registerPreferenceRoutes } from './ui/preferences.ts';
+import { registerSavedViewRoutes } from './ui/saved-views.ts';
+
+/** Every feature's routes, in one list: the HTTP app is exactly this. */
+export const routeModules: RouteModule[] = [
+  registerAuthRoutes,
+  (app, ctx) => registerResourceRoutes(app, ctx, users, usersGuard),
+  (app, ctx) => registerResourceRoutes(app, ctx, companies),
+  (app, ctx) => registerResourceRoutes(app, ctx, contacts),
+  (app, ctx) => registerResourceRoutes(app, ctx, leads),
+  (app, ctx) => registerResourceRoutes(app, ctx, segments, configGuard),
+  (app, ctx) => registerResourceRoutes(app, ctx, channels, configGuard),
+  registerPipelineRoutes,
+  registerDealRoutes,
+  (app, ctx) => registerResourceRoutes(app, ctx, activities),
+  (app, ctx) => registerResourceRoutes(app, ctx, tasks),
+  (app, ctx) => registerResourceRoutes(app, ctx, fieldBlocks, configGuard),
+  (app, ctx) => registerResourceRoutes(app, ctx, customFields, configGuard),
+  (app, ctx) => registerResourceRoutes(app, ctx, stageRequirements, configGuard),
+  registerPlaybookRoutes,
+  registerCalendarRoutes,
+  registerConfigRoutes,
+  registerReviewRoutes,
+  registerReportRoutes,
+  registerBoardRoutes,
+  registerCardRoutes,
+  registerPreferenceRoutes,
+  registerSavedViewRoutes,
+  registerAuditRoutes,
+];
+
+export function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {}) {
+  return buildServer(ctx, routeModules, opts);
+}

@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { DataDirBusyError } from '../platform/db/data-dir-lock.ts';
+import { MigrationMismatchError, migrate } from '../platform/db/migrate.ts';
+import { openDb } from '../platform/db/open-db.ts';
+import type { Db } from '../platform/db/types.ts';
+import { DbError } from '../platform/db/types.ts';
+import { AppError, type Locale, pick } from '../platform/errors.ts';
+
+export interface DbOptions {
+  dataDir?: string;
+}
+
+/** The CLI speaks the language of the terminal: LANG/LC_ALL ru_* → Russian, otherwise English. */
+export function cliLocale(): Locale {
+  const lang = process.env.VORONKA_LANG ?? process.env.LC_ALL ?? process.env.LC_MESSAGES ?? process.env.LANG ?? '';
+  return lang.toLowerCase().startsWith('ru') ? 'ru' : 'en';
+}
+
+export const say = (en: string, ru: string) => (cliLocale() === 'ru' ? ru : en);
+
+/**
+ * `--data-dir` picks the embedded database explicitly; otherwise DATABASE_URL
+ * selects a PostgreSQL server; otherwise VORONKA_DATA_DIR or ./data.
+ */
+export function dbTarget(opts: DbOptions): { databaseUrl?: string; dataDir?: string } {
+  if (opts.dataDir) return { dataDir: resolve(opts.dataDir) };
+  if (process.env.DATABASE_URL) return { databaseUrl: process.env.DATABASE_URL };
+  return { dataDir: resolve(process.env.VORONKA_DATA_DIR ?? 'data') };
+}
+
+export async function openMigrated(opts: DbOptions): Promise<Db> {
+  const db = await openDb(dbTarget(opts));
+  try {
+    await migrate(db);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return db;
+}
+
+/** Runs a command body, turning known failures into one clear message and exit code 1. */
+export async function runCommand(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    const locale = cliLocale();
+    if (e instanceof AppError) {
+      process.stderr.write(`${say('error', 'ошибка')}: ${pick(e.msg, locale)}\n`);
+      for (const f of e.details.fields ?? []) process.stderr.write(`  ${f.field}: ${pick(f.message, locale)}\n`);
+    } else if (e instanceof DataDirBusyError || e instanceof MigrationMismatchError) {
+      process.stderr.write(`${say('error', 'ошибка')}: ${e.message}\n`);
+    } else if (e instanceof DbError) {
+      process.stderr.write(`${say('database error', 'ошибка базы данных')}: ${e.message}${e.detail ? ` (${e.detail})` : ''}\n`);
+    } else if (e instanceof Error && 'code' in e && (e as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+      process.stderr.write(
+        `${say('cannot reach the PostgreSQL server named by DATABASE_URL', 'не удаётся подключиться к серверу PostgreSQL из DATABASE_URL')}: ${e.message}\n`,
+      );
+    } else {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    }
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,388 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { checkHistory } from '../crm/check-history.ts';
+import { DEMO_WORKSPACE, loadDemo } from '../demo/load-demo.ts';
+import { systemClock } from '../platform/clock.ts';
+import { inWorkspace } from '../platform/db/workspace-scope.ts';
+import { listWorkspaces, resolveWorkspace } from '../platform/workspaces.ts';
+import { importCalendar, parseCalendarCsv } from '../process/calendar-routes.ts';
+import { exportConfig, importConfig, parseConfigDoc } from '../process/config-doc.ts';
+import { backupCommand, restoreCommand } from './backup-command.ts';
+import { openMigrated, runCommand, say } from './cli-support.ts';
+import { importCommand } from './import-command.ts';
+import { reportDealsCommand, reportDisciplineCommand, reportFunnelCommand } from './report-command.ts';
+import { serveCommand } from './serve-command.ts';
+
+// `voronka … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+const program = new Command();
+program
+  .name('voronka')
+  .description(
+    say(
+      'Voronka — a sales operating system for B2B teams with long deal cycles',
+      'Voronka — операционная система продаж для B2B с длинным циклом сделки',
+    ),
+  )
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    say(
+      '\nDatabase: the embedded PGlite in ./data (or --data-dir DIR / VORONKA_DATA_DIR); DATABASE_URL=postgres://… selects a PostgreSQL server.',
+      '\nБаза данных: встроенная PGlite в ./data (или --data-dir DIR / VORONKA_DATA_DIR); DATABASE_URL=postgres://… — сервер PostgreSQL.',
+    ),
+  );
+
+const dataDir = () =>
+  new Option('--data-dir <dir>', say('embedded database folder (default ./data)', 'папка встроенной базы (по умолчанию ./data)'));
+const workspace = () => new Option('--workspace <name>', say('workspace name', 'имя рабочего пространства'));
+
+program
+  .command('serve')
+  .description(say('run the API and the web app on one port', 'запустить API и веб-приложение на одном порту'))
+  .addOption(new Option('--port <n>', say('port (default $PORT or 3000)', 'порт (по умолчанию $PORT или 3000)')))
+  .addOption(new Option('--host <host>', say('interface to listen on (default 127.0.0.1)', 'интерфейс (по умолчанию 127.0.0.1)')))
+  .addOption(
+    new Option('--no-demo', say('do not create the demo workspace on first start', 'не создавать демо-пространство при первом запуске')),
+  )
+  .addOption(dataDir())
+  .action((opts) => runCommand(() => serveCommand(opts)));
+
+program
+  .command('demo')
+  .description(
+    say(
+      'create the demo workspace: two years of realistic Russian B2B history',
+      'создать демо-пространство: два года реалистичной истории B2B-продаж',
+    ),
+  )
+  .addOption(workspace().default(DEMO_WORKSPACE))
+  .addOption(
+    new Option('--seed <n>', say('random seed (same seed, same data)', 'зерно генератора (одно зерно — одни данные)')).default('1'),
+  )
+  .addOption(
+    new Option('--as-of <date>', say('the end of the history (ISO date; default now)', 'конец истории (дата ISO; по умолчанию сейчас)')),
+  )
+  .addOption(dataDir())
+  .action((opts) =>
+    runCommand(async () => {
+      const seed = Number(opts.seed);
+      if (!Number.isSafeInteger(seed))
+        throw new Error(say(`--seed must be an integer, got "${opts.seed}"`, `--seed должно быть целым числом, получено «${opts.seed}»`));
+      const asOf = opts.asOf ? new Date(opts.asOf) : systemClock.now();
+      if (Number.isNaN(asOf.getTime())) throw new Error(say(`--as-of is not a date: "${opts.asOf}"`, `--as-of — не дата: «${opts.asOf}»`));
+      const db = await openMigrated(opts);
+      try {
+        const started = Date.now();
+        const r = await loadDemo(db, { seed, asOf, name: opts.workspace, now: systemClock.now() });
+        process.stdout.write(
+          say(
+            `Created workspace "${r.workspace}" in ${((Date.now() - started) / 1000).toFixed(1)} s:\n`,
+            `Создано пространство «${r.workspace}» за ${((Date.now() - started) / 1000).toFixed(1)} с:\n`,
+          ),
+        );
+        for (const [k, v] of Object.entries(r.counts)) process.stdout.write(`  ${k.padEnd(14)} ${v}\n`);
+        process.stdout.write(say('Sign in as:\n', 'Вход:\n'));
+        for (const s of r.signIn) process.stdout.write(`  ${s.email} / ${s.password}\n`);
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+
+program
+  .command('import')
+  .description(
+    say(
+      'import a canonical bundle (pipeline.json, deals.csv, stage_events.csv) or the Maven CRM data',
+      'импорт канонического пакета (pipeline.json, deals.csv, stage_events.csv) или данных Maven CRM',
+    ),
+  )
+  .argument('<dir>', say('the bundle folder', 'папка с пакетом'))
+  .addOption(workspace())
+  .addOption(new Option('--format <format>', say('bundle format', 'формат пакета')).choices(['canonical', 'maven']).default('canonical'))
+  .addOption(dataDir())
+  .action((dir, opts) => runCommand(() => importCommand(dir, opts)));
+
+program
+  .command('migrate')
+  .description(say('apply pending database migrations', 'применить новые миграции базы'))
+  .addOption(dataDir())
+  .action((opts) =>
+    runCommand(async () => {
+      const db = await openMigrated(opts);
+      await db.close();
+      process.stdout.write(
+        say(`The database is up to date (${db.engine}: ${db.location}).\n`, `База данных актуальна (${db.engine}: ${db.location}).\n`),
+      );
+    }),
+  );
+
+program
+  .command('backup')
+  .description(
+    say(
+      'write the whole database to one file (gzip-compressed tar of COPY data with checksums), readable by either engine',
+      'записать всю базу в один файл (tar с gzip: данные COPY и контрольные суммы), читаемый обоими движками',
+    ),
+  )
+  .argument('<file>', say('the backup file to write, e.g. voronka-2025-01-31.tar.gz', 'файл копии, например voronka-2025-01-31.tar.gz'))
+  .addOption(new Option('--force', say('overwrite the file if it exists', 'перезаписать файл, если он есть')))
+  .addOption(dataDir())
+  .addHelpText(
+    'after',
+    say(
+      '\nA server is read in one consistent snapshot while it keeps serving; the embedded database must not be in use by "voronka serve".',
+      '\nСервер читается одним согласованным снимком и продолжает работать; встроенная база не должна быть занята «voronka serve».',
+    ),
+  )
+  .action((file, opts) => runCommand(() => backupCommand(file, opts)));
+
+program
+  .command('restore')
+  .description(
+    say(
+      'restore a backup into an empty database (PGlite or server, whichever made it): checksums first, then one transaction',
+      'восстановить копию в пустую базу (PGlite или сервер, любой источник): сначала контрольные суммы, затем одна транзакция',
+    ),
+  )
+  .argument('<file>', say('the backup file', 'файл копии'))
+  .addOption(
+    new Option(
+      '--force',
+      say('wipe a database that already has data (in the same transaction)', 'очистить базу с данными (в той же транзакции)'),
+    ),
+  )
+  .addOption(new Option('--no-check', say('skip the integrity check after the restore', 'не проверять целостность после восстановления')))
+  .addOption(dataDir())
+  .action((file, opts) => runCommand(() => restoreCommand(file, opts)));
+
+program
+  .command('workspaces')
+  .description(say('list workspaces', 'список рабочих пространств'))
+  .addOption(dataDir())
+  .action((opts) =>
+    runCommand(async () => {
+      const db = await openMigrated(opts);
+      try {
+        for (const w of await listWorkspaces(db)) process.stdout.write(`${w.workspace_id}\t${w.name}\t${w.currency}\t${w.timezone}\n`);
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+
+program
+  .command('check')
+  .description(
+    say(
+      'verify the stage history and what is derived from it (visits, current stages, counters)',
+      'проверить историю этапов и производные данные (визиты, текущие этапы, счётчики)',
+    ),
+  )
+  .addOption(workspace())
+  .addOption(dataDir())
+  .action((opts) =>
+    runCommand(async () => {
+      const db = await openMigrated(opts);
+      try {
+        const all = opts.workspace ? [await resolveWorkspace(db, opts.workspace)] : await listWorkspaces(db);
+        let bad = 0;
+        for (const w of all) {
+          const results = await inWorkspace(db, w.workspace_id, (tx) => checkHistory(tx, w.workspace_id));
+          for (const r of results) {
+            bad += r.problems;
+            process.stdout.write(
+              `${r.problems === 0 ? 'ok  ' : 'FAIL'}  ${w.name}: ${r.check}${r.problems ? ` — ${r.problems} (e.g. ${r.example})` : ''}\n`,
+            );
+          }
+        }
+        if (bad > 0) process.exitCode = 1;
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+
+const config = program.command('config').description(say('the sales standard as a JSON document', 'стандарт продаж в виде JSON-документа'));
+config
+  .command('export')
+  .description(
+    say(
+      'print the standard (pipelines, stages, requirements, playbooks, calendar) as JSON',
+      'вывести стандарт (воронки, этапы, требования, регламенты, календарь) в JSON',
+    ),
+  )
+  .option('--out <file>', say('write to a file instead of stdout', 'записать в файл, а не на экран'))
+  .addOption(workspace())
+  .addOption(dataDir())
+  .action((opts) =>
+    runCommand(async () => {
+      const db = await openMigrated(opts);
+      try {
+        const w = await resolveWorkspace(db, opts.workspace);
+        const doc = await inWorkspace(db, w.workspace_id, (tx) => exportConfig(tx, w.workspace_id));
+        const text = `${JSON.stringify(doc, null, 2)}\n`;
+        if (opts.out) writeFileSync(opts.out, text);
+        else process.stdout.write(text);
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+config
+  .command('import')
+  .description(
+    say(
+      'apply a standard document to a workspace (validated first; one transaction)',
+      'применить документ стандарта (сначала проверка; одной транзакцией)',
+    ),
+  )
+  .argument('<file>', say('the JSON document', 'JSON-документ'))
+  .addOption(workspace())
+  .addOption(dataDir())
+  .action((file, opts) =>
+    runCommand(async () => {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+      } catch (e) {
+        throw new Error(say(`${file}: not valid JSON: ${(e as Error).message}`, `${file}: некорректный JSON: ${(e as Error).message}`));
+      }
+      const doc = parseConfigDoc(json);
+      const db = await openMigrated(opts);
+      try {
+        const w = await resolveWorkspace(db, opts.workspace);
+        const r = await inWorkspace(db, w.workspace_id, (tx) => importConfig(tx, w.workspace_id, doc, systemClock.now()));
+        for (const [k, v] of Object.entries(r)) process.stdout.write(`  ${k.padEnd(22)} ${v}\n`);
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+
+const calendar = program
+  .command('calendar')
+  .description(
+    say('the business calendar (holidays, moved working days)', 'производственный календарь (праздники, перенесённые рабочие дни)'),
+  );
+calendar
+  .command('import')
+  .description(
+    say('import dates from CSV: date;kind;note (выходной/рабочий accepted)', 'импорт дат из CSV: дата;тип;примечание (выходной/рабочий)'),
+  )
+  .argument('<file>', 'CSV')
+  .addOption(workspace())
+  .addOption(dataDir())
+  .action((file, opts) =>
+    runCommand(async () => {
+      const entries = parseCalendarCsv(readFileSync(file, 'utf8'));
+      const db = await openMigrated(opts);
+      try {
+        const w = await resolveWorkspace(db, opts.workspace);
+        const r = await inWorkspace(db, w.workspace_id, (tx) => importCalendar(tx, w.workspace_id, entries));
+        process.stdout.write(
+          say(
+            `calendar: ${r.added} added, ${r.changed} changed, ${r.unchanged} unchanged\n`,
+            `календарь: добавлено ${r.added}, изменено ${r.changed}, без изменений ${r.unchanged}\n`,
+          ),
+        );
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+
+const reportOptions = (cmd: Command) =>
+  cmd
+    .requiredOption(
+      '--from <date>',
+      say(
+        'period start, inclusive: YYYY-MM-DD (midnight in the workspace zone) or ISO with offset',
+        'начало периода включительно: ГГГГ-ММ-ДД (полночь пространства) или ISO со смещением',
+      ),
+    )
+    .requiredOption('--to <date>', say('period end, exclusive', 'конец периода, не включая'))
+    .option(
+      '--as-of <date>',
+      say(
+        'as it looked at this instant (default: --to, capped at now)',
+        'как выглядело на этот момент (по умолчанию --to, не позже текущего)',
+      ),
+    )
+    .option('--segment <name>', say('only this segment (name, id or "none")', 'только этот сегмент (имя, id или «none»)'))
+    .option('--owner <name>', say('only this owner (name, e-mail or id)', 'только этот ответственный (имя, e-mail или id)'))
+    .option('--channel <name>', say('only this lead channel', 'только этот канал'))
+    .option('--region <name>', say('only this region', 'только этот регион'))
+    .option('--team <name>', say("only this owners' team", 'только эта команда'))
+    .option('--pipeline <name>', say('pipeline name or id (default: the first)', 'воронка: имя или id (по умолчанию первая)'))
+    .option('--json', say('print the report as JSON (the API object)', 'вывести отчёт в JSON (как в API)'))
+    .addOption(workspace())
+    .addOption(dataDir());
+
+const report = program.command('report').description(say('funnel reports', 'отчёты по воронке'));
+reportOptions(
+  report
+    .command('funnel')
+    .description(say('every core funnel KPI for a period, as of any instant', 'все ключевые показатели воронки за период на любой момент'))
+    .addOption(
+      new Option('--by <dimension>', say('break down by', 'разбить по')).choices([
+        'owner',
+        'segment',
+        'channel',
+        'region',
+        'team',
+        'month',
+      ]),
+    ),
+).action((opts) => runCommand(() => reportFunnelCommand(opts)));
+reportOptions(
+  report
+    .command('discipline')
+    .description(
+      say(
+        'process discipline: playbook tasks on time, overdue, card completeness, suggested SLAs',
+        'дисциплина: задачи регламента вовремя, просрочки, заполненность карточек, предлагаемые сроки',
+      ),
+    )
+    .addOption(
+      new Option('--by <dimension>', say('break down by', 'разбить по')).choices([
+        'owner',
+        'team',
+        'segment',
+        'channel',
+        'region',
+        'month',
+      ]),
+    ),
+).action((opts) => runCommand(() => reportDisciplineCommand(opts)));
+reportOptions(
+  report
+    .command('deals')
+    .description(say('the deals behind a figure of the funnel report', 'сделки, стоящие за показателем отчёта'))
+    .addOption(
+      new Option('--metric <metric>', say('which figure', 'какой показатель'))
+        .choices([
+          'deals_created',
+          'deals_won',
+          'deals_lost',
+          'cohort_won',
+          'open_deals',
+          'stuck_deals',
+          'stage_entered',
+          'stage_advanced',
+          'stage_lost',
+          'stage_won',
+          'stage_closed',
+        ])
+        .makeOptionMandatory(),
+    )
+    .option('--stage <name>', say('stage, for stage_* metrics', 'этап, для показателей stage_*'))
+    .option('--limit <n>', say('how many deals to list (default 50)', 'сколько сделок вывести (по умолчанию 50)')),
+).action((opts) => runCommand(() => reportDealsCommand(opts)));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,206 @@
+import type { AppContext } from '../context.ts';
+import { inWorkspace } from '../db/workspace-scope.ts';
+import { AppError } from '../errors.ts';
+import type { Principal, Role } from './roles.ts';
+import { newSecret, parseSecret, verifyPassword } from './secrets.ts';
+
+interface Candidate {
+  workspace_id: number;
+  workspace_name: string;
+  id: number;
+  password_hash: string | null;
+  locked_until: Date | null;
+}
+
+/** Wrong passwords in a row before an account locks, and for how long. */
+export const LOCKOUT = { attempts: 5, minutes: 15 };
+
+const badLogin = () =>
+  new AppError('UNAUTHENTICATED', {
+    en: 'wrong e-mail or password',
+    ru: 'неверный e-mail или пароль',
+  });
+
+/**
+ * Password sign-in. An e-mail may belong to users of several workspaces; the
+ * password is checked against each, and only a person who proved the password for
+ * more than one is asked to pick the workspace.
+ */
+export async function login(
+  ctx: AppContext,
+  input: { email: string; password: string; workspace?: string },
+): Promise<{
+  token: string;
+  expiresAt: Date;
+  workspaceId: number;
+  userId: number;
+}> {
+  // Sign-in is the one lookup across workspaces: the e-mail decides which one.
+  const candidates = await ctx.db.query<Candidate>(
+    `select u.workspace_id, w.name as workspace_name, u.id, u.password_hash, u.locked_until
+       from users u join workspaces w on w.workspace_id = u.workspace_id
+      where lower(u.email) = lower($1) and u.active
+        and ($2::text is null or lower(w.name) = lower($2) or w.workspace_id::text = $2)
+      order by u.workspace_id`,
+    [input.email.trim(), input.workspace ?? null],
+  );
+  if (candidates.length === 0) {
+    await verifyPassword(null, input.password);
+    throw badLogin();
+  }
+  const now0 = ctx.clock.now();
+  const open = candidates.filter((c) => !c.locked_until || c.locked_until.getTime() <= now0.getTime());
+  if (open.length === 0) {
+    const until = new Date(Math.min(...candidates.map((c) => (c.locked_until as Date).getTime())));
+    throw new AppError(
+      'RATE_LIMITED',
+      {
+        en: `too many wrong passwords: the account is locked until ${until.toISOString()} (or ask an admin to reset the password)`,
+        ru: `слишком много неверных паролей: вход заблокирован до ${until.toISOString()} (или попросите администратора сменить пароль)`,
+      },
+      { retry_at: until.toISOString() },
+    );
+  }
+  const matched: Candidate[] = [];
+  const failed: Candidate[] = [];
+  for (const c of open) ((await verifyPassword(c.password_hash, input.password)) ? matched : failed).push(c);
+  // Count the failure for every account of that e-mail the password did not open; lock at the limit.
+  for (const c of matched.length === 0 ? failed : []) {
+    await ctx.db.query(
+      `update users set failed_logins = case when failed_logins + 1 >= $3 then 0 else failed_logins + 1 end,
+                        locked_until = case when failed_logins + 1 >= $3 then $4::timestamptz else locked_until end
+        where workspace_id = $1 and id = $2`,
+      [c.workspace_id, c.id, LOCKOUT.attempts, new Date(now0.getTime() + LOCKOUT.minutes * 60_000)],
+    );
+  }
+  if (matched.length === 0) throw badLogin();
+  for (const c of matched)
+    await ctx.db.query(
+      'update users set failed_logins = 0, locked_until = null where workspace_id = $1 and id = $2 and failed_logins > 0',
+      [c.workspace_id, c.id],
+    );
+  if (matched.length > 1) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      {
+        en: `this account exists in several workspaces; add "workspace": one of ${matched.map((m) => m.workspace_name).join(', ')}`,
+        ru: `эта учётная запись есть в нескольких пространствах; укажите "workspace": ${matched.map((m) => m.workspace_name).join(', ')}`,
+      },
+      {
+        fields: [
+          {
+            field: 'workspace',
+            code: 'ambiguous',
+            message: { en: 'choose a workspace', ru: 'выберите пространство' },
+          },
+        ],
+        workspaces: matched.map((m) => m.workspace_name),
+      },
+    );
+  }
+  const who = matched[0];
+  const { token, hash } = newSecret('vks', who.workspace_id);
+  const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + ctx.config.sessionTtlHours * 3600_000);
+  await inWorkspace(ctx.db, who.workspace_id, (tx) =>
+    tx.query(
+      'insert into sessions (workspace_id, user_id, token_hash, created_at, expires_at, last_seen_at) values ($1, $2, $3, $4, $5, $4)',
+      [who.workspace_id, who.id, hash, now, expiresAt],
+    ),
+  );
+  return { token, expiresAt, workspaceId: who.workspace_id, userId: who.id };
+}
+
+interface PrincipalRow {
+  scopes?: string[];
+  credential_id: number;
+  user_id: number;
+  role: Role;
+  name: string;
+  locale: 'ru' | 'en' | null;
+}
+
+/** Resolves a session cookie or API token; null when unknown, expired or revoked. */
+export async function authenticate(ctx: AppContext, secret: string): Promise<Principal | null> {
+  const parsed = parseSecret(secret);
+  if (!parsed) return null;
+  const now = ctx.clock.now();
+  // Read without locking; "last seen" is written at most once a minute per credential, so
+  // many parallel requests with one token do not queue on its row.
+  const table = parsed.kind === 'vks' ? 'sessions' : 'api_tokens';
+  const stamp = parsed.kind === 'vks' ? 'last_seen_at' : 'last_used_at';
+  const rows = await inWorkspace(ctx.db, parsed.workspaceId, async (tx) => {
+    const found = await (parsed.kind === 'vks'
+      ? tx.query<PrincipalRow>(
+          `select s.id as credential_id, u.id as user_id, u.role, u.name, u.locale
+             from sessions s join users u on u.workspace_id = s.workspace_id and u.id = s.user_id and u.active
+            where s.workspace_id = $1 and s.token_hash = $2 and s.expires_at > $3`,
+          [parsed.workspaceId, parsed.hash, now],
+        )
+      : tx.query<PrincipalRow>(
+          `select t.id as credential_id, u.id as user_id, u.role, u.name, u.locale, t.scopes
+             from api_tokens t join users u on u.workspace_id = t.workspace_id and u.id = t.user_id and u.active
+            where t.workspace_id = $1 and t.token_hash = $2 and t.revoked_at is null
+              and (t.expires_at is null or t.expires_at > $3)`,
+          [parsed.workspaceId, parsed.hash, now],
+        ));
+    if (found.length > 0) {
+      await tx.query(
+        `update ${table} set ${stamp} = $3 where workspace_id = $1 and id = $2 and (${stamp} is null or ${stamp} < $3::timestamptz - interval '1 minute')`,
+        [parsed.workspaceId, found[0].credential_id, now],
+      );
+    }
+    return found;
+  });
+  if (rows.length === 0) return null;
+  const r = rows[0];
+  return {
+    workspaceId: parsed.workspaceId,
+    userId: r.user_id,
+    role: r.role,
+    name: r.name,
+    locale: r.locale,
+    via: parsed.kind === 'vks' ? 'session' : 'token',
+    credentialId: r.credential_id,
+    scopes: parsed.kind === 'vks' ? ['read', 'write'] : (r.scopes ?? ['read', 'write']),
+  };
+}
+
+export async function logout(ctx: AppContext, p: Principal): Promise<void> {
+  if (p.via !== 'session') return;
+  await inWorkspace(ctx.db, p.workspaceId, (tx) =>
+    tx.query('delete from sessions where workspace_id = $1 and id = $2', [p.workspaceId, p.credentialId]),
+  );
+}
+
+export async function createApiToken(
+  ctx: AppContext,
+  p: Pick<Principal, 'workspaceId' | 'userId'>,
+  input: { name: string; expires_in_days?: number | null; scopes?: ('read' | 'write')[] },
+): Promise<{
+  id: number;
+  token: string;
+  name: string;
+  scopes: ('read' | 'write')[];
+  expires_at: string | null;
+  created_at: string;
+}> {
+  const { token, hash } = newSecret('vkt', p.workspaceId);
+  const scopes = [...new Set(input.scopes ?? ['read', 'write'])].sort() as ('read' | 'write')[];
+  const now = ctx.clock.now();
+  const expires = input.expires_in_days ? new Date(now.getTime() + input.expires_in_days * 86_400_000) : null;
+  const [row] = await inWorkspace(ctx.db, p.workspaceId, (tx) =>
+    tx.query<{ id: number }>(
+      'insert into api_tokens (workspace_id, user_id, name, token_hash, created_at, expires_at, scopes) values ($1, $2, $3, $4, $5, $6, $7) returning id',
+      [p.workspaceId, p.userId, input.name, hash, now, expires, scopes],
+    ),
+  );
+  return {
+    id: row.id,
+    token,
+    name: input.name,
+    scopes,
+    expires_at: expires?.toISOString() ?? null,
+    created_at: now.toISOString(),
+  };
+}

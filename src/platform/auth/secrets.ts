@@ -1,0 +1,40 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+
+/** argon2id with the library's defaults (OWASP-recommended memory and time costs). */
+export const hashPassword = (password: string) => hash(password);
+
+export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
+  if (!stored) {
+    // Spend the same time as a real check so response times do not reveal accounts.
+    await verify(DUMMY_HASH, password).catch(() => false);
+    return false;
+  }
+  return verify(stored, password).catch(() => false);
+}
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$H802ZnZrjYe9qkX4jQfBWTQtJnmj6Noz+sJrSQ8gzOM';
+
+export type SecretKind = 'vks' | 'vkt';
+
+/**
+ * Session cookies (`vks_`) and API tokens (`vkt_`) carry their workspace id, so
+ * the lookup is by (workspace_id, hash) — the shard key first — and only the
+ * SHA-256 of the secret is stored (the secret has 256 bits of entropy: no slow
+ * hash needed).
+ */
+export function newSecret(kind: SecretKind, workspaceId: number): { token: string; hash: string } {
+  const token = `${kind}_${workspaceId}_${randomBytes(32).toString('base64url')}`;
+  return { token, hash: sha256(token) };
+}
+
+export function parseSecret(token: string): { kind: SecretKind; workspaceId: number; hash: string } | null {
+  const m = /^(vks|vkt)_([1-9][0-9]{0,15})_[A-Za-z0-9_-]{43}$/.exec(token);
+  if (!m) return null;
+  return {
+    kind: m[1] as SecretKind,
+    workspaceId: Number(m[2]),
+    hash: sha256(token),
+  };
+}
+
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,0 +1,70 @@
+import sql from 'sql-template-tag';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { oneOf, readTime, requiredText, WHAT } from '../resource/fields.ts';
+import type { Resource } from '../resource/resource.ts';
+import type { Principal } from './roles.ts';
+import { ROLES } from './roles.ts';
+import { hashPassword } from './secrets.ts';
+
+export const users: Resource = {
+  path: 'users',
+  table: 'users',
+  what: WHAT.user,
+  defaultSort: 'name',
+  fields: {
+    name: requiredText(200, { filter: 'text', sort: true }),
+    email: {
+      out: z.string().nullable(),
+      in: z.email().max(320).nullable(),
+      filter: 'text',
+      sort: true,
+    },
+    role: { ...oneOf(ROLES), required: true },
+    active: { out: z.boolean(), in: z.boolean(), filter: 'bool' },
+    locale: {
+      out: z.enum(['ru', 'en']).nullable(),
+      in: z.enum(['ru', 'en']).nullable(),
+    },
+    team: {
+      out: z.string().nullable(),
+      in: z.string().trim().min(1).max(200).nullable(),
+      filter: 'eq',
+      sort: true,
+      description: 'Sales team (reports break down by it)',
+    },
+    password: {
+      out: z.string(),
+      in: z.string().min(10, 'at least 10 characters').max(200),
+      writeOnly: true,
+      description: 'Set or reset the password (admins only); never returned',
+    },
+    created_at: readTime(),
+  },
+  beforeWrite: async ({ values }) => {
+    if (typeof values.password === 'string') {
+      values.password_hash = await hashPassword(values.password);
+    }
+    delete values.password;
+  },
+  // A password reset by an admin ends the person's sessions and lifts a lockout.
+  afterUpdate: async ({ tx, values, existing }) => {
+    if (values.password_hash === undefined || !existing) return;
+    await tx.query(
+      sql`delete from sessions where workspace_id = ${existing.workspace_id as number} and user_id = ${existing.id as number}`,
+    );
+    await tx.query(
+      sql`update users set failed_logins = 0, locked_until = null where workspace_id = ${existing.workspace_id as number} and id = ${existing.id as number}`,
+    );
+  },
+};
+
+/** Managing people and their passwords is an admin's job. */
+export function usersGuard(p: Principal, action: 'read' | 'write') {
+  if (action === 'write' && p.role !== 'admin') {
+    throw new AppError('FORBIDDEN', {
+      en: 'only an admin can manage users',
+      ru: 'управлять пользователями может только администратор',
+    });
+  }
+}

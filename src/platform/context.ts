@@ -1,0 +1,27 @@
+import type { Clock } from './clock.ts';
+import type { Db } from './db/types.ts';
+
+export interface AppConfig {
+  /** Session lifetime. */
+  sessionTtlHours: number;
+  /** How long a computed report is reused (0: never); any write in the workspace drops it. */
+  reportCacheMs: number;
+  /** Sign-in attempts per minute from one address for one e-mail. */
+  loginAttemptsPerMinute: number;
+  /** Marks the session cookie Secure (set behind HTTPS). */
+  secureCookies: boolean;
+}
+
+/** What every use case needs, passed explicitly (no globals, so tests pin the clock). */
+export interface AppContext {
+  db: Db;
+  clock: Clock;
+  config: AppConfig;
+}
+
+export const defaultConfig: AppConfig = {
+  sessionTtlHours: 24 * 14,
+  loginAttemptsPerMinute: 10,
+  reportCacheMs: 30_000,
+  secureCookies: false,
+};

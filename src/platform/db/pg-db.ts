@@ -1,0 +1,121 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
+import type { Sql } from 'sql-template-tag';
+import { type Db, DbError, type Queryable, type Row, toText } from './types.ts';
+
+// Both engines return the same JS types: int8 and numeric as numbers (amounts are
+// minor units far below 2^53), timestamptz as Date, jsonb parsed.
+const parsers = new Map<number, (v: string) => unknown>([
+  [20, (v) => Number(v)],
+  [1700, (v) => Number(v)],
+  [
+    1016,
+    (v) =>
+      (pg.types.getTypeParser as (oid: number) => (s: string) => (string | null)[])(1016)(v).map((x) => (x === null ? null : Number(x))),
+  ],
+]);
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    const p = parsers.get(oid);
+    if (p) return p;
+    // biome-ignore lint/suspicious/noExplicitAny: pg's overloads are not expressible here
+    return (pg.types.getTypeParser as any)(oid, format);
+  },
+};
+
+function wrapError(e: unknown): never {
+  const err = e as pg.DatabaseError;
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
+    throw new DbError(err.message, err.code, err.detail, err.constraint, err.column, err.table, err.where);
+  }
+  throw e;
+}
+
+class PgQueryable implements Queryable {
+  readonly engine: 'postgres' | 'pglite' = 'postgres';
+  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+  async query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]> {
+    const { text, values: v } = toText(q, values);
+    try {
+      const res = await this.client.query({ text, values: v, types });
+      return res.rows as R[];
+    } catch (e) {
+      wrapError(e);
+    }
+  }
+  async run(q: Sql | string, values?: readonly unknown[]): Promise<number> {
+    const { text, values: v } = toText(q, values);
+    try {
+      const res = await this.client.query({ text, values: v, types });
+      return res.rowCount ?? 0;
+    } catch (e) {
+      wrapError(e);
+    }
+  }
+  async exec(script: string): Promise<void> {
+    try {
+      await this.client.query(script);
+    } catch (e) {
+      wrapError(e);
+    }
+  }
+  async copyFrom(copySql: string, path: string, end?: number): Promise<number> {
+    if (!('release' in this.client)) throw new Error('COPY needs a transaction');
+    const stream = (this.client as pg.PoolClient).query(copyFromStdin(copySql));
+    try {
+      await pipeline(createReadStream(path, end === undefined ? {} : { end }), stream);
+    } catch (e) {
+      wrapError(e);
+    }
+    return Number(stream.rowCount ?? 0);
+  }
+}
+
+export class PgDb extends PgQueryable implements Db {
+  readonly location: string;
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string, max = 10) {
+    const pool = new pg.Pool({
+      connectionString,
+      max,
+      application_name: 'voronka',
+    });
+    // A broken idle connection must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    super(pool);
+    this.pool = pool;
+    this.location = redact(connectionString);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgQueryable(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}

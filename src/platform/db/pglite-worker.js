@@ -1,0 +1,100 @@
+// @ts-check
+// PGlite runs a query to completion without yielding to the event loop, so it
+// lives in its own thread: the HTTP thread keeps answering while a report runs.
+// The protocol is deliberately tiny; ordering and transactions are the job of
+// the main-thread side (pglite-db.ts), which serialises access with a mutex.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite, types } from '@electric-sql/pglite';
+
+if (!parentPort) throw new Error('pglite-worker must run in a worker thread');
+const port = parentPort;
+
+/** @param {unknown} e */
+function serialiseError(e) {
+  const err = /** @type {any} */ (e);
+  return {
+    message: String(err?.message ?? e),
+    code: err?.code,
+    detail: err?.detail,
+    constraint: err?.constraint,
+    column: err?.column,
+    table: err?.table,
+    where: err?.where,
+  };
+}
+
+/** @type {import('@electric-sql/pglite').PGlite} */
+let db;
+try {
+  const { dataDir, loadFrom } = workerData;
+  const loadDataDir = loadFrom ? new Blob([await readFile(loadFrom)]) : undefined;
+  db = await PGlite.create({
+    dataDir: dataDir ?? 'memory://',
+    loadDataDir,
+    parsers: {
+      [types.INT8]: (v) => Number(v),
+      [types.NUMERIC]: (v) => Number(v),
+    },
+  });
+  port.postMessage({ id: 0, ok: true });
+} catch (e) {
+  port.postMessage({ id: 0, ok: false, error: serialiseError(e) });
+}
+
+port.on('message', async (msg) => {
+  try {
+    switch (msg.op) {
+      case 'query': {
+        const res = await db.query(msg.text, msg.values);
+        port.postMessage({
+          id: msg.id,
+          ok: true,
+          rows: res.rows,
+          affected: res.affectedRows ?? 0,
+        });
+        break;
+      }
+      case 'exec': {
+        await db.exec(msg.text);
+        port.postMessage({ id: msg.id, ok: true });
+        break;
+      }
+      case 'copy': {
+        // PGlite reads COPY … FROM '/dev/blob' from the blob passed with the query.
+        const bytes = await readFile(msg.path);
+        const blob = new Blob([msg.end === undefined ? bytes : bytes.subarray(0, msg.end + 1)]);
+        const res = await db.query(msg.text.replace(/from\s+stdin/i, "from '/dev/blob'"), [], { blob });
+        port.postMessage({ id: msg.id, ok: true, affected: res.affectedRows ?? 0 });
+        break;
+      }
+      case 'copyTo': {
+        // COPY … TO '/dev/blob' hands the output back as a blob (a backup chunk).
+        const res = await db.query(msg.text, [], {});
+        const bytes = res.blob ? new Uint8Array(await res.blob.arrayBuffer()) : new Uint8Array(0);
+        port.postMessage({ id: msg.id, ok: true, bytes, affected: res.affectedRows ?? 0 }, [bytes.buffer]);
+        break;
+      }
+      case 'dump': {
+        const blob = await db.dumpDataDir('none');
+        await writeFile(msg.path, Buffer.from(await blob.arrayBuffer()));
+        port.postMessage({ id: msg.id, ok: true });
+        break;
+      }
+      case 'close': {
+        await db.close();
+        port.postMessage({ id: msg.id, ok: true });
+        break;
+      }
+      default:
+        port.postMessage({
+          id: msg.id,
+          ok: false,
+          error: { message: `unknown op ${msg.op}` },
+        });
+    }
+  } catch (e) {
+    port.postMessage({ id: msg.id, ok: false, error: serialiseError(e) });
+  }
+});

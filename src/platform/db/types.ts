@@ -1,0 +1,55 @@
+import type { Sql } from 'sql-template-tag';
+
+export type Row = Record<string, unknown>;
+
+export type Engine = 'pglite' | 'postgres';
+
+/** Something that runs SQL: the database itself or an open transaction. */
+export interface Queryable {
+  /** Which engine runs it (memory settings differ: PGlite's memory never shrinks). */
+  readonly engine: Engine;
+  /** Runs one statement; values are always bound as parameters. */
+  query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]>;
+  /** Like `query`, returning the number of rows the statement touched. */
+  run(q: Sql | string, values?: readonly unknown[]): Promise<number>;
+  /** Runs a script of several statements (migrations). No parameters. */
+  exec(script: string): Promise<void>;
+  /**
+   * Streams a file into `COPY … FROM STDIN` (bulk import); `end` is the last byte
+   * to send (inclusive), to leave out trailing blank lines.
+   */
+  copyFrom(copySql: string, path: string, end?: number): Promise<number>;
+}
+
+export interface Db extends Queryable {
+  /** A human-readable location: the data folder or the server URL without password. */
+  readonly location: string;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
+   * Never nest: pass the `tx` down instead.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A database error normalised across engines (SQLSTATE in `code`). */
+export class DbError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly detail?: string,
+    readonly constraint?: string,
+    readonly column?: string,
+    readonly table?: string,
+    /** Where in a COPY or function the error happened, e.g. "COPY t, line 5000". */
+    readonly where?: string,
+  ) {
+    super(message);
+    this.name = 'DbError';
+  }
+}
+
+export function toText(q: Sql | string, values?: readonly unknown[]): { text: string; values: unknown[] } {
+  if (typeof q === 'string') return { text: q, values: values ? [...values] : [] };
+  return { text: q.text, values: q.values };
+}

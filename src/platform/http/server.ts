@@ -1,0 +1,211 @@
+import { existsSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authenticate } from '../auth/auth-service.ts';
+import type { Principal } from '../auth/roles.ts';
+import type { AppContext } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { errorHandler } from './error-handler.ts';
+import { zodValidatorCompiler } from './validation.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyInstance {
+    /** Every route as registered (method, url), for checking the OpenAPI document against them. */
+    routeList: { method: string; url: string }[];
+  }
+  interface FastifyContextConfig {
+    /** Reachable without signing in (health, sign-in, the OpenAPI document). */
+    public?: boolean;
+  }
+}
+
+export type App = FastifyInstance;
+export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
+export const SESSION_COOKIE = 'voronka_session';
+export const WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+
+export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void;
+
+/**
+ * A request Node's HTTP parser refuses (headers or URL over 16 KiB, malformed request
+ * line) never reaches Fastify: answer it in the API's error shape, and close the
+ * connection gracefully so the client can read the answer (Fastify's default resets it).
+ */
+function clientErrorHandler(err: Error & { code?: string }, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'the URL and headers must stay under 16 KiB']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request took too long to arrive']
+        : [400, 'BAD_REQUEST', 'malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (!socket.writable) return void socket.destroy();
+  socket.resume(); // discard the rest of what the client sends
+  socket.setTimeout(5_000, () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/** True when a browser request comes from this server's own pages. */
+function sameOrigin(req: FastifyRequest): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin';
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string') return false;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds the HTTP app: API under /api/v1 (validated by the same zod schemas that make the OpenAPI document) and the web app. */
+export async function buildServer(
+  ctx: AppContext,
+  modules: RouteModule[],
+  opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger
+      ? {
+          level: 'info',
+          // Secrets never reach the log: credentials in headers, and request bodies are not logged at all.
+          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-api-key"]'],
+          ...(opts.logStream ? { stream: opts.logStream } : {}),
+        }
+      : false,
+    bodyLimit: 2 * 1024 * 1024,
+    // Deep JSON is refused by the parser's depth guard rather than by a stack overflow.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    // A URL the router refuses (bad percent-encoding, an over-long parameter) answers in the API's error shape.
+    frameworkErrors: errorHandler,
+    clientErrorHandler,
+  });
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (r) => {
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routeList.push({ method: m, url: r.url });
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  // The API speaks JSON only: a text/plain body answers 415 instead of failing validation.
+  app.removeContentTypeParser('text/plain');
+
+  await app.register(fastifyCookie);
+  // Routes opt in (sign-in): per address and e-mail, so one attacker cannot lock out an office.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    hook: 'preHandler',
+    keyGenerator: (req) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
+    errorResponseBuilder: (_req, c) =>
+      new AppError(
+        'RATE_LIMITED',
+        {
+          en: `too many sign-in attempts: try again in ${Math.ceil(c.ttl / 1000)} s`,
+          ru: `слишком много попыток входа: повторите через ${Math.ceil(c.ttl / 1000)} с`,
+        },
+        { retry_after_s: Math.ceil(c.ttl / 1000) },
+      ),
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Voronka API',
+        version: '1',
+        description:
+          'The Voronka CRM and funnel-KPI API. Sign in with POST /api/v1/auth/login (session cookie) or send `Authorization: Bearer <API token>`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/')) return;
+    if (req.routeOptions.config?.public) return;
+    const header = req.headers.authorization;
+    const secret = header?.startsWith('Bearer ') ? header.slice(7).trim() : req.cookies[SESSION_COOKIE];
+    const principal = secret ? await authenticate(ctx, secret) : null;
+    if (!principal) {
+      throw new AppError('UNAUTHENTICATED', {
+        en: 'sign in first: a session cookie or an API token (Authorization: Bearer …) is required',
+        ru: 'требуется вход: нужна сессия или API-токен (Authorization: Bearer …)',
+      });
+    }
+    const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+    // A token carries scopes: a read-only token cannot change anything.
+    if (principal.via === 'token' && !principal.scopes?.includes(unsafe ? 'write' : 'read')) {
+      throw new AppError('FORBIDDEN', {
+        en: `this API token lacks the "${unsafe ? 'write' : 'read'}" scope`,
+        ru: `у этого API-токена нет права «${unsafe ? 'write' : 'read'}»`,
+      });
+    }
+    // Cross-site request forgery: a write carried by the session cookie must come from this
+    // site's own pages (Fetch Metadata, else the Origin header). Scripts use API tokens.
+    if (principal.via === 'session' && unsafe && !sameOrigin(req)) {
+      throw new AppError('FORBIDDEN', {
+        en: "cross-site request refused: writes with the session cookie must come from Voronka's own pages",
+        ru: 'межсайтовый запрос отклонён: изменения с cookie сессии принимаются только со страниц Воронки',
+      });
+    }
+    req.principal = principal;
+  });
+
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
+  zapp.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  for (const register of modules) register(app, ctx);
+
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/')) {
+      return reply.status(404).send({
+        error: {
+          code: 'NOT_FOUND',
+          message: `no route ${req.method} ${req.url.split('?')[0]}`,
+        },
+      });
+    }
+    const dist = opts.webDist === undefined ? WEB_DIST : opts.webDist;
+    if (req.method === 'GET' && dist && existsSync(`${dist}/index.html`)) return reply.sendFile('index.html', dist);
+    return reply
+      .status(404)
+      .type('text/plain; charset=utf-8')
+      .send('Voronka: the web app is not built. Run "npm run build:web" (npm start does it for you).');
+  });
+  const dist = opts.webDist === undefined ? WEB_DIST : opts.webDist;
+  if (dist && existsSync(dist)) {
+    await app.register(fastifyStatic, {
+      root: dist,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+    });
+  } else {
+    await app.register(fastifyStatic, {
+      root: fileURLToPath(new URL('.', import.meta.url)),
+      serve: false,
+    });
+  }
+  return app;
+}

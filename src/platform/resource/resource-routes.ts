@@ -1,0 +1,192 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import sql from 'sql-template-tag';
+import { z } from 'zod';
+import { assertVisible, checkScopedWrite, type Scope, scopeFor, visibleSql } from '../auth/access.ts';
+import type { Principal } from '../auth/roles.ts';
+import type { AppContext } from '../context.ts';
+import type { Queryable } from '../db/types.ts';
+import { inWorkspace } from '../db/workspace-scope.ts';
+import { AppError, fieldIssue, validationError } from '../errors.ts';
+import { createRecord, getRecord, listRecords, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
+
+export const errorSchema = z
+  .object({
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        fields: z
+          .array(
+            z.object({
+              field: z.string(),
+              message: z.string(),
+              code: z.string().optional(),
+            }),
+          )
+          .optional(),
+      })
+      .passthrough(),
+  })
+  .describe('Error: `code` is machine-readable, `fields` names each bad field');
+
+export const errorResponses = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+  422: errorSchema,
+};
+
+export const idParams = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'expected a positive integer id')
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER)),
+});
+
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal)
+    throw new AppError('UNAUTHENTICATED', {
+      en: 'sign in first',
+      ru: 'требуется вход',
+    });
+  return req.principal;
+}
+
+/** Runs a use case in the caller's workspace-scoped transaction. */
+export function scoped<T>(ctx: AppContext, req: FastifyRequest, fn: (tx: Queryable, p: Principal) => Promise<T>): Promise<T> {
+  const p = principalOf(req);
+  return inWorkspace(ctx.db, p.workspaceId, (tx) => fn(tx, p));
+}
+
+/** Create / read / update / list routes for a described resource. */
+export function registerResourceRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  r: Resource,
+  guard?: (p: Principal, action: 'read' | 'write') => void,
+) {
+  const s = schemasOf(r);
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
+  const base = `/api/v1/${r.path}`;
+  const tags = [r.path];
+  const skip = new Set(r.without ?? []);
+  const check = (req: FastifyRequest, action: 'read' | 'write') => guard?.(principalOf(req), action);
+  /** The caller's scope on this resource (null: everything), 403 when the role has no access. */
+  const scope = (tx: Queryable, p: Principal, action: 'read' | 'write'): Promise<Scope | null> =>
+    r.access ? scopeFor(tx, p, r.access, action) : Promise.resolve(null);
+  const checkShares = async (tx: Queryable, ws: number, input: Record<string, unknown>) => {
+    const ids = input.shared_with;
+    if (!Array.isArray(ids) || ids.length === 0) return;
+    const found = await tx.query<{ id: number }>(sql`select id from users where workspace_id = ${ws} and id = any(${ids}::int8[])`);
+    const missing = ids.filter((id) => !found.some((f) => Number(f.id) === id));
+    if (missing.length > 0)
+      throw validationError([
+        fieldIssue(
+          'shared_with',
+          `no users ${missing.join(', ')} in this workspace`,
+          `нет пользователей ${missing.join(', ')}`,
+          'not_found',
+        ),
+      ]);
+  };
+
+  if (!skip.has('list')) {
+    zapp.get(
+      base,
+      {
+        schema: {
+          tags,
+          summary: `List ${r.what.en} records`,
+          querystring: s.list,
+          response: { 200: s.page, ...errorResponses },
+        },
+      },
+      async (req) => {
+        check(req, 'read');
+        const page = await scoped(ctx, req, async (tx, p) => {
+          const s = await scope(tx, p, 'read');
+          return listRecords(tx, p.workspaceId, r, req.query as Record<string, unknown>, s ? [visibleSql(r.table, s)] : []);
+        });
+        return {
+          items: page.items.map((row) => toApi(r, row)),
+          next_cursor: page.next_cursor,
+        };
+      },
+    );
+  }
+  if (!skip.has('create')) {
+    zapp.post(
+      base,
+      {
+        schema: {
+          tags,
+          summary: `Create a ${r.what.en}`,
+          body: s.create,
+          response: { 201: s.output, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        check(req, 'write');
+        const row = await scoped(ctx, req, async (tx, p) => {
+          const input = req.body as Record<string, unknown>;
+          const s = await scope(tx, p, 'write');
+          await checkScopedWrite(tx, p.workspaceId, s, input, 'owner_id' in r.fields);
+          await checkShares(tx, p.workspaceId, input);
+          return createRecord(tx, ctx, p, r, input);
+        });
+        return reply.status(201).send(toApi(r, row));
+      },
+    );
+  }
+  if (!skip.has('get')) {
+    zapp.get(
+      `${base}/:id`,
+      {
+        schema: {
+          tags,
+          summary: `Read a ${r.what.en}`,
+          params: idParams,
+          response: { 200: s.output, ...errorResponses },
+        },
+      },
+      async (req) => {
+        check(req, 'read');
+        const row = await scoped(ctx, req, async (tx, p) => {
+          await assertVisible(tx, p.workspaceId, r.table, req.params.id, await scope(tx, p, 'read'), r.what);
+          return getRecord(tx, p.workspaceId, r, req.params.id);
+        });
+        return toApi(r, row);
+      },
+    );
+  }
+  if (!skip.has('update')) {
+    zapp.patch(
+      `${base}/:id`,
+      {
+        schema: {
+          tags,
+          summary: `Update a ${r.what.en} (send the version you read; a stale one answers 409)`,
+          params: idParams,
+          body: s.update,
+          response: { 200: s.output, ...errorResponses },
+        },
+      },
+      async (req) => {
+        check(req, 'write');
+        const row = await scoped(ctx, req, async (tx, p) => {
+          const input = req.body as Record<string, unknown>;
+          const s = await scope(tx, p, 'write');
+          await assertVisible(tx, p.workspaceId, r.table, req.params.id, s, r.what);
+          await checkScopedWrite(tx, p.workspaceId, s, input, 'owner_id' in r.fields);
+          await checkShares(tx, p.workspaceId, input);
+          return updateRecord(tx, ctx, p, r, req.params.id, input);
+        });
+        return toApi(r, row);
+      },
+    );
+  }
+}

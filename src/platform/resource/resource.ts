@@ -1,0 +1,444 @@
+import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
+import { type ZodType, z } from 'zod';
+import { audit, diffRows } from '../audit.ts';
+import type { AccessObject } from '../auth/access.ts';
+import type { Principal } from '../auth/roles.ts';
+import type { AppContext } from '../context.ts';
+import type { Queryable, Row } from '../db/types.ts';
+import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
+import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
+
+/**
+ * A resource is described once — its fields, what may be written, filtered and
+ * sorted — and the same description produces the zod schemas (hence validation
+ * and the OpenAPI document), the SQL, and the routes. Identifiers in SQL only
+ * ever come from these descriptions; values are always parameters.
+ */
+export interface Field {
+  /** SQL column; defaults to the field name. */
+  col?: string;
+  /** Type in responses. */
+  out: ZodType;
+  /** Type accepted on writes; absent means read-only. */
+  in?: ZodType;
+  /** Required on create (otherwise optional). */
+  required?: boolean;
+  /** Writable on update (default: true when `in` is set). */
+  updatable?: boolean;
+  filter?: 'eq' | 'range' | 'time' | 'text' | 'bool';
+  sort?: boolean;
+  /** A reference checked to exist in the same workspace before writing. */
+  ref?: { table: string; what: Msg };
+  /** Accepted on writes, never returned (passwords). */
+  writeOnly?: boolean;
+  /** Stored in a PostgreSQL array column (not jsonb). */
+  pgArray?: boolean;
+  description?: string;
+}
+
+export interface WriteHookArgs {
+  tx: Queryable;
+  ctx: AppContext;
+  principal: Principal;
+  /** Column values about to be written (by SQL column name); hooks may add or change them. */
+  values: Record<string, unknown>;
+  /** The current row on update. */
+  existing?: Row;
+}
+
+export interface Resource {
+  /** URL segment and OpenAPI tag, e.g. `companies`. */
+  path: string;
+  table: string;
+  what: Msg;
+  fields: Record<string, Field>;
+  /** Custom fields of this object type are accepted under `custom`. */
+  custom?: ObjectType;
+  defaultSort: string;
+  /** Extra checks and derived columns before insert/update; may throw AppError. */
+  beforeWrite?: (args: WriteHookArgs) => Promise<void>;
+  afterCreate?: (args: WriteHookArgs & { row: Row }) => Promise<void>;
+  afterUpdate?: (args: WriteHookArgs & { row: Row }) => Promise<void>;
+  /** Fields refused on update with a pointer to the right endpoint. */
+  immutable?: Record<string, Msg>;
+  /** Routes to leave out (e.g. a resource with its own create). */
+  without?: ('create' | 'update' | 'list' | 'get')[];
+  /** Whose records are whose: the access table's object (src/platform/auth/access.ts). */
+  access?: AccessObject;
+}
+
+const MAX_LIMIT = 500;
+const colOf = (name: string, f: Field) => f.col ?? name;
+
+export const isoTime = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp with offset');
+export const idSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const customValuesSchema = z
+  .record(z.string().max(63), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .describe('Custom field values by key (see /api/v1/custom-fields); null removes a value');
+
+function outputSchema(r: Resource) {
+  const shape: Record<string, ZodType> = { id: idSchema };
+  for (const [name, f] of Object.entries(r.fields)) if (!f.writeOnly) shape[name] = f.out;
+  if (r.custom) shape.custom = z.record(z.string(), z.unknown());
+  shape.version = z.number().int();
+  return z.object(shape);
+}
+
+export function schemasOf(r: Resource) {
+  const createShape: Record<string, ZodType> = {};
+  const updateShape: Record<string, ZodType> = {
+    version: z.number().int().positive().describe('The version you read; a stale one answers 409'),
+  };
+  for (const [name, f] of Object.entries(r.fields)) {
+    if (!f.in) continue;
+    createShape[name] = f.required ? f.in : f.in.optional();
+    if (f.updatable !== false) updateShape[name] = f.in.optional();
+  }
+  if (r.custom) {
+    createShape.custom = customValuesSchema.optional();
+    updateShape.custom = customValuesSchema.optional();
+  }
+  for (const name of Object.keys(r.immutable ?? {})) updateShape[name] = z.unknown().optional();
+
+  const sortable = [
+    'id',
+    ...Object.entries(r.fields)
+      .filter(([, f]) => f.sort)
+      .map(([n]) => n),
+  ];
+  const listShape: Record<string, ZodType> = {
+    limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(50).describe(`Page size, 1–${MAX_LIMIT}`),
+    cursor: z.string().max(2000).optional().describe('The `next_cursor` of the previous page'),
+    sort: z
+      .enum([...sortable, ...sortable.map((s) => `-${s}`)] as [string, ...string[]])
+      .optional()
+      .describe('Field to sort by; prefix with - for descending'),
+    lang: z.enum(['ru', 'en']).optional(),
+    id: z.string().max(5000).optional().describe('Only these ids, separated by commas'),
+  };
+  let hasText = false;
+  for (const [name, f] of Object.entries(r.fields)) {
+    switch (f.filter) {
+      case 'eq':
+        listShape[name] = z.string().max(2000).optional().describe(`Exact match; several values separated by commas`);
+        break;
+      case 'bool':
+        listShape[name] = z.enum(['true', 'false']).optional();
+        break;
+      case 'range':
+        listShape[`${name}_min`] = z.coerce.number().optional().describe(`${name} ≥ this`);
+        listShape[`${name}_max`] = z.coerce.number().optional().describe(`${name} ≤ this`);
+        break;
+      case 'time':
+        listShape[`${name}_from`] = isoTime.optional().describe(`${name} ≥ this (inclusive)`);
+        listShape[`${name}_to`] = isoTime.optional().describe(`${name} < this (exclusive)`);
+        break;
+      case 'text':
+        hasText = true;
+        break;
+    }
+  }
+  if (hasText) listShape.q = z.string().max(200).optional().describe('Case-insensitive search');
+  const output = outputSchema(r);
+  return {
+    output,
+    create: z.strictObject(createShape),
+    update: z.strictObject(updateShape),
+    list: z.strictObject(listShape),
+    page: z.object({
+      items: z.array(output),
+      next_cursor: z.string().nullable(),
+    }),
+    sortable,
+  };
+}
+
+/** A database row → the API object (timestamps as ISO strings, only declared fields). */
+export function toApi(r: Resource, row: Row): Row {
+  const out: Row = { id: row.id };
+  for (const [name, f] of Object.entries(r.fields)) {
+    if (f.writeOnly) continue;
+    const v = row[colOf(name, f)];
+    out[name] = v instanceof Date ? v.toISOString() : (v ?? null);
+  }
+  if (r.custom) out.custom = row.custom ?? {};
+  out.version = row.version;
+  return out;
+}
+
+async function checkRefs(tx: Queryable, ws: number, r: Resource, input: Record<string, unknown>): Promise<FieldIssue[]> {
+  const issues: FieldIssue[] = [];
+  for (const [name, f] of Object.entries(r.fields)) {
+    const v = input[name];
+    if (!f.ref || v === undefined || v === null) continue;
+    const rows = await tx.query(sql`select 1 from ${raw(f.ref.table)} where workspace_id = ${ws} and id = ${v}`);
+    if (rows.length === 0) {
+      issues.push(
+        fieldIssue(
+          name,
+          `no ${f.ref.what.en} ${String(v)} in this workspace`,
+          `в этом пространстве нет: ${f.ref.what.ru} ${String(v)}`,
+          'not_found',
+        ),
+      );
+    }
+  }
+  return issues;
+}
+
+async function checkCustom(tx: Queryable, ws: number, r: Resource, custom: unknown): Promise<FieldIssue[]> {
+  if (!r.custom || custom === undefined) return [];
+  const defs = await loadCustomFieldDefs(tx, ws, r.custom);
+  return checkCustomValues(defs, custom as Record<string, unknown>);
+}
+
+function columnsFromInput(r: Resource, input: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(r.fields)) {
+    if (f.in && input[name] !== undefined) values[colOf(name, f)] = input[name];
+  }
+  return values;
+}
+
+export async function createRecord(
+  tx: Queryable,
+  ctx: AppContext,
+  principal: Principal,
+  r: Resource,
+  input: Record<string, unknown>,
+): Promise<Row> {
+  const ws = principal.workspaceId;
+  const issues = [...(await checkRefs(tx, ws, r, input)), ...(await checkCustom(tx, ws, r, input.custom))];
+  if (issues.length > 0) throw validationError(issues);
+  const values = columnsFromInput(r, input);
+  if (r.custom) values.custom = stripNulls((input.custom as Record<string, unknown>) ?? {});
+  await r.beforeWrite?.({ tx, ctx, principal, values });
+  const now = ctx.clock.now();
+  if (!('created_at' in values)) values.created_at = now;
+  values.updated_at = now;
+  const cols = Object.keys(values);
+  const arrays = arrayColumns(r);
+  const [row] = await tx.query<Row>(
+    sql`insert into ${raw(r.table)} (workspace_id, ${raw(cols.join(', '))})
+        values (${ws}, ${join(cols.map((c) => (arrays.has(c) ? values[c] : jsonParam(values[c]))))}) returning *`,
+  );
+  await audit(tx, { workspaceId: ws, userId: principal.userId, entity: r.table, entityId: row.id as number, action: 'create', at: now });
+  if (r.afterCreate) {
+    await r.afterCreate({ tx, ctx, principal, values, row });
+    return getRecord(tx, ws, r, row.id as number);
+  }
+  return row;
+}
+
+export async function getRecord(tx: Queryable, ws: number, r: Resource, id: number, lock = false): Promise<Row> {
+  const rows = await tx.query<Row>(
+    sql`select * from ${raw(r.table)} where workspace_id = ${ws} and id = ${id} ${lock ? raw('for update') : empty}`,
+  );
+  if (rows.length === 0) throw notFound(r.what, id);
+  return rows[0];
+}
+
+export async function updateRecord(
+  tx: Queryable,
+  ctx: AppContext,
+  principal: Principal,
+  r: Resource,
+  id: number,
+  input: Record<string, unknown>,
+): Promise<Row> {
+  const ws = principal.workspaceId;
+  const refused = Object.keys(r.immutable ?? {}).filter((k) => input[k] !== undefined);
+  if (refused.length > 0) {
+    throw validationError(
+      refused.map((k) => ({
+        field: k,
+        code: 'immutable',
+        message: r.immutable?.[k] ?? { en: 'read-only', ru: 'только чтение' },
+      })),
+    );
+  }
+  // Lock the row: the version check and the write are one atomic step.
+  const existing = await getRecord(tx, ws, r, id, true);
+  const given = input.version as number;
+  if (existing.version !== given) throw versionConflict(r.what, id, existing.version as number, given);
+  const issues = [...(await checkRefs(tx, ws, r, input)), ...(await checkCustom(tx, ws, r, input.custom))];
+  if (issues.length > 0) throw validationError(issues);
+  const values = columnsFromInput(r, input);
+  if (r.custom && input.custom !== undefined) {
+    values.custom = stripNulls({
+      ...((existing.custom as Row) ?? {}),
+      ...(input.custom as Row),
+    });
+  }
+  await r.beforeWrite?.({ tx, ctx, principal, values, existing });
+  values.updated_at = ctx.clock.now();
+  const arrays = arrayColumns(r);
+  const sets = Object.keys(values).map((c) => sql`${raw(c)} = ${arrays.has(c) ? values[c] : jsonParam(values[c])}`);
+  const [row] = await tx.query<Row>(
+    sql`update ${raw(r.table)} set ${join(sets)}, version = version + 1
+         where workspace_id = ${ws} and id = ${id} returning *`,
+  );
+  let result = row;
+  if (r.afterUpdate) {
+    await r.afterUpdate({ tx, ctx, principal, values, existing, row });
+    result = await getRecord(tx, ws, r, id);
+  }
+  const changes = diffRows(existing, result);
+  if (Object.keys(changes).length > 0) {
+    await audit(tx, {
+      workspaceId: ws,
+      userId: principal.userId,
+      entity: r.table,
+      entityId: id,
+      action: 'update',
+      at: values.updated_at as Date,
+      changes,
+    });
+  }
+  return result;
+}
+
+const arrayColumns = (r: Resource) =>
+  new Set(
+    Object.entries(r.fields)
+      .filter(([, f]) => f.pgArray)
+      .map(([n, f]) => colOf(n, f)),
+  );
+
+function stripNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+}
+
+/** Objects and arrays go to jsonb columns as JSON text (both drivers then agree). */
+function jsonParam(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v;
+}
+
+interface CursorState {
+  v: unknown;
+  id: number;
+}
+
+function encodeCursor(c: CursorState): string {
+  return Buffer.from(JSON.stringify([c.v instanceof Date ? c.v.toISOString() : c.v, c.id])).toString('base64url');
+}
+
+function decodeCursor(s: string): CursorState {
+  try {
+    const [v, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (!Number.isSafeInteger(id)) throw new Error('bad id');
+    if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new Error('bad value');
+    return { v, id };
+  } catch {
+    throw validationError([fieldIssue('cursor', 'not a cursor returned by this list', 'это не курсор из этого списка', 'invalid_cursor')]);
+  }
+}
+
+/** Builds the WHERE conditions of a list from its query string; `extra` adds resource-specific ones. */
+export function listConditions(r: Resource, query: Record<string, unknown>): Sql[] {
+  const where: Sql[] = [];
+  const text: string[] = [];
+  for (const [name, f] of Object.entries(r.fields)) {
+    const col = raw(colOf(name, f));
+    switch (f.filter) {
+      case 'eq': {
+        const v = query[name];
+        if (typeof v !== 'string' || v === '') break;
+        const list = v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const numeric = f.out instanceof z.ZodNumber || (f.out as { unwrap?: () => ZodType }).unwrap?.() instanceof z.ZodNumber;
+        if (numeric) {
+          const bad = list.filter((x) => !/^\d{1,15}$/.test(x));
+          if (bad.length > 0)
+            throw validationError([
+              fieldIssue(name, `expected ids, got ${bad.join(', ')}`, `ожидались идентификаторы, получено ${bad.join(', ')}`),
+            ]);
+          where.push(sql`${col} = any(${list.map(Number)}::int8[])`);
+        } else {
+          where.push(sql`${col} = any(${list}::text[])`);
+        }
+        break;
+      }
+      case 'bool':
+        if (query[name] !== undefined) where.push(sql`${col} = ${query[name] === 'true'}`);
+        break;
+      case 'range':
+        if (query[`${name}_min`] !== undefined) where.push(sql`${col} >= ${query[`${name}_min`]}`);
+        if (query[`${name}_max`] !== undefined) where.push(sql`${col} <= ${query[`${name}_max`]}`);
+        break;
+      case 'time':
+        if (query[`${name}_from`] !== undefined) where.push(sql`${col} >= ${query[`${name}_from`]}::timestamptz`);
+        if (query[`${name}_to`] !== undefined) where.push(sql`${col} < ${query[`${name}_to`]}::timestamptz`);
+        break;
+      case 'text':
+        text.push(colOf(name, f));
+        break;
+    }
+  }
+  if (typeof query.id === 'string' && query.id !== '') {
+    const list = query.id.split(',').map((x) => x.trim());
+    const bad = list.filter((x) => !/^\d{1,15}$/.test(x));
+    if (bad.length > 0)
+      throw validationError([
+        fieldIssue('id', `expected ids, got ${bad.join(', ')}`, `ожидались идентификаторы, получено ${bad.join(', ')}`),
+      ]);
+    where.push(sql`id = any(${list.map(Number)}::int8[])`);
+  }
+  if (typeof query.q === 'string' && query.q.trim() !== '' && text.length > 0) {
+    const pattern = `%${query.q.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    where.push(
+      sql`(${join(
+        text.map((c) => sql`${raw(c)} ilike ${pattern}`),
+        ' or ',
+      )})`,
+    );
+  }
+  return where;
+}
+
+/**
+ * Keyset pagination: stable under concurrent inserts, no OFFSET scans. Sorted by
+ * (field, id) with NULLs last in both directions; the cursor holds the last row's
+ * pair.
+ */
+export async function listRecords(
+  tx: Queryable,
+  ws: number,
+  r: Resource,
+  query: Record<string, unknown>,
+  extra: Sql[] = [],
+): Promise<{ items: Row[]; next_cursor: string | null }> {
+  const sortKey = (query.sort as string | undefined) ?? r.defaultSort;
+  const desc = sortKey.startsWith('-');
+  const field = desc ? sortKey.slice(1) : sortKey;
+  const col = raw(field === 'id' ? 'id' : colOf(field, r.fields[field]));
+  const limit = (query.limit as number | undefined) ?? 50;
+  const where = [sql`workspace_id = ${ws}`, ...listConditions(r, query), ...extra];
+  if (typeof query.cursor === 'string') {
+    const c = decodeCursor(query.cursor);
+    const cmp = raw(desc ? '<' : '>');
+    if (field === 'id') where.push(sql`id ${cmp} ${c.id}`);
+    else if (c.v === null) where.push(sql`(${col} is null and id ${cmp} ${c.id})`);
+    else where.push(sql`((${col} ${cmp} ${c.v} or (${col} = ${c.v} and id ${cmp} ${c.id})) or ${col} is null)`);
+  }
+  const dir = raw(desc ? 'desc' : 'asc');
+  const order = field === 'id' ? sql`id ${dir}` : sql`${col} ${dir} nulls last, id ${dir}`;
+  const rows = await tx.query<Row>(sql`select * from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`);
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const last = items[items.length - 1];
+  return {
+    items,
+    next_cursor:
+      more && last
+        ? encodeCursor({
+            v: field === 'id' ? null : last[field === 'id' ? 'id' : colOf(field, r.fields[field])],
+            id: last.id as number,
+          })
+        : null,
+  };
+}
+
+export const conflict = (en: string, ru: string, details: Record<string, unknown> = {}) => new AppError('CONFLICT', { en, ru }, details);

@@ -1,0 +1,142 @@
+import sql from 'sql-template-tag';
+import { z } from 'zod';
+import type { Queryable, Row } from '../platform/db/types.ts';
+import { fieldIssue, type Msg, validationError } from '../platform/errors.ts';
+import { readTime } from '../platform/resource/fields.ts';
+import { idSchema, type Resource } from '../platform/resource/resource.ts';
+
+/** Standard deal fields a stage may require, with their labels. */
+export const STANDARD_FIELDS: Record<string, Msg> = {
+  title: { ru: 'Название', en: 'Title' },
+  amount_minor: { ru: 'Сумма', en: 'Amount' },
+  company_id: { ru: 'Компания', en: 'Company' },
+  contact_id: { ru: 'Контакт', en: 'Contact' },
+  lead_id: { ru: 'Лид', en: 'Lead' },
+  segment_id: { ru: 'Сегмент', en: 'Segment' },
+  channel_id: { ru: 'Канал', en: 'Channel' },
+  region: { ru: 'Регион', en: 'Region' },
+};
+
+export interface Requirement {
+  field: string;
+  label_ru: string;
+  label_en: string;
+}
+
+/** Whether a deal has a field filled: non-empty text, a non-zero amount, a set reference or custom value. */
+export function isFilled(deal: Row, field: string): boolean {
+  if (field.startsWith('custom.')) {
+    const v = (deal.custom as Record<string, unknown> | null)?.[field.slice(7)];
+    return v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+  }
+  const v = deal[field];
+  if (field === 'amount_minor') return typeof v === 'number' && v > 0;
+  if (typeof v === 'string') return v.trim() !== '';
+  return v !== null && v !== undefined;
+}
+
+/** The fields a stage requires of a deal of this segment, with labels in both languages. */
+export async function requirementsFor(tx: Queryable, ws: number, stageId: number, segmentId: number | null): Promise<Requirement[]> {
+  const rows = await tx.query<{ field: string; label_ru: string | null; label_en: string | null }>(sql`
+    select r.field, cf.label_ru, cf.label_en
+      from stage_requirements r
+      left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
+     where r.workspace_id = ${ws} and r.stage_id = ${stageId}
+       and (r.segment_ids is null or ${segmentId}::int8 = any(r.segment_ids))
+     order by r.position, r.id`);
+  return rows.map((r) => ({
+    field: r.field,
+    label_ru: STANDARD_FIELDS[r.field]?.ru ?? r.label_ru ?? r.field,
+    label_en: STANDARD_FIELDS[r.field]?.en ?? r.label_en ?? r.field,
+  }));
+}
+
+export const stageRequirements: Resource = {
+  path: 'stage-requirements',
+  table: 'stage_requirements',
+  what: { en: 'stage requirement', ru: 'требование этапа' },
+  defaultSort: 'position',
+  fields: {
+    stage_id: { out: idSchema, in: idSchema, required: true, updatable: false, filter: 'eq' },
+    pipeline_id: { out: idSchema, filter: 'eq' },
+    field: {
+      out: z.string(),
+      in: z
+        .string()
+        .regex(
+          /^(title|amount_minor|company_id|contact_id|lead_id|segment_id|channel_id|region|custom\.[a-z][a-z0-9_]{0,62})$/,
+          'a deal field (title, amount_minor, company_id, contact_id, lead_id, segment_id, channel_id, region) or custom.<key>',
+        ),
+      required: true,
+      updatable: false,
+      description: 'The deal field that must be filled to enter the stage moving forward',
+    },
+    segment_ids: {
+      out: z.array(idSchema).nullable(),
+      in: z.array(idSchema).min(1).max(100).nullable(),
+      pgArray: true,
+      description: 'Only for deals of these segments (null: every deal)',
+    },
+    position: { out: z.number().int(), in: z.number().int().min(0).max(10_000), sort: true },
+    created_at: readTime(),
+  },
+  immutable: {
+    stage_id: { en: 'create a requirement on the other stage instead', ru: 'создайте требование на другом этапе' },
+    field: { en: 'create a requirement for the other field instead', ru: 'создайте требование для другого поля' },
+  },
+  beforeWrite: async ({ tx, principal, values, existing }) => {
+    const ws = principal.workspaceId;
+    if (!existing) {
+      const [stage] = await tx.query<{ pipeline_id: number; kind: string }>(
+        sql`select pipeline_id, kind from stages where workspace_id = ${ws} and id = ${values.stage_id as number}`,
+      );
+      if (!stage)
+        throw validationError([
+          fieldIssue(
+            'stage_id',
+            `no stage ${String(values.stage_id)} in this workspace`,
+            `нет этапа ${String(values.stage_id)}`,
+            'not_found',
+          ),
+        ]);
+      if (stage.kind === 'lost')
+        throw validationError([
+          fieldIssue(
+            'stage_id',
+            'a lost stage cannot require fields: losing a deal is never blocked',
+            'у этапа проигрыша не бывает требований: проиграть сделку можно всегда',
+          ),
+        ]);
+      values.pipeline_id = stage.pipeline_id;
+      const field = values.field as string;
+      if (field.startsWith('custom.')) {
+        const [cf] = await tx.query(
+          sql`select 1 from custom_fields where workspace_id = ${ws} and object_type = 'deal' and key = ${field.slice(7)}`,
+        );
+        if (!cf)
+          throw validationError([
+            fieldIssue(
+              'field',
+              `no custom deal field "${field.slice(7)}"`,
+              `нет дополнительного поля сделки «${field.slice(7)}»`,
+              'not_found',
+            ),
+          ]);
+      }
+    }
+    const segs = values.segment_ids as number[] | null | undefined;
+    if (segs && segs.length > 0) {
+      const found = await tx.query<{ id: number }>(sql`select id from segments where workspace_id = ${ws} and id = any(${segs}::int8[])`);
+      const missing = segs.filter((s) => !found.some((f) => f.id === s));
+      if (missing.length)
+        throw validationError([
+          fieldIssue(
+            'segment_ids',
+            `no segments ${missing.join(', ')} in this workspace`,
+            `нет сегментов ${missing.join(', ')}`,
+            'not_found',
+          ),
+        ]);
+    }
+  },
+};

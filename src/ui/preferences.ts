@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import sql from 'sql-template-tag';
+import { z } from 'zod';
+import type { AppContext } from '../platform/context.ts';
+import type { Queryable } from '../platform/db/types.ts';
+import { AppError } from '../platform/errors.ts';
+import { errorResponses, principalOf, scoped } from '../platform/resource/resource-routes.ts';
+
+/** The pages of the web app a person can start on and put in the menu. */
+export const PAGES = ['tasks', 'board', 'dashboard', 'yesterday', 'deals', 'companies', 'contacts', 'leads', 'review'] as const;
+export const START_PAGES = ['tasks', 'board', 'yesterday', 'dashboard'] as const;
+
+const menuItem = z.strictObject({ key: z.enum(PAGES), hidden: z.boolean() });
+export const uiPrefs = z.strictObject({
+  start_page: z.enum(START_PAGES),
+  menu: z
+    .array(menuItem)
+    .max(PAGES.length)
+    .refine((m) => new Set(m.map((i) => i.key)).size === m.length, 'each page once'),
+});
+type UiPrefs = z.infer<typeof uiPrefs>;
+
+export const DEFAULT_PREFS: UiPrefs = {
+  start_page: 'tasks',
+  menu: PAGES.map((key) => ({ key, hidden: key === 'review' })),
+};
+
+/** Stored menus are completed with pages added since, so nothing disappears silently. */
+function complete(p: Partial<UiPrefs> | undefined, base: UiPrefs): UiPrefs {
+  const menu = [...(p?.menu ?? base.menu)];
+  for (const key of PAGES) if (!menu.some((m) => m.key === key)) menu.push({ key, hidden: false });
+  return { start_page: p?.start_page ?? base.start_page, menu };
+}
+
+async function workspaceDefaults(tx: Queryable, ws: number): Promise<UiPrefs> {
+  const [w] = await tx.query<{ settings: { ui?: Partial<UiPrefs> } }>(sql`select settings from workspaces where workspace_id = ${ws}`);
+  return complete(w?.settings?.ui, DEFAULT_PREFS);
+}
+
+export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) {
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
+  const out = uiPrefs.extend({ locale: z.enum(['ru', 'en']).nullable() });
+  zapp.get(
+    '/api/v1/me/preferences',
+    {
+      schema: {
+        tags: ['ui'],
+        summary: 'My start page, menu and language (the workspace defaults where I set nothing)',
+        response: { 200: out, ...errorResponses },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const [u] = await tx.query<{ preferences: Partial<UiPrefs>; locale: 'ru' | 'en' | null }>(
+          sql`select preferences, locale from users where workspace_id = ${p.workspaceId} and id = ${p.userId}`,
+        );
+        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale };
+      }),
+  );
+  zapp.patch(
+    '/api/v1/me/preferences',
+    {
+      schema: {
+        tags: ['ui'],
+        summary: 'Change my start page, menu (order and hidden items) or language',
+        body: z.strictObject({
+          start_page: z.enum(START_PAGES).optional(),
+          menu: uiPrefs.shape.menu.optional(),
+          locale: z.enum(['ru', 'en']).nullable().optional(),
+        }),
+        response: { 200: out, ...errorResponses },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const { locale, ...prefs } = req.body;
+        await tx.query(sql`
+          update users set preferences = preferences || ${JSON.stringify(prefs)}::jsonb,
+                           locale = case when ${locale !== undefined} then ${locale ?? null} else locale end, updated_at = ${ctx.clock.now()}
+           where workspace_id = ${p.workspaceId} and id = ${p.userId}`);
+        const [u] = await tx.query<{ preferences: Partial<UiPrefs>; locale: 'ru' | 'en' | null }>(
+          sql`select preferences, locale from users where workspace_id = ${p.workspaceId} and id = ${p.userId}`,
+        );
+        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale };
+      }),
+  );
+  zapp.get(
+    '/api/v1/ui-defaults',
+    { schema: { tags: ['ui'], summary: "The workspace's default start page and menu", response: { 200: uiPrefs, ...errorResponses } } },
+    async (req) => scoped(ctx, req, (tx, p) => workspaceDefaults(tx, p.workspaceId)),
+  );
+  zapp.put(
+    '/api/v1/ui-defaults',
+    {
+      schema: {
+        tags: ['ui'],
+        summary: "Set the workspace's default start page and menu; roll_out applies them to everyone now",
+        body: uiPrefs.extend({ roll_out: z.boolean().default(false) }),
+        response: { 200: uiPrefs.extend({ rolled_out_to: z.number().int() }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      if (principalOf(req).role !== 'admin')
+        throw new AppError('FORBIDDEN', { en: 'only an admin sets the defaults', ru: 'настройки по умолчанию задаёт администратор' });
+      return scoped(ctx, req, async (tx, p) => {
+        const { roll_out, ...prefs } = req.body;
+        await tx.query(
+          sql`update workspaces set settings = jsonb_set(settings, '{ui}', ${JSON.stringify(prefs)}::jsonb) where workspace_id = ${p.workspaceId}`,
+        );
+        const n = roll_out
+          ? await tx.run(sql`update users set preferences = preferences - 'start_page' - 'menu' where workspace_id = ${p.workspaceId}`)
+          : 0;
+        return { ...complete(prefs, DEFAULT_PREFS), rolled_out_to: n };
+      });
+    },
+  );
+}

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import pg from 'pg';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One suite, several engines: every database test runs once on the embedded
+ * PGlite and once on a PostgreSQL server. Browser tests run once, in Debian's
+ * Chromium. A missing server or browser skips its project loudly — except under
+ * CI=true, where it is a failure.
+ */
+const PG_URL = process.env.VORONKA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CHROMIUM = process.env.VORONKA_CHROMIUM ?? '/usr/bin/chromium';
+const CI = process.env.CI === 'true';
+
+async function pgReachable(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function loud(msg: string) {
+  const bar = '!'.repeat(78);
+  process.stderr.write(`\n${bar}\n!! ${msg}\n${bar}\n\n`);
+}
+
+export default defineConfig(async () => {
+  const only = process.env.VORONKA_TEST_ENGINES?.split(',');
+  const pgProblem = await pgReachable();
+  const engines: string[] = [];
+  if (!only || only.includes('pglite')) engines.push('pglite');
+  if (!only || only.includes('postgres')) {
+    if (pgProblem && !CI)
+      loud(
+        `PostgreSQL at ${PG_URL} is not reachable (${pgProblem}): the postgres engine is SKIPPED. Start it or set VORONKA_TEST_DATABASE_URL.`,
+      );
+    else engines.push('postgres');
+  }
+  const browser = !only || only.includes('browser');
+  const haveChromium = existsSync(CHROMIUM);
+  if (browser && !haveChromium && !CI) loud(`No browser at ${CHROMIUM}: browser tests are SKIPPED (apt-get install -y chromium).`);
+
+  const shared = {
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    globalSetup: ['test/support/global-setup.ts'],
+  };
+  return {
+    test: {
+      reporters: process.env.VITEST_REPORTER ? [process.env.VITEST_REPORTER] : ['default'],
+      projects: [
+        ...engines.map((engine) => ({
+          test: {
+            ...shared,
+            name: engine,
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/browser/**'],
+            env: { VORONKA_TEST_ENGINE: engine, VORONKA_TEST_DATABASE_URL: PG_URL },
+            provide: { engine },
+          },
+        })),
+        ...(browser && (haveChromium || CI)
+          ? [
+              {
+                test: {
+                  ...shared,
+                  name: 'browser',
+                  include: ['test/browser/**/*.test.ts'],
+                  env: { VORONKA_TEST_ENGINE: 'pglite', VORONKA_CHROMIUM: CHROMIUM },
+                  provide: { engine: 'pglite' },
+                  fileParallelism: false,
+                },
+              },
+            ]
+          : []),
+      ],
+    },
+  };
+});

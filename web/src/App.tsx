@@ -1,0 +1,212 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
+import { ApiError, api, type Me, type PageKey, type Prefs } from './api';
+import { ErrorState, Loading } from './components';
+import { type Lang, setLanguage } from './i18n';
+import { BoardPage } from './pages/BoardPage';
+import { DealCardPage } from './pages/DealCardPage';
+import { ListPage } from './pages/ListPage';
+import { LoginPage } from './pages/LoginPage';
+import { RecordCardPage } from './pages/RecordCardPage';
+import { ReviewPage } from './pages/ReviewPage';
+import { SettingsPage } from './pages/SettingsPage';
+import { TasksPage } from './pages/TasksPage';
+
+// Charts are heavy: the dashboards load on demand, keeping the first bundle small.
+const DashboardPage = lazy(() => import('./pages/DashboardPage'));
+const YesterdayPage = lazy(() => import('./pages/YesterdayPage'));
+
+export function useMe() {
+  return useQuery<Me | null>({
+    queryKey: ['me'],
+    queryFn: async () => {
+      try {
+        return await api<Me>('/auth/me');
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) return null;
+        throw e;
+      }
+    },
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
+export function usePrefs(enabled = true) {
+  return useQuery({ queryKey: ['prefs'], queryFn: () => api<Prefs>('/me/preferences'), enabled, staleTime: Number.POSITIVE_INFINITY });
+}
+
+export function LanguageSwitch() {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const me = qc.getQueryData<Me | null>(['me']);
+  const save = useMutation({ mutationFn: (locale: Lang) => api<Prefs>('/me/preferences', { method: 'PATCH', body: { locale } }) });
+  return (
+    <select
+      className="lang"
+      value={i18n.language}
+      onChange={(e) => {
+        const lang = e.target.value as Lang;
+        setLanguage(lang);
+        if (me) save.mutate(lang, { onSuccess: (p) => qc.setQueryData(['prefs'], p) });
+        // Data with language-dependent messages is fetched again.
+        qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'prefs' });
+      }}
+      aria-label={t('nav.language')}
+    >
+      <option value="ru">Русский</option>
+      <option value="en">English</option>
+    </select>
+  );
+}
+
+const PATHS: Record<PageKey, string> = {
+  tasks: '/tasks',
+  board: '/board',
+  dashboard: '/dashboard',
+  yesterday: '/yesterday',
+  deals: '/deals',
+  companies: '/companies',
+  contacts: '/contacts',
+  leads: '/leads',
+  review: '/review',
+};
+const ICONS: Record<PageKey, string> = {
+  tasks: '☑',
+  board: '▦',
+  dashboard: '◔',
+  yesterday: '◷',
+  deals: '₽',
+  companies: '▣',
+  contacts: '☺',
+  leads: '✦',
+  review: '⚑',
+};
+
+function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.ReactNode }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [location] = useLocation();
+  const signOut = async () => {
+    await api('/auth/logout', { method: 'POST' }).catch(() => {});
+    qc.setQueryData(['me'], null);
+    qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
+  };
+  const items = prefs.menu.filter((m) => !m.hidden && (m.key !== 'review' || me.user.role === 'admin' || me.user.role === 'head_of_sales'));
+  return (
+    <div className="shell">
+      <aside className="sidebar" aria-label={t('nav.menu')}>
+        <Link href="/" className="brand">
+          <img src="/favicon.svg" alt="" width={26} height={26} /> <span>{t('app.name')}</span>
+        </Link>
+        <nav className="mainnav">
+          {items.map((m) => (
+            <Link
+              key={m.key}
+              href={PATHS[m.key]}
+              className={location.startsWith(PATHS[m.key]) ? 'active' : ''}
+              data-testid={`nav-${m.key}`}
+            >
+              <span className="icon" aria-hidden="true">
+                {ICONS[m.key]}
+              </span>
+              <span>{t(`nav.${m.key}`)}</span>
+            </Link>
+          ))}
+        </nav>
+        <div className="spacer" />
+        <Link href="/settings" className={location.startsWith('/settings') ? 'active navlink' : 'navlink'} data-testid="nav-settings">
+          <span className="icon" aria-hidden="true">
+            ⚙
+          </span>
+          <span>{t('nav.settings')}</span>
+        </Link>
+      </aside>
+      <div className="main-col">
+        <header className="topbar">
+          <div className="spacer" />
+          <span className="who">
+            {me.user.name} · {me.workspace.name}
+          </span>
+          <LanguageSwitch />
+          <button type="button" className="ghost" onClick={signOut}>
+            {t('nav.signOut')}
+          </button>
+        </header>
+        <main className="content">{children}</main>
+      </div>
+    </div>
+  );
+}
+
+export function App() {
+  const me = useMe();
+  const prefs = usePrefs(!!me.data);
+  const { t, i18n } = useTranslation();
+  useEffect(() => {
+    // A saved language in the profile wins over the browser's.
+    const saved = prefs.data?.locale;
+    if (saved && saved !== i18n.language && !localStorage.getItem('voronka.lang')) setLanguage(saved);
+  }, [prefs.data?.locale, i18n.language]);
+  if (me.isPending || (me.data && prefs.isPending)) return <Loading />;
+  if (me.isError) return <ErrorState error={me.error} retry={() => me.refetch()} />;
+  if (!me.data) {
+    return (
+      <div className="login-wrap">
+        <div className="login-side">
+          <LanguageSwitch />
+        </div>
+        <LoginPage />
+      </div>
+    );
+  }
+  if (prefs.isError || !prefs.data) return <ErrorState error={prefs.error} retry={() => prefs.refetch()} />;
+  const start = PATHS[prefs.data.start_page];
+  return (
+    <Shell me={me.data} prefs={prefs.data}>
+      <Suspense fallback={<Loading />}>
+        <Switch>
+          <Route path="/tasks">
+            <TasksPage me={me.data} />
+          </Route>
+          <Route path="/board">
+            <BoardPage me={me.data} />
+          </Route>
+          <Route path="/dashboard">
+            <DashboardPage me={me.data} />
+          </Route>
+          <Route path="/yesterday">
+            <YesterdayPage me={me.data} />
+          </Route>
+          <Route path="/deals/:id">{(p) => <DealCardPage id={Number(p.id)} me={me.data as Me} />}</Route>
+          <Route path="/deals">
+            <ListPage kind="deals" me={me.data} />
+          </Route>
+          <Route path="/companies/:id">{(p) => <RecordCardPage kind="companies" id={Number(p.id)} me={me.data as Me} />}</Route>
+          <Route path="/companies">
+            <ListPage kind="companies" me={me.data} />
+          </Route>
+          <Route path="/contacts/:id">{(p) => <RecordCardPage kind="contacts" id={Number(p.id)} me={me.data as Me} />}</Route>
+          <Route path="/contacts">
+            <ListPage kind="contacts" me={me.data} />
+          </Route>
+          <Route path="/leads/:id">{(p) => <RecordCardPage kind="leads" id={Number(p.id)} me={me.data as Me} />}</Route>
+          <Route path="/leads">
+            <ListPage kind="leads" me={me.data} />
+          </Route>
+          <Route path="/review">
+            <ReviewPage me={me.data} />
+          </Route>
+          <Route path="/settings">
+            <SettingsPage me={me.data} prefs={prefs.data} />
+          </Route>
+          <Route>
+            <Redirect to={start} />
+          </Route>
+        </Switch>
+      </Suspense>
+      <span className="sr-only">{t('app.tagline')}</span>
+    </Shell>
+  );
+}

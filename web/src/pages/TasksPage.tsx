@@ -1,0 +1,142 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'wouter';
+import { api, type Deal, type DisciplineGroups, type Me, type Page, type Task } from '../api';
+import { Empty, ErrorState, Loading } from '../components';
+import { dateTime, isoDay, num, pct } from '../format';
+
+/** For those who lead a team: who is behind right now, beside their task discipline over 30 days. */
+function TeamPanel({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const tz = me.workspace.timezone;
+  const params = new URLSearchParams({ from: isoDay(tz, -30), to: isoDay(tz, 1), by: 'owner' });
+  const team = useQuery({
+    queryKey: ['discipline', params.toString()],
+    queryFn: () => api<DisciplineGroups>(`/reports/discipline?${params.toString()}`),
+  });
+  if (team.isPending) return <Loading />;
+  if (team.isError) return <ErrorState error={team.error} retry={() => team.refetch()} />;
+  const rows = team.data.groups
+    .filter((g) => g.key_id && (g.tasks_due > 0 || g.overdue_open > 0))
+    .sort((a, b) => b.overdue_open - a.overdue_open || (a.discipline_score ?? 1) - (b.discipline_score ?? 1));
+  return (
+    <section className="panel" aria-label={t('tasks.team')}>
+      <h2>{t('tasks.team')}</h2>
+      <p className="muted small">{t('tasks.teamHint')}</p>
+      {rows.length === 0 ? (
+        <Empty>{t('common.empty')}</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table compact" data-testid="team-table">
+            <thead>
+              <tr>
+                <th>{t('dash.owner')}</th>
+                <th className="num">{t('tasks.overdueNow')}</th>
+                <th className="num">{t('dash.onTime')}</th>
+                <th className="num">{t('dash.completeness')}</th>
+                <th className="num">{t('dash.discipline')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((g) => (
+                <tr key={g.key_id}>
+                  <th scope="row">
+                    <Link href={`/dashboard?owner=${g.key_id}`}>{g.key}</Link>
+                  </th>
+                  <td className={`num${g.overdue_open > 0 ? ' bad' : ''}`}>{num(g.overdue_open)}</td>
+                  <td className="num">{pct(g.on_time_rate)}</td>
+                  <td className="num">{pct(g.card_completeness)}</td>
+                  <td className="num">{pct(g.discipline_score)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** My open tasks: overdue first, then today's, then the coming week. */
+export function TasksPage({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const tasks = useQuery({
+    queryKey: ['my-tasks', me.user.id],
+    queryFn: () => api<Page<Task>>(`/tasks?owner_id=${me.user.id}&status=open&sort=due_at&limit=500`),
+  });
+  const dealIds = [...new Set((tasks.data?.items ?? []).map((x) => x.deal_id).filter((x): x is number => x !== null))];
+  const deals = useQuery({
+    queryKey: ['deal-titles', dealIds.join(',')],
+    queryFn: () => api<Page<Deal>>(`/deals?limit=500&id=${dealIds.slice(0, 400).join(',')}`),
+    enabled: dealIds.length > 0,
+  });
+  const done = useMutation({
+    mutationFn: (task: Task) => api<Task>(`/tasks/${task.id}`, { method: 'PATCH', body: { version: task.version, status: 'done' } }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['my-tasks'] }),
+  });
+  if (tasks.isPending) return <Loading />;
+  if (tasks.isError) return <ErrorState error={tasks.error} retry={() => tasks.refetch()} />;
+  const title = new Map((deals.data?.items ?? []).map((d) => [d.id, d.title]));
+  const now = Date.now();
+  const endOfDay = new Date();
+  endOfDay.setHours(23, 59, 59, 999);
+  const week = now + 7 * 86_400_000;
+  const items = tasks.data.items;
+  const overdue = items.filter((x) => x.due_at && new Date(x.due_at).getTime() < now);
+  const today = items.filter((x) => x.due_at && new Date(x.due_at).getTime() >= now && new Date(x.due_at).getTime() <= endOfDay.getTime());
+  const upcoming = items.filter(
+    (x) => !x.due_at || (new Date(x.due_at).getTime() > endOfDay.getTime() && new Date(x.due_at).getTime() <= week),
+  );
+  const section = (name: string, list: Task[], emptyText: string, tone?: string) => (
+    <section className="panel" aria-label={name}>
+      <h2 className={tone}>
+        {name} <span className="count">{list.length}</span>
+      </h2>
+      {list.length === 0 ? (
+        <Empty>{emptyText}</Empty>
+      ) : (
+        <ul className="task-list">
+          {list.map((x) => (
+            <li key={x.id}>
+              <button
+                type="button"
+                className="check"
+                onClick={() => done.mutate(x)}
+                disabled={done.isPending}
+                aria-label={`${t('tasks.done')}: ${x.title}`}
+              >
+                ✓
+              </button>
+              <div className="task-main">
+                <span className="task-title">{x.title}</span>
+                <span className="muted">
+                  {t(`taskType.${x.type}`)} · {t('tasks.due')} {dateTime(x.due_at, me.workspace.timezone)}
+                  {x.deal_id && (
+                    <>
+                      {' · '}
+                      <Link href={`/deals/${x.deal_id}`}>{title.get(x.deal_id) ?? t('tasks.deal')}</Link>
+                    </>
+                  )}
+                </span>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('tasks.title')}</h1>
+      </div>
+      <div className="grid-2">
+        {section(t('tasks.overdue'), overdue, t('tasks.emptyOverdue'), overdue.length ? 'bad' : undefined)}
+        {section(t('tasks.today'), today, t('tasks.emptyToday'))}
+      </div>
+      {upcoming.length > 0 && section(t('tasks.upcoming'), upcoming, '')}
+      {['admin', 'head_of_sales', 'team_lead'].includes(me.user.role) && <TeamPanel me={me} />}
+    </div>
+  );
+}
