@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import pg from 'pg';
 import { to as copyToStdout } from 'pg-copy-streams';
+import { type Pack, extract as tarExtract, pack as tarPack } from 'tar-stream';
 import { AppError, type Msg } from '../errors.ts';
 import { withBulkLoad } from './bulk-load.ts';
 import { loadMigrations, type Migration, MigrationMismatchError, migrate } from './migrate.ts';
@@ -163,84 +164,17 @@ function countRows(b: Uint8Array): number {
 }
 
 // ---------------------------------------------------------------------------
-// ustar: just what this format needs (regular files, short names).
+// The archive (ustar via tar-stream, gzip via node:zlib).
 
-function tarHeader(name: string, size: number, mtime: number): Buffer {
-  const h = Buffer.alloc(512);
-  if (Buffer.byteLength(name) > 100) throw new Error(`archive entry name too long: ${name}`);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100, 'ascii');
-  h.write('0000000\0', 108, 'ascii');
-  h.write('0000000\0', 116, 'ascii');
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'ascii');
-  h.write(
-    `${Math.floor(mtime / 1000)
-      .toString(8)
-      .padStart(11, '0')}\0`,
-    136,
-    'ascii',
-  );
-  h.write('        ', 148, 'ascii');
-  h.write('0', 156, 'ascii');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  h.write('voronka', 265, 'ascii');
-  h.write('voronka', 297, 'ascii');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
-  return h;
+/** Adds one regular file to the archive; resolves once tar-stream has taken all of it (backpressure). */
+function addEntry(pack: Pack, name: string, data: Buffer, mtime: Date): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const header = { name, size: data.length, mtime, mode: 0o644, type: 'file' as const, uname: 'voronka', gname: 'voronka' };
+    // A failure reaches the callback; the entry's own 'error' event (when the pack is destroyed) must not go unhandled.
+    pack.entry(header, data, (err) => (err ? reject(err) : resolve())).on('error', () => {});
+  });
 }
 
-function* tarEntry(name: string, data: Uint8Array, mtime: number): Generator<Buffer> {
-  yield tarHeader(name, data.length, mtime);
-  if (data.length > 0) yield Buffer.from(data.buffer, data.byteOffset, data.length);
-  const pad = (512 - (data.length % 512)) % 512;
-  if (pad) yield Buffer.alloc(pad);
-}
-
-/** Exact-length reads from a byte stream. */
-class ByteReader {
-  private bufs: Buffer[] = [];
-  private len = 0;
-  private done = false;
-  constructor(private readonly it: AsyncIterator<Buffer>) {}
-
-  /** Exactly `n` bytes; null at a clean end of the stream; throws when it ends in between. */
-  async read(n: number): Promise<Buffer | null> {
-    while (this.len < n && !this.done) {
-      const r = await this.it.next();
-      if (r.done) this.done = true;
-      else {
-        this.bufs.push(r.value);
-        this.len += r.value.length;
-      }
-    }
-    if (this.len < n) {
-      if (this.len === 0) return null;
-      throw new TruncatedError();
-    }
-    const all = this.bufs.length === 1 ? this.bufs[0] : Buffer.concat(this.bufs, this.len);
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.bufs = rest.length ? [rest] : [];
-    this.len = rest.length;
-    return out;
-  }
-
-  /** Whatever bytes are left (after the end-of-archive marker there should be none but padding). */
-  async rest(): Promise<number> {
-    let nonZero = 0;
-    const scan = (b: Buffer) => {
-      for (const x of b) if (x !== 0) nonZero++;
-    };
-    for (const b of this.bufs) scan(b);
-    for (let r = await this.it.next(); !r.done; r = await this.it.next()) scan(r.value);
-    return nonZero;
-  }
-}
-
-class TruncatedError extends Error {}
 class CorruptError extends Error {
   constructor(readonly why: Msg) {
     super(why.en);
@@ -252,79 +186,63 @@ interface TarEntry {
   data: Buffer;
 }
 
-async function* readTar(source: AsyncIterable<Buffer>): AsyncGenerator<TarEntry> {
-  const r = new ByteReader(source[Symbol.asyncIterator]());
-  for (;;) {
-    const h = await r.read(512);
-    if (!h) throw new TruncatedError();
-    if (h.every((b) => b === 0)) {
-      if ((await r.rest()) > 0) throw new CorruptError({ en: 'data after the end of the archive', ru: 'данные после конца архива' });
-      return;
-    }
-    const stored = Number.parseInt(h.toString('ascii', 148, 156).replace(/[\0 ]/g, ''), 8);
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
-    if (stored !== sum) throw new CorruptError({ en: 'an archive header is damaged', ru: 'повреждён заголовок записи архива' });
-    const cstr = (from: number, len: number) => {
-      const s = h.subarray(from, from + len);
-      const z = s.indexOf(0);
-      return s.toString('utf8', 0, z === -1 ? len : z);
-    };
-    const prefix = cstr(345, 155);
-    const name = prefix ? `${prefix}/${cstr(0, 100)}` : cstr(0, 100);
-    const type = String.fromCharCode(h[156]);
-    const size = Number.parseInt(cstr(124, 12).trim() || '0', 8);
-    if (type !== '0' && type !== '\0')
-      throw new CorruptError({
-        en: `unexpected archive entry ${name} (type ${type})`,
-        ru: `неожиданная запись архива ${name} (тип ${type})`,
-      });
-    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_ENTRY_BYTES)
-      throw new CorruptError({ en: `archive entry ${name} has a bad size`, ru: `у записи архива ${name} неверный размер` });
-    const data = size === 0 ? Buffer.alloc(0) : await r.read(size);
-    if (!data) throw new TruncatedError();
-    const pad = (512 - (size % 512)) % 512;
-    if (pad && !(await r.read(pad))) throw new TruncatedError();
-    yield { name, data };
-  }
-}
-
-/** Entries of a backup file, with every low-level failure turned into one clear message. */
+/** Entries of a backup file, one at a time, with every low-level failure turned into one clear message. */
 async function* entriesOf(file: string): AsyncGenerator<TarEntry> {
-  const gunzip = createGunzip();
   const input = createReadStream(file);
-  input.on('error', (e) => gunzip.destroy(e));
-  input.pipe(gunzip);
+  const gunzip = createGunzip();
+  const extract = tarExtract();
+  input.on('error', (e) => extract.destroy(e));
+  gunzip.on('error', (e) => extract.destroy(e));
+  input.pipe(gunzip).pipe(extract as unknown as NodeJS.WritableStream);
+  // The manifest is the last entry: whatever tar-stream stumbles on after it lies past the archive's end.
+  let afterManifest = false;
   try {
-    yield* readTar(gunzip);
+    for await (const entry of extract) {
+      const { name, type, size } = entry.header;
+      if (type !== 'file')
+        throw new CorruptError({ en: `unexpected archive entry ${name} (${type})`, ru: `неожиданная запись архива ${name} (${type})` });
+      if (!Number.isSafeInteger(size) || size < 0 || size > MAX_ENTRY_BYTES)
+        throw new CorruptError({ en: `archive entry ${name} has a bad size`, ru: `у записи архива ${name} неверный размер` });
+      const parts: Buffer[] = [];
+      for await (const b of entry) parts.push(b as Buffer);
+      afterManifest = name === MANIFEST_FILE;
+      yield { name, data: parts.length === 1 ? parts[0] : Buffer.concat(parts, size) };
+    }
   } catch (e) {
-    throw unreadable(file, e);
+    throw unreadable(file, e, afterManifest);
   } finally {
     input.destroy();
     gunzip.destroy();
+    extract.destroy();
   }
 }
 
-function unreadable(file: string, e: unknown): AppError {
+function unreadable(file: string, e: unknown, afterManifest: boolean): AppError {
   if (e instanceof AppError) return e;
   const err = e as NodeJS.ErrnoException;
+  const message = err?.message ?? String(e);
   if (err?.code === 'ENOENT') return fail('VALIDATION_FAILED', { en: `${file}: no such file`, ru: `${file}: нет такого файла` });
-  if (e instanceof TruncatedError || err?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err?.message ?? '')) {
+  // tar-stream's own errors carry no code, only these messages.
+  const tarEnded = !err?.code && message === 'Unexpected end of data';
+  const tarBroken = !err?.code && /^(Invalid tar header|Invalid header|Header exceeds max size)/.test(message);
+  let why: Msg | null = e instanceof CorruptError ? e.why : null;
+  if ((tarEnded || tarBroken) && afterManifest) why = { en: 'data after the end of the archive', ru: 'данные после конца архива' };
+  else if (tarBroken) why = { en: 'an archive header is damaged', ru: 'повреждён заголовок записи архива' };
+  else if (tarEnded || err?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message)) {
     return fail('IMPORT_FILE_INVALID', {
       en: `${file} is truncated (it ends in the middle of the data): the backup is incomplete; nothing was restored`,
       ru: `${file} обрезан (обрывается посреди данных): копия неполная; ничего не восстановлено`,
     });
-  }
-  if (err?.code === 'Z_DATA_ERROR' || e instanceof CorruptError) {
-    const why = e instanceof CorruptError ? e.why : { en: `gzip: ${err.message}`, ru: `gzip: ${err.message}` };
+  } else if (err?.code === 'Z_DATA_ERROR') why = { en: `gzip: ${message}`, ru: `gzip: ${message}` };
+  if (why) {
     return fail('IMPORT_FILE_INVALID', {
       en: `${file} is damaged or is not a Voronka backup (${why.en}); nothing was restored`,
       ru: `${file} повреждён или не является резервной копией Voronka (${why.ru}); ничего не восстановлено`,
     });
   }
   return fail('IMPORT_FILE_INVALID', {
-    en: `${file} cannot be read: ${err?.message ?? String(e)}`,
-    ru: `не удаётся прочитать ${file}: ${err?.message ?? String(e)}`,
+    en: `${file} cannot be read: ${message}`,
+    ru: `не удаётся прочитать ${file}: ${message}`,
   });
 }
 
@@ -550,9 +468,9 @@ export async function writeBackup(source: BackupSource, file: string, opts: { ch
   const headerBytes = Buffer.from(`${JSON.stringify(header, null, 2)}\n`);
   const manifests: TableManifest[] = [];
 
-  async function* archive(): AsyncGenerator<Buffer> {
-    const mtime = started;
-    yield* tarEntry(HEADER_FILE, headerBytes, mtime);
+  const mtime = new Date(started);
+  async function fill(pack: Pack) {
+    await addEntry(pack, HEADER_FILE, headerBytes, mtime);
     for (const t of catalog.tables) {
       const m: TableManifest = { name: t.name, rows: 0, bytes: 0, sha256: '', chunks: [] };
       const whole = createHash('sha256');
@@ -568,7 +486,7 @@ export async function writeBackup(source: BackupSource, file: string, opts: { ch
         m.chunks.push(c);
         m.rows += c.rows;
         m.bytes += c.bytes;
-        yield* tarEntry(c.file, chunk, mtime);
+        await addEntry(pack, c.file, chunk, mtime);
       }
       m.sha256 = whole.digest('hex');
       manifests.push(m);
@@ -581,17 +499,28 @@ export async function writeBackup(source: BackupSource, file: string, opts: { ch
       tables: manifests,
       total: { rows: manifests.reduce((s, m) => s + m.rows, 0), bytes: manifests.reduce((s, m) => s + m.bytes, 0) },
     };
-    yield* tarEntry(MANIFEST_FILE, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), mtime);
-    yield Buffer.alloc(1024);
+    await addEntry(pack, MANIFEST_FILE, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), mtime);
+    pack.finalize();
   }
 
   const tmp = join(dirname(file), `.${file.split(/[\\/]/).pop()}.${process.pid}.partial`);
+  const pack = tarPack();
+  // Each entry waits (addEntry) until the pack has room, and the pack until gzip and the file took the last.
+  const written = pipeline(Readable.from(pack, { highWaterMark: 1 }), createGzip({ level: 3 }), createWriteStream(tmp, { flags: 'wx' }));
+  written.catch(() => {}); // awaited below; a failure meanwhile surfaces in fill() as a destroyed pack
   try {
-    await pipeline(Readable.from(archive(), { highWaterMark: 1 }), createGzip({ level: 3 }), createWriteStream(tmp, { flags: 'wx' }));
+    await fill(pack);
+    await written;
     renameSync(tmp, file);
   } catch (e) {
+    pack.destroy(e as Error);
+    // A failure downstream (the disk) shows up in the producer as a destroyed pack: report the cause.
+    const cause = await written.then(
+      () => null,
+      (w: unknown) => w,
+    );
     rmSync(tmp, { force: true });
-    throw e;
+    throw cause ?? e;
   }
   const rows = manifests.reduce((s, m) => s + m.rows, 0);
   return {
