@@ -6,6 +6,11 @@ export interface AppConfig {
   sessionTtlHours: number;
   /** How long a computed report is reused (0: never); any write in the workspace drops it. */
   reportCacheMs: number;
+  /**
+   * How long a resolved session or token is reused without reading the database (0: never);
+   * any successful write in the workspace drops it (docs/security.md).
+   */
+  authCacheMs: number;
   /** Sign-in attempts per minute from one address for one e-mail. */
   loginAttemptsPerMinute: number;
   /** Marks the session cookie Secure (set behind HTTPS). */
@@ -23,5 +28,6 @@ export const defaultConfig: AppConfig = {
   sessionTtlHours: 24 * 14,
   loginAttemptsPerMinute: 10,
   reportCacheMs: 30_000,
+  authCacheMs: 10_000,
   secureCookies: false,
 };

@@ -112,23 +112,18 @@ async function activityTimeline(tx: Queryable, ws: number, column: string, id: n
   }));
 }
 
+/** The names behind a record's references, in one query. */
 async function names(tx: Queryable, ws: number, row: Row) {
-  const one = async (table: string, id: unknown) =>
-    id
-      ? ((
-          await tx.query<{ name: string }>(
-            sql`select ${raw(table === 'leads' ? 'title' : 'name')} as name from ${raw(table)} where workspace_id = ${ws} and id = ${id as number}`,
-          )
-        )[0]?.name ?? null)
-      : null;
-  return {
-    company: await one('companies', row.company_id),
-    contact: await one('contacts', row.contact_id),
-    owner: await one('users', row.owner_id),
-    segment: await one('segments', row.segment_id),
-    channel: await one('channels', row.channel_id),
-    lead: await one('leads', row.lead_id),
-  };
+  const id = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const [r] = await tx.query<Record<'company' | 'contact' | 'owner' | 'segment' | 'channel' | 'lead', string | null>>(
+    sql`select (select name from companies where workspace_id = ${ws} and id = ${id(row.company_id)}::int8) as company,
+               (select name from contacts where workspace_id = ${ws} and id = ${id(row.contact_id)}::int8) as contact,
+               (select name from users where workspace_id = ${ws} and id = ${id(row.owner_id)}::int8) as owner,
+               (select name from segments where workspace_id = ${ws} and id = ${id(row.segment_id)}::int8) as segment,
+               (select name from channels where workspace_id = ${ws} and id = ${id(row.channel_id)}::int8) as channel,
+               (select title from leads where workspace_id = ${ws} and id = ${id(row.lead_id)}::int8) as lead`,
+  );
+  return r;
 }
 
 const namesSchema = z.object({

@@ -34,8 +34,9 @@ export async function startHarness(
 ): Promise<Harness> {
   const db = opts.db ?? (await openTestDb());
   const clock = fixedClock(opts.clockAt ?? T0);
-  // Reports are not cached in tests unless a test asks: many tests change data directly in SQL.
-  const ctx: AppContext = { db, clock, config: { ...defaultConfig, reportCacheMs: 0, ...opts.config } };
+  // Reports and credentials are not cached in tests unless a test asks: many tests change
+  // data directly in SQL.
+  const ctx: AppContext = { db, clock, config: { ...defaultConfig, reportCacheMs: 0, authCacheMs: 0, ...opts.config } };
   const app = await buildApp(ctx, {
     webDist: opts.webDist === undefined ? null : opts.webDist,
     ...(opts.logStream ? { logger: true, logStream: opts.logStream } : {}),

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { inWorkspace } from '../db/workspace-scope.ts';
 import { AppError } from '../errors.ts';
+import type { AuthCache } from './auth-cache.ts';
 import type { Principal, Role } from './roles.ts';
 import { newSecret, parseSecret, verifyPassword } from './secrets.ts';
 
@@ -112,7 +113,8 @@ export async function login(
 }
 
 interface PrincipalRow {
-  scopes?: string[];
+  scopes: string[] | null;
+  expires_at: Date | string | null;
   credential_id: number;
   user_id: number;
   role: Role;
@@ -121,40 +123,37 @@ interface PrincipalRow {
 }
 
 /** Resolves a session cookie or API token; null when unknown, expired or revoked. */
-export async function authenticate(ctx: AppContext, secret: string): Promise<Principal | null> {
+export async function authenticate(ctx: AppContext, secret: string, cache?: AuthCache): Promise<Principal | null> {
   const parsed = parseSecret(secret);
   if (!parsed) return null;
   const now = ctx.clock.now();
-  // Read without locking; "last seen" is written at most once a minute per credential, so
-  // many parallel requests with one token do not queue on its row.
-  const table = parsed.kind === 'vks' ? 'sessions' : 'api_tokens';
-  const stamp = parsed.kind === 'vks' ? 'last_seen_at' : 'last_used_at';
-  const rows = await inWorkspace(ctx.db, parsed.workspaceId, async (tx) => {
-    const found = await (parsed.kind === 'vks'
-      ? tx.query<PrincipalRow>(
-          `select s.id as credential_id, u.id as user_id, u.role, u.name, u.locale
-             from sessions s join users u on u.workspace_id = s.workspace_id and u.id = s.user_id and u.active
-            where s.workspace_id = $1 and s.token_hash = $2 and s.expires_at > $3`,
-          [parsed.workspaceId, parsed.hash, now],
-        )
-      : tx.query<PrincipalRow>(
-          `select t.id as credential_id, u.id as user_id, u.role, u.name, u.locale, t.scopes
-             from api_tokens t join users u on u.workspace_id = t.workspace_id and u.id = t.user_id and u.active
-            where t.workspace_id = $1 and t.token_hash = $2 and t.revoked_at is null
-              and (t.expires_at is null or t.expires_at > $3)`,
-          [parsed.workspaceId, parsed.hash, now],
-        ));
-    if (found.length > 0) {
-      await tx.query(
-        `update ${table} set ${stamp} = $3 where workspace_id = $1 and id = $2 and (${stamp} is null or ${stamp} < $3::timestamptz - interval '1 minute')`,
-        [parsed.workspaceId, found[0].credential_id, now],
-      );
-    }
-    return found;
-  });
+  const hit = cache?.get(parsed.hash, now.getTime());
+  if (hit) return hit;
+  // One statement: read the credential without locking it and stamp "last seen" at most
+  // once a minute, so many parallel requests with one token do not queue on its row.
+  const [table, stamp] = parsed.kind === 'vks' ? ['sessions', 'last_seen_at'] : ['api_tokens', 'last_used_at'];
+  const found =
+    parsed.kind === 'vks'
+      ? `select s.id as credential_id, u.id as user_id, u.role, u.name, u.locale, null::text[] as scopes, s.expires_at
+           from sessions s join users u on u.workspace_id = s.workspace_id and u.id = s.user_id and u.active
+          where s.workspace_id = $1 and s.token_hash = $2 and s.expires_at > $3`
+      : `select t.id as credential_id, u.id as user_id, u.role, u.name, u.locale, t.scopes, t.expires_at
+           from api_tokens t join users u on u.workspace_id = t.workspace_id and u.id = t.user_id and u.active
+          where t.workspace_id = $1 and t.token_hash = $2 and t.revoked_at is null
+            and (t.expires_at is null or t.expires_at > $3)`;
+  const rows = await inWorkspace(ctx.db, parsed.workspaceId, (tx) =>
+    tx.query<PrincipalRow>(
+      `with found as (${found}),
+            stamped as (update ${table} c set ${stamp} = $3 from found
+                         where c.workspace_id = $1 and c.id = found.credential_id
+                           and (c.${stamp} is null or c.${stamp} < $3::timestamptz - interval '1 minute'))
+       select * from found`,
+      [parsed.workspaceId, parsed.hash, now],
+    ),
+  );
   if (rows.length === 0) return null;
   const r = rows[0];
-  return {
+  const principal: Principal = {
     workspaceId: parsed.workspaceId,
     userId: r.user_id,
     role: r.role,
@@ -164,6 +163,8 @@ export async function authenticate(ctx: AppContext, secret: string): Promise<Pri
     credentialId: r.credential_id,
     scopes: parsed.kind === 'vks' ? ['read', 'write'] : (r.scopes ?? ['read', 'write']),
   };
+  cache?.set(parsed.hash, principal, r.expires_at ? new Date(r.expires_at).getTime() : null, now.getTime());
+  return principal;
 }
 
 export async function logout(ctx: AppContext, p: Principal): Promise<void> {

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Sql } from 'sql-template-tag';
-import { type Db, DbError, type Queryable, type Row, toText } from './types.ts';
+import { type Db, DbError, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
 
 // Both engines return the same JS types: int8 and numeric as numbers (amounts are
 // minor units far below 2^53), timestamptz as Date, jsonb parsed.
@@ -77,7 +77,7 @@ export class PgDb extends PgQueryable implements Db {
   readonly location: string;
   private readonly pool: pg.Pool;
 
-  constructor(connectionString: string, max = 10) {
+  constructor(connectionString: string, max = poolSize()) {
     const pool = new pg.Pool({
       connectionString,
       max,
@@ -90,10 +90,10 @@ export class PgDb extends PgQueryable implements Db {
     this.location = redact(connectionString);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
+      await client.query(opts?.setup ? `BEGIN; ${opts.setup}` : 'BEGIN');
       const result = await fn(new PgQueryable(client));
       await client.query('COMMIT');
       return result;
@@ -108,6 +108,15 @@ export class PgDb extends PgQueryable implements Db {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** Connections per process: `VORONKA_PG_POOL` (1–200), 10 by default. */
+function poolSize(): number {
+  const raw = process.env.VORONKA_PG_POOL;
+  if (raw === undefined || raw === '') return 10;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error(`VORONKA_PG_POOL must be a whole number from 1 to 200, not "${raw}"`);
+  return n;
 }
 
 export function redact(url: string): string {

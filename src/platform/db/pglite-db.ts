@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { Mutex } from 'async-mutex';
 import type { Sql } from 'sql-template-tag';
-import { type Db, DbError, type Queryable, type Row, toText } from './types.ts';
+import { type Db, DbError, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
 
 interface Reply {
   id: number;
@@ -109,9 +109,9 @@ export class PgliteDb implements Db {
     return this.mutex.runExclusive(() => this.direct.run(q, values));
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     return this.mutex.runExclusive(async () => {
-      await this.call({ op: 'exec', text: 'BEGIN' });
+      await this.call({ op: 'exec', text: opts?.setup ? `BEGIN; ${opts.setup}` : 'BEGIN' });
       try {
         const result = await fn(this.direct);
         await this.call({ op: 'exec', text: 'COMMIT' });

@@ -21,6 +21,15 @@ export interface Queryable {
   copyFrom(copySql: string, path: string, end?: number): Promise<number>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Statements (no parameters) sent together with BEGIN in one round trip, e.g. the
+   * workspace scope of a request: the fewer round trips per request, the more requests
+   * a connection serves.
+   */
+  setup?: string;
+}
+
 export interface Db extends Queryable {
   /** A human-readable location: the data folder or the server URL without password. */
   readonly location: string;
@@ -28,7 +37,7 @@ export interface Db extends Queryable {
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
    * Never nest: pass the `tx` down instead.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -7,10 +7,10 @@ import type { Db, Queryable } from './types.ts';
  * condition still cannot read or write another workspace.
  */
 export function inWorkspace<T>(db: Db, workspaceId: number, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await scopeTo(tx, workspaceId);
-    await tx.query('set local role voronka_app');
-    return fn(tx);
+  if (!Number.isSafeInteger(workspaceId) || workspaceId <= 0) throw new Error(`inWorkspace: bad workspace id ${workspaceId}`);
+  // One round trip with BEGIN: the scope and `SET LOCAL ROLE` (set_config('role') is that).
+  return db.transaction(fn, {
+    setup: `select set_config('voronka.workspace_id', '${workspaceId}', true), set_config('role', 'voronka_app', true)`,
   });
 }
 

@@ -8,6 +8,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AuthCache } from '../auth/auth-cache.ts';
 import { authenticate } from '../auth/auth-service.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { AppContext } from '../context.ts';
@@ -142,12 +143,18 @@ export async function buildServer(
     transform: jsonSchemaTransform,
   });
 
+  const authCache = new AuthCache(ctx.config.authCacheMs);
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
+      authCache.invalidate(req.principal.workspaceId);
+  });
+
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
     if (req.routeOptions.config?.public) return;
     const header = req.headers.authorization;
     const secret = header?.startsWith('Bearer ') ? header.slice(7).trim() : req.cookies[SESSION_COOKIE];
-    const principal = secret ? await authenticate(ctx, secret) : null;
+    const principal = secret ? await authenticate(ctx, secret, authCache) : null;
     if (!principal) {
       throw new AppError('UNAUTHENTICATED', {
         en: 'sign in first: a session cookie or an API token (Authorization: Bearer …) is required',
