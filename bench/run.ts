@@ -238,4 +238,6 @@ if (results.length > 0) {
 }
 if (web) printWeb(web);
 if (load) printLoad(load);
-process.stdout.write(`\nmedian of ${runs} runs after one warm-up; results in bench/results/\n`);
+if (results.length > 0 || web) process.stdout.write(`\nfunnel and web: median of ${runs} runs after one warm-up\n`);
+if (load) process.stdout.write(`load: one run of ${load.seconds} s per scenario, ${load.connections} connections (autocannon)\n`);
+process.stdout.write('results in bench/results/\n');

@@ -30,9 +30,12 @@ export function newSecret(kind: SecretKind, workspaceId: number): { token: strin
 export function parseSecret(token: string): { kind: SecretKind; workspaceId: number; hash: string } | null {
   const m = /^(vks|vkt)_([1-9][0-9]{0,15})_[A-Za-z0-9_-]{43}$/.exec(token);
   if (!m) return null;
+  const workspaceId = Number(m[2]);
+  // Sixteen digits can exceed what a JavaScript number holds exactly: no such workspace.
+  if (!Number.isSafeInteger(workspaceId)) return null;
   return {
     kind: m[1] as SecretKind,
-    workspaceId: Number(m[2]),
+    workspaceId,
     hash: sha256(token),
   };
 }

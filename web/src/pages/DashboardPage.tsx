@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useLocation, useSearch } from 'wouter';
+import { useLocation, useSearch } from 'wouter';
 import { api, type DisciplineGroups, type FunnelGroups, type FunnelReport, type Me, type Named, type Page } from '../api';
 import { type ChartOption, EChart } from '../chart';
 import { Empty, ErrorState, Loading, Stat } from '../components';
