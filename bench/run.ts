@@ -11,7 +11,9 @@
  *
  * Then load on the API (bench/load.ts): autocannon, 100 clients, PostgreSQL.
  *
- *   npm run bench -- [--suite funnel,web,load] [--load-seconds 60] [--engines postgres,pglite] [--deals-postgres 1000000] [--deals-pglite 100000] [--runs 5] [--no-duckdb]
+ * Then backup and restore of the demo workspace with the CLI (bench/backup.ts).
+ *
+ *   npm run bench -- [--suite funnel,web,load,backup] [--load-seconds 60] [--engines postgres,pglite] [--deals-postgres 1000000] [--deals-pglite 100000] [--runs 5] [--no-duckdb]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -24,6 +26,7 @@ import { migrate } from '../src/platform/db/migrate.ts';
 import { openDb } from '../src/platform/db/open-db.ts';
 import type { Db } from '../src/platform/db/types.ts';
 import { inWorkspace } from '../src/platform/db/workspace-scope.ts';
+import { benchBackup, printBackup } from './backup.ts';
 import { DuckReference, type DuckVariant } from './duckdb-reference.ts';
 import { generateBundle } from './generate-bundle.ts';
 import { benchLoad, printLoad } from './load.ts';
@@ -34,7 +37,7 @@ const arg = (name: string, def: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : def;
 };
-const suites = arg('suite', 'funnel,web,load').split(',');
+const suites = arg('suite', 'funnel,web,load,backup').split(',');
 const engines = suites.includes('funnel') ? arg('engines', 'postgres,pglite').split(',') : [];
 const runs = Number(arg('runs', '5'));
 const withDuck = !args.includes('--no-duckdb');
@@ -207,6 +210,7 @@ const results: EngineResult[] = [];
 for (const e of engines) results.push(await benchEngine(e));
 const web = suites.includes('web') ? await benchWeb(runs) : null;
 const load = suites.includes('load') ? await benchLoad(Number(arg('load-seconds', '60'))) : null;
+const backup = suites.includes('backup') ? await benchBackup(runs) : null;
 
 mkdirSync(join('bench', 'results'), { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -238,6 +242,8 @@ if (results.length > 0) {
 }
 if (web) printWeb(web);
 if (load) printLoad(load);
+if (backup) printBackup(backup);
 if (results.length > 0 || web) process.stdout.write(`\nfunnel and web: median of ${runs} runs after one warm-up\n`);
 if (load) process.stdout.write(`load: one run of ${load.seconds} s per scenario, ${load.connections} connections (autocannon)\n`);
+if (backup) process.stdout.write(`backup: wall time of the CLI process, median of ${runs} runs, each restore into a fresh empty database\n`);
 process.stdout.write('results in bench/results/\n');
