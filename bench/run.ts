@@ -245,5 +245,6 @@ if (load) printLoad(load);
 if (backup) printBackup(backup);
 if (results.length > 0 || web) process.stdout.write(`\nfunnel and web: median of ${runs} runs after one warm-up\n`);
 if (load) process.stdout.write(`load: one run of ${load.seconds} s per scenario, ${load.connections} connections (autocannon)\n`);
-if (backup) process.stdout.write(`backup: wall time of the CLI process, median of ${runs} runs, each restore into a fresh empty database\n`);
+if (backup)
+  process.stdout.write(`backup: wall time of the CLI process, median of ${runs} runs, each restore into a fresh empty database\n`);
 process.stdout.write('results in bench/results/\n');
