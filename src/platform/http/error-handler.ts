@@ -193,6 +193,6 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   }
   req.log.error({ err }, 'unhandled error');
   // Under the test runner pino's async output can be lost when a worker exits: print it too.
-  if (process.env.VITEST) console.error(err);
+  if (process.env.VITEST) console.error(`${req.method} ${req.url}:`, err);
   return reply.status(500).send(body(locale, 'INTERNAL', locale === 'ru' ? 'внутренняя ошибка сервера' : 'internal server error'));
 }

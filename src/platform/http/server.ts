@@ -143,6 +143,28 @@ export async function buildServer(
     transform: jsonSchemaTransform,
   });
 
+  // Graceful shutdown: a handler whose client hung up keeps running; close() waits for it (at
+  // most 10 s) so the database is not closed under a request still using it.
+  const inflight = new Set<object>();
+  let drained: (() => void) | null = null;
+  app.addHook('onRequest', async (req) => {
+    inflight.add(req);
+  });
+  app.addHook('onSend', async (req) => {
+    inflight.delete(req);
+    if (inflight.size === 0) drained?.();
+  });
+  app.addHook('onClose', async () => {
+    if (inflight.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  });
+
   const authCache = new AuthCache(ctx.config.authCacheMs);
   app.addHook('onResponse', async (req, reply) => {
     if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
