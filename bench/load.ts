@@ -7,8 +7,8 @@
  *
  *   npm run bench -- --suite load [--load-seconds 60]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -31,6 +31,8 @@ export interface LoadScenario {
   errors: number;
   non_2xx: number;
   total: number;
+  /** CPU time per request (user + system) of the server process, all PostgreSQL processes and the load generator. */
+  cpu_ms_per_request: { server: number; postgres: number; client: number };
 }
 export interface LoadResult {
   date: string;
@@ -53,7 +55,9 @@ async function freshDatabase(): Promise<string> {
 
 function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/voronka', 'serve', '--port', '0', '--no-demo'], {
+    // VORONKA_LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+    const nodeArgs = process.env.VORONKA_LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, 'bin/voronka', 'serve', '--port', '0', '--no-demo'], {
       env: { ...process.env, DATABASE_URL: databaseUrl, LANG: 'C' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -65,6 +69,28 @@ function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: s
     });
     child.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${out}`)));
   });
+}
+
+/** CPU seconds (user + system) of processes, from /proc (Linux); 0 where it cannot be read. */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended or /proc is not there
+    }
+  }
+  return ticks / 100;
+}
+
+function postgresPids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).trim().split('\n').map(Number).filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 function run(opts: autocannon.Options): Promise<autocannon.Result> {
@@ -142,6 +168,9 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
   try {
     for (const s of scenarios) {
       process.stdout.write(`[load] ${s.name}: ${CONNECTIONS} clients for ${seconds} s …\n`);
+      const server = child.pid ? [child.pid] : [];
+      const pgBefore = postgresPids();
+      const before = { server: cpuSeconds(server), postgres: cpuSeconds(pgBefore), client: process.cpuUsage() };
       const r = await run({
         url,
         connections: CONNECTIONS,
@@ -156,6 +185,12 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
         errors: r.errors + r.timeouts,
         non_2xx: r.non2xx,
         total: r.requests.total,
+        cpu_ms_per_request: {
+          server: perRequest(cpuSeconds(server) - before.server, r.requests.total),
+          // backends started during the run (the pool connects on demand) count from zero
+          postgres: perRequest(cpuSeconds(postgresPids()) - before.postgres, r.requests.total),
+          client: perRequest(cpuUsedSeconds(before.client), r.requests.total),
+        },
       });
     }
   } finally {
@@ -167,10 +202,38 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
   return result;
 }
 
+const perRequest = (seconds: number, requests: number) => Math.round((seconds / Math.max(requests, 1)) * 1e5) / 100;
+const cpuUsedSeconds = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+};
+
 export function printLoad(r: LoadResult) {
-  const rows = [['scenario (PostgreSQL, demo, 100 clients)', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx']];
+  const rows = [
+    [
+      'scenario (PostgreSQL, demo, 100 clients)',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'non-2xx',
+      'CPU ms/req: server',
+      'postgres',
+      'autocannon',
+    ],
+  ];
   for (const s of r.scenarios)
-    rows.push([s.name, String(s.requests_per_s), String(s.p50_ms), String(s.p99_ms), String(s.errors), String(s.non_2xx)]);
+    rows.push([
+      s.name,
+      String(s.requests_per_s),
+      String(s.p50_ms),
+      String(s.p99_ms),
+      String(s.errors),
+      String(s.non_2xx),
+      String(s.cpu_ms_per_request.server),
+      String(s.cpu_ms_per_request.postgres),
+      String(s.cpu_ms_per_request.client),
+    ]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
   process.stdout.write(`\n${rows.map((x) => `| ${x.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
 }

@@ -1,6 +1,6 @@
 import sql from 'sql-template-tag';
 import { z } from 'zod';
-import type { Queryable, Row } from '../platform/db/types.ts';
+import { prepared, type Queryable, type Row } from '../platform/db/types.ts';
 import { fieldIssue, type Msg, validationError } from '../platform/errors.ts';
 import { readTime } from '../platform/resource/fields.ts';
 import { idSchema, type Resource } from '../platform/resource/resource.ts';
@@ -37,13 +37,15 @@ export function isFilled(deal: Row, field: string): boolean {
 
 /** The fields a stage requires of a deal of this segment, with labels in both languages. */
 export async function requirementsFor(tx: Queryable, ws: number, stageId: number, segmentId: number | null): Promise<Requirement[]> {
-  const rows = await tx.query<{ field: string; label_ru: string | null; label_en: string | null }>(sql`
+  const rows = await tx.query<{ field: string; label_ru: string | null; label_en: string | null }>(
+    prepared(sql`
     select r.field, cf.label_ru, cf.label_en
       from stage_requirements r
       left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
      where r.workspace_id = ${ws} and r.stage_id = ${stageId}
        and (r.segment_ids is null or ${segmentId}::int8 = any(r.segment_ids))
-     order by r.position, r.id`);
+     order by r.position, r.id`),
+  );
   return rows.map((r) => ({
     field: r.field,
     label_ru: STANDARD_FIELDS[r.field]?.ru ?? r.label_ru ?? r.field,

@@ -8,7 +8,7 @@ import { deals } from '../crm/deals.ts';
 import { leads } from '../crm/leads.ts';
 import { ACCESS, type AccessObject, assertVisible, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { AppContext } from '../platform/context.ts';
-import type { Queryable, Row } from '../platform/db/types.ts';
+import { prepared, type Queryable, type Row } from '../platform/db/types.ts';
 import { getRecord, idSchema, isoTime, type Resource, schemasOf, toApi } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, scoped } from '../platform/resource/resource-routes.ts';
 import { isFilled, requirementsFor } from '../process/requirements.ts';
@@ -57,11 +57,13 @@ const taskItem = z.object({
 
 /** Field edits from the audit log: which fields changed, by whom (values stay in the audit log). */
 async function editTimeline(tx: Queryable, ws: number, entity: string, id: number) {
-  const rows = await tx.query<{ at: Date; user: string | null; changes: Record<string, unknown> }>(sql`
+  const rows = await tx.query<{ at: Date; user: string | null; changes: Record<string, unknown> }>(
+    prepared(sql`
     select a.at, u.name as user, a.changes
       from audit_log a left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id
      where a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action = 'update'
-     order by a.at desc limit 100`);
+     order by a.at desc limit 100`),
+  );
   return rows.map((r) => ({
     kind: 'edit' as const,
     at: r.at.toISOString(),
@@ -73,10 +75,14 @@ async function editTimeline(tx: Queryable, ws: number, entity: string, id: numbe
 
 async function blocksOf(tx: Queryable, ws: number, object: string) {
   const bs = await tx.query<{ id: number; name_ru: string; name_en: string; pinned: boolean }>(
-    sql`select id, name_ru, name_en, pinned from field_blocks where workspace_id = ${ws} and object_type = ${object} order by pinned desc, position, id`,
+    prepared(
+      sql`select id, name_ru, name_en, pinned from field_blocks where workspace_id = ${ws} and object_type = ${object} order by pinned desc, position, id`,
+    ),
   );
   const fs = await tx.query<{ key: string; label_ru: string; label_en: string; type: 'text'; choices: []; block_id: number | null }>(
-    sql`select key, label_ru, label_en, type, choices, block_id from custom_fields where workspace_id = ${ws} and object_type = ${object} order by position, id`,
+    prepared(
+      sql`select key, label_ru, label_en, type, choices, block_id from custom_fields where workspace_id = ${ws} and object_type = ${object} order by position, id`,
+    ),
   );
   const out = bs.map((b) => ({ ...b, fields: fs.filter((f) => f.block_id === b.id).map(({ block_id: _b, ...f }) => f) }));
   const loose = fs.filter((f) => f.block_id === null || !bs.some((b) => b.id === f.block_id));
@@ -99,10 +105,12 @@ async function activityTimeline(tx: Queryable, ws: number, column: string, id: n
     subject: string | null;
     notes: string | null;
     owner: string | null;
-  }>(sql`
+  }>(
+    prepared(sql`
     select a.at, a.type, a.outcome, a.subject, a.notes, u.name as owner
       from activities a left join users u on u.workspace_id = a.workspace_id and u.id = a.owner_id
-     where a.workspace_id = ${ws} and ${raw(`a.${column}`)} = ${id} order by a.at desc limit 200`);
+     where a.workspace_id = ${ws} and ${raw(`a.${column}`)} = ${id} order by a.at desc limit 200`),
+  );
   return rows.map((r) => ({
     kind: 'activity' as const,
     at: r.at.toISOString(),
@@ -116,12 +124,12 @@ async function activityTimeline(tx: Queryable, ws: number, column: string, id: n
 async function names(tx: Queryable, ws: number, row: Row) {
   const id = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   const [r] = await tx.query<Record<'company' | 'contact' | 'owner' | 'segment' | 'channel' | 'lead', string | null>>(
-    sql`select (select name from companies where workspace_id = ${ws} and id = ${id(row.company_id)}::int8) as company,
+    prepared(sql`select (select name from companies where workspace_id = ${ws} and id = ${id(row.company_id)}::int8) as company,
                (select name from contacts where workspace_id = ${ws} and id = ${id(row.contact_id)}::int8) as contact,
                (select name from users where workspace_id = ${ws} and id = ${id(row.owner_id)}::int8) as owner,
                (select name from segments where workspace_id = ${ws} and id = ${id(row.segment_id)}::int8) as segment,
                (select name from channels where workspace_id = ${ws} and id = ${id(row.channel_id)}::int8) as channel,
-               (select title from leads where workspace_id = ${ws} and id = ${id(row.lead_id)}::int8) as lead`,
+               (select title from leads where workspace_id = ${ws} and id = ${id(row.lead_id)}::int8) as lead`),
   );
   return r;
 }
@@ -183,10 +191,12 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
           guidance_ru: string | null;
           guidance_en: string | null;
         }>(
-          sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${deal.pipeline_id as number} order by position`,
+          prepared(
+            sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${deal.pipeline_id as number} order by position`,
+          ),
         );
         const [pipe] = await tx.query<{ id: number; name: string }>(
-          sql`select id, name from pipelines where workspace_id = ${ws} and id = ${deal.pipeline_id as number}`,
+          prepared(sql`select id, name from pipelines where workspace_id = ${ws} and id = ${deal.pipeline_id as number}`),
         );
         const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
         const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
@@ -195,16 +205,20 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
             ...r,
             filled: isFilled(deal, r.field),
           }));
-        const tasks = await tx.query<Row>(sql`
+        const tasks = await tx.query<Row>(
+          prepared(sql`
           select t.id, t.title, t.type, t.status, t.due_at, t.done_at, u.name as owner, t.version, t.template_id is not null as playbook
             from tasks t left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id
            where t.workspace_id = ${ws} and t.deal_id = ${req.params.id}
-           order by (t.status = 'open') desc, t.due_at nulls last, t.id limit 200`);
-        const moves = await tx.query<{ at: Date; stage: string; user: string | null; reason: string | null; forced: boolean }>(sql`
+           order by (t.status = 'open') desc, t.due_at nulls last, t.id limit 200`),
+        );
+        const moves = await tx.query<{ at: Date; stage: string; user: string | null; reason: string | null; forced: boolean }>(
+          prepared(sql`
           select e.entered_at as at, s.name as stage, u.name as user, e.reason, e.forced
             from stage_events e join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
             left join users u on u.workspace_id = e.workspace_id and u.id = e.user_id
-           where e.workspace_id = ${ws} and e.deal_id = ${req.params.id}`);
+           where e.workspace_id = ${ws} and e.deal_id = ${req.params.id}`),
+        );
         const taskEvents = tasks.flatMap((t) => [
           ...(t.done_at
             ? [
@@ -295,15 +309,15 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
             ACCESS.deals[p.role][0] === 'none'
               ? []
               : await tx.query<{ id: number; title: string; status: string; amount_minor: number }>(
-                  sql`select id, title, status, amount_minor from deals where workspace_id = ${ws} and ${raw(column)} = ${req.params.id}
-                      ${dealScope ? sql`and ${visibleSql('deals', dealScope)}` : empty} order by created_at desc limit 100`,
+                  prepared(sql`select id, title, status, amount_minor from deals where workspace_id = ${ws} and ${raw(column)} = ${req.params.id}
+                      ${dealScope ? sql`and ${visibleSql('deals', dealScope)}` : empty} order by created_at desc limit 100`),
                 );
           rel.push(...dealRows.map((d) => ({ kind: 'deal' as const, id: d.id, title: d.title, detail: d.status })));
           if (object === 'company') {
             const contactScope = await scopeFor(tx, p, 'contacts', 'read');
             const cs = await tx.query<{ id: number; name: string; position: string | null }>(
-              sql`select id, name, position from contacts where workspace_id = ${ws} and company_id = ${req.params.id}
-                  ${contactScope ? sql`and ${visibleSql('contacts', contactScope)}` : empty} order by name limit 100`,
+              prepared(sql`select id, name, position from contacts where workspace_id = ${ws} and company_id = ${req.params.id}
+                  ${contactScope ? sql`and ${visibleSql('contacts', contactScope)}` : empty} order by name limit 100`),
             );
             rel.push(...cs.map((c) => ({ kind: 'contact' as const, id: c.id, title: c.name, detail: c.position })));
           }

@@ -1,5 +1,5 @@
 import sql, { raw, type Sql } from 'sql-template-tag';
-import type { Queryable } from '../db/types.ts';
+import { prepared, type Queryable } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, pick, validationError } from '../errors.ts';
 import type { Principal, Role } from './roles.ts';
 
@@ -57,9 +57,11 @@ export interface Scope {
 
 export async function scopeOf(tx: Queryable, p: Principal): Promise<Scope> {
   if (p.role !== 'team_lead') return { userId: p.userId, owners: [p.userId] };
-  const rows = await tx.query<{ id: number }>(sql`
+  const rows = await tx.query<{ id: number }>(
+    prepared(sql`
     select id from users where workspace_id = ${p.workspaceId}
-       and (id = ${p.userId} or team = (select team from users where workspace_id = ${p.workspaceId} and id = ${p.userId}))`);
+       and (id = ${p.userId} or team = (select team from users where workspace_id = ${p.workspaceId} and id = ${p.userId}))`),
+  );
   return { userId: p.userId, owners: rows.map((r) => Number(r.id)) };
 }
 
@@ -87,7 +89,9 @@ export function visibleSql(table: string, s: Scope, alias = table): Sql {
 export async function assertVisible(tx: Queryable, ws: number, table: string, id: number, s: Scope | null, what: Msg) {
   if (!s) return;
   const rows = await tx.query(
-    sql`select 1 from ${raw(table)} where ${raw(table)}.workspace_id = ${ws} and ${raw(table)}.id = ${id} and ${visibleSql(table, s)}`,
+    prepared(
+      sql`select 1 from ${raw(table)} where ${raw(table)}.workspace_id = ${ws} and ${raw(table)}.id = ${id} and ${visibleSql(table, s)}`,
+    ),
   );
   if (rows.length === 0) throw notFound(what, id);
 }
@@ -110,7 +114,9 @@ export async function checkScopedWrite(tx: Queryable, ws: number, s: Scope | nul
     const v = input[field];
     if (v === undefined || v === null || typeof v !== 'number') continue;
     const rows = await tx.query(
-      sql`select 1 from ${raw(table)} where ${raw(table)}.workspace_id = ${ws} and ${raw(table)}.id = ${v} and ${visibleSql(table, s)}`,
+      prepared(
+        sql`select 1 from ${raw(table)} where ${raw(table)}.workspace_id = ${ws} and ${raw(table)}.id = ${v} and ${visibleSql(table, s)}`,
+      ),
     );
     if (rows.length === 0)
       issues.push(

@@ -58,6 +58,24 @@ export class DbError extends Error {
   }
 }
 
+const preparedQueries = new WeakSet<Sql>();
+
+/**
+ * Marks a short lookup whose plan does not depend on its values (a record by id, a card's
+ * timeline, a page of a list) to run as a named, server-side prepared statement on PostgreSQL:
+ * parsed and planned once per connection instead of on every request. Analytical queries are
+ * not marked: they are planned for their actual values every time, where a generic plan could be
+ * far worse. PGlite runs marked queries as any other.
+ */
+export function prepared<T extends Sql>(q: T): T {
+  preparedQueries.add(q);
+  return q;
+}
+
+export function isPrepared(q: Sql | string): boolean {
+  return typeof q !== 'string' && preparedQueries.has(q);
+}
+
 export function toText(q: Sql | string, values?: readonly unknown[]): { text: string; values: unknown[] } {
   if (typeof q === 'string') return { text: q, values: values ? [...values] : [] };
   return { text: q.text, values: q.values };

@@ -4,7 +4,7 @@ import { audit, diffRows } from '../audit.ts';
 import type { AccessObject } from '../auth/access.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { AppContext } from '../context.ts';
-import type { Queryable, Row } from '../db/types.ts';
+import { prepared, type Queryable, type Row } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
 import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
 
@@ -232,7 +232,7 @@ export async function createRecord(
 
 export async function getRecord(tx: Queryable, ws: number, r: Resource, id: number, lock = false): Promise<Row> {
   const rows = await tx.query<Row>(
-    sql`select * from ${raw(r.table)} where workspace_id = ${ws} and id = ${id} ${lock ? raw('for update') : empty}`,
+    prepared(sql`select * from ${raw(r.table)} where workspace_id = ${ws} and id = ${id} ${lock ? raw('for update') : empty}`),
   );
   if (rows.length === 0) throw notFound(r.what, id);
   return rows[0];
@@ -425,7 +425,9 @@ export async function listRecords(
   }
   const dir = raw(desc ? 'desc' : 'asc');
   const order = field === 'id' ? sql`id ${dir}` : sql`${col} ${dir} nulls last, id ${dir}`;
-  const rows = await tx.query<Row>(sql`select * from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`);
+  const rows = await tx.query<Row>(
+    prepared(sql`select * from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`),
+  );
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
