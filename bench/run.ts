@@ -131,7 +131,7 @@ async function benchEngine(engine: string): Promise<EngineResult> {
     const rep = await importBundle(db, gen.dir, { workspace: 'Bench', now: NOW, onProgress: (m) => process.stdout.write(`  ${m}\n`) });
     const importSeconds = (performance.now() - t0) / 1000;
     process.stdout.write(
-      `[${engine}] imported in ${importSeconds.toFixed(1)} s (${Math.round(rep.stage_entries_added / importSeconds)} entries/s)\n`,
+      `[${engine}] imported in ${importSeconds.toFixed(1)} s (${Math.round(rep.stage_entries_added / importSeconds)} entries/s); peak RSS so far ${Math.round(peak / 2 ** 20)} MiB\n`,
     );
     if (engine === 'postgres') await db.exec('vacuum analyze');
     const [{ workspace_id: ws }] = await db.query<{ workspace_id: number }>(`select workspace_id from workspaces where name = 'Bench'`);
@@ -156,7 +156,9 @@ async function benchEngine(engine: string): Promise<EngineResult> {
       }
       result.report_runs[v.name] = times;
       result.report_seconds[v.name] = median(times);
-      process.stdout.write(`[${engine}] ${v.name}: median ${median(times).toFixed(3)} s (${times.map((t) => t.toFixed(2)).join(', ')})\n`);
+      process.stdout.write(
+        `[${engine}] ${v.name}: median ${median(times).toFixed(3)} s (${times.map((t) => t.toFixed(2)).join(', ')}); peak RSS so far ${Math.round(peak / 2 ** 20)} MiB\n`,
+      );
     }
     clearInterval(sampler);
     result.peak_rss_mib = Math.round(peak / 2 ** 20);

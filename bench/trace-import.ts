@@ -18,6 +18,10 @@ if (engine === 'postgres') {
   db = await openDb({ dataDir: '/tmp/vtrace-' + Date.now() });
 }
 await migrate(db);
+let peakSince = 0;
+setInterval(() => {
+  peakSince = Math.max(peakSince, process.memoryUsage().rss);
+}, 50).unref();
 const orig = db.transaction.bind(db);
 db.transaction = (fn: any) =>
   orig(async (tx: any) => {
@@ -25,12 +29,14 @@ db.transaction = (fn: any) =>
       (f: any) =>
       async (...a: any[]) => {
         const t = Date.now();
+        peakSince = 0;
         const r = await f(...a);
         const ms = Date.now() - t;
         if (ms > 250)
           console.log(
             ms,
             'ms',
+            `rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB, peak during ${Math.round(peakSince / 2 ** 20)} MiB`,
             String(typeof a[0] === 'string' ? a[0] : a[0].text)
               .replace(/\s+/g, ' ')
               .slice(0, 110),

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Mutex } from 'async-mutex';
 import type { Sql } from 'sql-template-tag';
@@ -55,6 +57,14 @@ export class PgliteDb implements Db {
 
   /** `dataDir` undefined means in memory; `loadFrom` is a tar dump to start from. */
   static async open(dataDir: string | undefined, loadFrom?: string): Promise<PgliteDb> {
+    // Creating a database runs initdb in the worker, whose WebAssembly memory stays with the
+    // worker for good (measured: 830 MiB resident after creating a folder, 320 MiB after opening
+    // one). So a new folder is created by a worker of its own, which then ends, and opened anew.
+    if (dataDir !== undefined && !loadFrom && !existsSync(join(dataDir, 'PG_VERSION'))) await (await PgliteDb.start(dataDir)).close();
+    return PgliteDb.start(dataDir, loadFrom);
+  }
+
+  private static async start(dataDir: string | undefined, loadFrom?: string): Promise<PgliteDb> {
     const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), {
       workerData: { dataDir, loadFrom },
     });

@@ -4,6 +4,7 @@
 // The protocol is deliberately tiny; ordering and transactions are the job of
 // the main-thread side (pglite-db.ts), which serialises access with a mutex.
 
+import { openAsBlob } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
@@ -62,9 +63,10 @@ port.on('message', async (msg) => {
         break;
       }
       case 'copy': {
-        // PGlite reads COPY … FROM '/dev/blob' from the blob passed with the query.
-        const bytes = await readFile(msg.path);
-        const blob = new Blob([msg.end === undefined ? bytes : bytes.subarray(0, msg.end + 1)]);
+        // PGlite reads COPY … FROM '/dev/blob' from the blob passed with the query. A file-backed
+        // blob: the file is read once, by PGlite, instead of also into a buffer and a copy of it.
+        const file = await openAsBlob(msg.path);
+        const blob = msg.end === undefined ? file : file.slice(0, msg.end + 1);
         const res = await db.query(msg.text.replace(/from\s+stdin/i, "from '/dev/blob'"), [], { blob });
         port.postMessage({ id: msg.id, ok: true, affected: res.affectedRows ?? 0 });
         break;
