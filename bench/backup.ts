@@ -10,9 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-
-const PG_ADMIN = process.env.VORONKA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { dropPgDatabase, freshPgDatabase, median, printTable } from './support.ts';
 
 export interface BackupStep {
   name: string;
@@ -25,34 +23,6 @@ export interface BackupResult {
   data_mb: number;
   file_mb: number;
   steps: BackupStep[];
-}
-
-function pgUrl(database: string): string {
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function freshPg(database: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.query(`create database ${database}`);
-  } finally {
-    await admin.end();
-  }
-  return pgUrl(database);
-}
-
-async function dropPg(database: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${database} with (force)`);
-  } finally {
-    await admin.end();
-  }
 }
 
 /** Runs the CLI; returns wall seconds and its output, or throws with the output. */
@@ -69,11 +39,6 @@ function cli(args: string[], env: Record<string, string | undefined>): { seconds
   return { seconds, out };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 export async function benchBackup(runs: number): Promise<BackupResult> {
   const dir = mkdtempSync(join(tmpdir(), 'voronka-bench-backup-'));
   const noPg = { DATABASE_URL: undefined };
@@ -81,46 +46,39 @@ export async function benchBackup(runs: number): Promise<BackupResult> {
     process.stdout.write('[backup] creating the demo workspace on PGlite and on PostgreSQL …\n');
     const srcDir = join(dir, 'src');
     cli(['demo', '--data-dir', srcDir], noPg);
-    const srcUrl = await freshPg('voronka_backup_src');
+    const srcUrl = await freshPgDatabase('voronka_backup_src');
     cli(['demo'], { DATABASE_URL: srcUrl });
 
     const steps: BackupStep[] = [];
-    const measure = (name: string, once: (i: number) => number) => {
+    const measure = async (name: string, once: (i: number) => number | Promise<number>) => {
       const times: number[] = [];
-      for (let i = 0; i < runs; i++) times.push(once(i));
+      for (let i = 0; i < runs; i++) times.push(await once(i));
       steps.push({ name, median_s: median(times), runs_s: times });
       process.stdout.write(`[backup] ${name}: median ${median(times).toFixed(2)} s\n`);
     };
 
     const pgliteFile = join(dir, 'pglite.tar.gz');
     let summary = '';
-    measure('backup, PGlite', () => {
+    await measure('backup, PGlite', () => {
       const r = cli(['backup', pgliteFile, '--force', '--data-dir', srcDir], noPg);
       summary = r.out;
       return r.seconds;
     });
     const pgFile = join(dir, 'postgres.tar.gz');
-    measure('backup, PostgreSQL', () => cli(['backup', pgFile, '--force'], { DATABASE_URL: srcUrl }).seconds);
+    await measure('backup, PostgreSQL', () => cli(['backup', pgFile, '--force'], { DATABASE_URL: srcUrl }).seconds);
 
-    measure('restore into PGlite (from PGlite)', (i) => {
+    await measure('restore into PGlite (from PGlite)', (i) => {
       const target = join(dir, `restore-${i}`);
       const s = cli(['restore', pgliteFile, '--data-dir', target], noPg).seconds;
       rmSync(target, { recursive: true, force: true });
       return s;
     });
-    const restorePg = async (name: string, file: string) => {
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const url = await freshPg('voronka_backup_dst');
-        times.push(cli(['restore', file], { DATABASE_URL: url }).seconds);
-      }
-      await dropPg('voronka_backup_dst');
-      steps.push({ name, median_s: median(times), runs_s: times });
-      process.stdout.write(`[backup] ${name}: median ${median(times).toFixed(2)} s\n`);
-    };
-    await restorePg('restore into PostgreSQL (from PostgreSQL)', pgFile);
-    await restorePg('restore into PostgreSQL (from PGlite)', pgliteFile);
-    await dropPg('voronka_backup_src');
+    const restorePg = (file: string) => async () =>
+      cli(['restore', file], { DATABASE_URL: await freshPgDatabase('voronka_backup_dst') }).seconds;
+    await measure('restore into PostgreSQL (from PostgreSQL)', restorePg(pgFile));
+    await measure('restore into PostgreSQL (from PGlite)', restorePg(pgliteFile));
+    await dropPgDatabase('voronka_backup_dst');
+    await dropPgDatabase('voronka_backup_src');
 
     const num = (re: RegExp) => {
       const m = summary.match(re);
@@ -144,6 +102,5 @@ export async function benchBackup(runs: number): Promise<BackupResult> {
 export function printBackup(r: BackupResult) {
   const rows = [[`CLI, demo workspace (${r.rows} rows, ${r.data_mb} MB of data, ${r.file_mb} MB file)`, 'median s', 'runs s']];
   for (const s of r.steps) rows.push([s.name, s.median_s.toFixed(2), s.runs_s.map((x) => x.toFixed(2)).join(' ')]);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
-  process.stdout.write(`\n${rows.map((x) => `| ${x.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
+  printTable(rows);
 }

@@ -11,7 +11,6 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import sql from 'sql-template-tag';
 import { loadDemo } from '../src/demo/load-demo.ts';
 import { createApiToken } from '../src/platform/auth/auth-service.ts';
@@ -19,8 +18,8 @@ import { systemClock } from '../src/platform/clock.ts';
 import { defaultConfig } from '../src/platform/context.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { openDb } from '../src/platform/db/open-db.ts';
+import { freshPgDatabase, printTable } from './support.ts';
 
-const PG_ADMIN = process.env.VORONKA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONNECTIONS = 100;
 
 export interface LoadScenario {
@@ -40,17 +39,6 @@ export interface LoadResult {
   connections: number;
   seconds: number;
   scenarios: LoadScenario[];
-}
-
-async function freshDatabase(): Promise<string> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query('drop database if exists voronka_load with (force)');
-  await admin.query('create database voronka_load');
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = '/voronka_load';
-  return url.toString();
 }
 
 function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
@@ -100,7 +88,7 @@ function run(opts: autocannon.Options): Promise<autocannon.Result> {
 }
 
 export async function benchLoad(seconds: number): Promise<LoadResult> {
-  const databaseUrl = await freshDatabase();
+  const databaseUrl = await freshPgDatabase('voronka_load');
   const db = await openDb({ databaseUrl });
   await migrate(db);
   const now = systemClock.now();
@@ -234,6 +222,5 @@ export function printLoad(r: LoadResult) {
       String(s.cpu_ms_per_request.postgres),
       String(s.cpu_ms_per_request.client),
     ]);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
-  process.stdout.write(`\n${rows.map((x) => `| ${x.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
+  printTable(rows);
 }

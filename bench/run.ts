@@ -18,7 +18,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { type FunnelParams, resolveFunnelQuery } from '../src/analytics/funnel-query.ts';
 import { funnelReport } from '../src/analytics/funnel-report.ts';
 import { importBundle } from '../src/imports/bundle-import.ts';
@@ -30,6 +29,7 @@ import { benchBackup, printBackup } from './backup.ts';
 import { DuckReference, type DuckVariant } from './duckdb-reference.ts';
 import { generateBundle } from './generate-bundle.ts';
 import { benchLoad, printLoad } from './load.ts';
+import { freshPgDatabase, median, printTable } from './support.ts';
 import { benchWeb, printWeb } from './web.ts';
 
 const args = process.argv.slice(2);
@@ -41,7 +41,6 @@ const suites = arg('suite', 'funnel,web,load,backup').split(',');
 const engines = suites.includes('funnel') ? arg('engines', 'postgres,pglite').split(',') : [];
 const runs = Number(arg('runs', '5'));
 const withDuck = !args.includes('--no-duckdb');
-const PG_ADMIN = process.env.VORONKA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NOW = new Date('2026-11-20T00:00:00Z');
 
 const VARIANTS: { name: string; params: FunnelParams; duck: DuckVariant }[] = [
@@ -77,26 +76,13 @@ const VARIANTS: { name: string; params: FunnelParams; duck: DuckVariant }[] = [
   },
 ];
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 async function freshDb(engine: string): Promise<{ db: Db; cleanup: () => Promise<void> }> {
   if (engine === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'voronka-bench-'));
     const db = await openDb({ dataDir: dir });
     return { db, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query('drop database if exists voronka_bench with (force)');
-  await admin.query('create database voronka_bench');
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = '/voronka_bench';
-  const db = await openDb({ databaseUrl: url.toString() });
+  const db = await openDb({ databaseUrl: await freshPgDatabase('voronka_bench') });
   return { db, cleanup: async () => {} };
 }
 
@@ -239,8 +225,7 @@ if (results.length > 0) {
       String(r.peak_rss_mib ?? '—'),
     ]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  process.stdout.write(`\n${rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
+  printTable(rows);
 }
 if (web) printWeb(web);
 if (load) printLoad(load);

@@ -22,6 +22,7 @@ import { migrate } from '../src/platform/db/migrate.ts';
 import { openDb } from '../src/platform/db/open-db.ts';
 import { WEB_DIST } from '../src/platform/http/server.ts';
 import { Rand } from '../src/platform/random.ts';
+import { median, printTable } from './support.ts';
 
 const DAY = 86_400_000;
 const OPEN_TARGET = 5_000;
@@ -43,11 +44,6 @@ export interface WebBenchResult {
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const kib = (n: number) => Math.round((n / 1024) * 10) / 10;
 
 /** What the browser loads before the first render: index.html's script, modulepreloads and stylesheet. */
@@ -202,6 +198,5 @@ export function printWeb(r: WebBenchResult) {
     ['initial CSS, gzip KiB', String(r.bundle.initial_css_gzip_kib), ''],
     ['lazy chunks (dashboard charts …), gzip KiB', String(r.bundle.lazy_js_gzip_kib), ''],
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
-  process.stdout.write(`\n${rows.map((x) => `| ${x.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
+  printTable(rows);
 }
