@@ -28,6 +28,28 @@ const DAY = 86_400_000;
 const OPEN_TARGET = 5_000;
 const STAGES = ['Новый лид', 'Квалификация', 'Встреча', 'Демо', 'КП отправлено', 'Переговоры', 'Договор'];
 const CHROMIUM = process.env.VORONKA_CHROMIUM ?? '/usr/bin/chromium';
+/** VORONKA_WEB_TRACE=1 prints every request of every run with its start and end. */
+const TRACE = process.env.VORONKA_WEB_TRACE === '1';
+/** VORONKA_WEB_PROFILE=1 prints the functions the page spent most of its time in, per run. */
+const PROFILE = process.env.VORONKA_WEB_PROFILE === '1';
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+function printProfile(p: CpuProfile, base: string) {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  (p.samples ?? []).forEach((id, i) => {
+    const f = byId.get(id)?.callFrame;
+    const key = f ? `${f.functionName || '(anonymous)'} ${f.url.replace(base, '')}:${f.lineNumber}` : '?';
+    self.set(key, (self.get(key) ?? 0) + (p.timeDeltas?.[i] ?? 0) / 1000);
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  process.stdout.write(`${top.map(([k, ms]) => `${ms.toFixed(1).padStart(8)} ms  ${k}`).join('\n')}\n`);
+}
 
 export interface WebBenchResult {
   date: string;
@@ -81,7 +103,7 @@ function bundleSizes(): WebBenchResult['bundle'] {
 }
 
 /** Open deals on top of the demo's, in the demo pipeline, owned by the demo managers. */
-async function writeOpenDeals(dir: string, n: number, now: number) {
+export async function writeOpenDeals(dir: string, n: number, now: number) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'pipeline.json'),
@@ -137,6 +159,7 @@ export async function benchWeb(runs: number): Promise<WebBenchResult> {
     }
     const openDeals = await openNow();
 
+    db.startMaintenance?.(); // as `voronka serve` does
     const app = await buildApp({ db, clock: systemClock, config: { ...defaultConfig } }, { webDist: WEB_DIST });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
@@ -153,27 +176,56 @@ export async function benchWeb(runs: number): Promise<WebBenchResult> {
     if (!res.ok()) throw new Error(`sign-in failed: ${res.status()}`);
     const storageState = await signIn.storageState();
     await signIn.close();
-    const measure = async (path: string, ready: string) => {
+    const measure = async (path: string, ready: string[]) => {
       // Cold: a new browser context has an empty cache.
       const context = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1440, height: 900 }, storageState });
       const page = await context.newPage();
+      const trace: string[] = [];
       const t0 = Date.now();
+      if (TRACE) {
+        page.on('request', (r) => trace.push(`${String(Date.now() - t0).padStart(6)} ms  → ${r.url().replace(url, '')}`));
+        page.on('requestfinished', (r) => trace.push(`${String(Date.now() - t0).padStart(6)} ms  ← ${r.url().replace(url, '')}`));
+      }
+      if (TRACE) {
+        await page.addInitScript(() => {
+          const w = window as unknown as { longTasks: string[] };
+          w.longTasks = [];
+          new PerformanceObserver((l) => {
+            for (const e of l.getEntries()) w.longTasks.push(`${Math.round(e.startTime)}+${Math.round(e.duration)}`);
+          }).observe({ type: 'longtask', buffered: true });
+        });
+      }
+      const cdp = PROFILE ? await context.newCDPSession(page) : null;
+      if (cdp) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+        await cdp.send('Profiler.start');
+      }
       await page.goto(`${url}${path}`);
-      await page.waitForSelector(ready, { timeout: 60_000 });
+      for (const selector of ready) await page.waitForSelector(selector, { timeout: 60_000 });
       const ms = Date.now() - t0;
+      if (cdp) printProfile((await cdp.send('Profiler.stop')).profile, url);
+      if (TRACE) {
+        const long = await page.evaluate(() => (window as unknown as { longTasks: string[] }).longTasks.join(' '));
+        process.stdout.write(`[web] ${path} ${ms} ms; long tasks (start+ms after navigation): ${long}\n${trace.join('\n')}\n`);
+      }
       await context.close();
       return ms;
     };
-    const timeRuns = async (path: string, ready: string) => {
+    const timeRuns = async (path: string, ready: string[]) => {
       await measure(path, ready); // warm-up: the server's first query plans, the OS file cache
       const xs: number[] = [];
       for (let i = 0; i < runs; i++) xs.push(await measure(path, ready));
       return { median: median(xs), runs: xs };
     };
-    // Usable: the figures, the funnel table and the chart are on screen.
-    const dashboard = await timeRuns('/dashboard', '[data-testid=stage-table] >> nth=0');
+    // Usable: the figures, the funnel table and the funnel chart (its canvas) are on screen.
+    const dashboard = await timeRuns('/dashboard', [
+      '[data-testid=dashboard-stats]',
+      '[data-testid=stage-table] >> nth=0',
+      '.chart canvas >> nth=0',
+    ]);
     // Usable: the columns with their figures and the first cards are on screen.
-    const board = await timeRuns('/board', '[data-testid^=card-] >> nth=0');
+    const board = await timeRuns('/board', ['[data-testid^=card-] >> nth=0']);
     await browser.close();
     await app.close();
     const result: WebBenchResult = {

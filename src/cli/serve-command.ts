@@ -32,6 +32,12 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       ),
     );
   }
+  db.startMaintenance?.({
+    onRun: ({ ms, rowsWritten }) => {
+      if (process.env.VORONKA_LOG === '1')
+        process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'vacuum analyze', ms, rows_written: rowsWritten })}\n`);
+    },
+  });
   const ctx = { db, clock: systemClock, config: { ...defaultConfig, secureCookies: process.env.VORONKA_SECURE_COOKIES === '1' } };
   const app = await buildApp(ctx, { logger: process.env.VORONKA_LOG === '1' });
   await app.listen({ port, host });

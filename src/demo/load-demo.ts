@@ -2,6 +2,7 @@ import sql from 'sql-template-tag';
 import { refreshDeals } from '../crm/stage-history.ts';
 import { hashPassword } from '../platform/auth/secrets.ts';
 import { bulkInsert, reserveIds } from '../platform/db/bulk.ts';
+import { analyzeChanged, DATA_TABLES } from '../platform/db/maintenance.ts';
 import type { Db, Queryable } from '../platform/db/types.ts';
 import { scopeTo } from '../platform/db/workspace-scope.ts';
 import { AppError } from '../platform/errors.ts';
@@ -478,6 +479,11 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
       activities: plan.activities.length,
       tasks: plan.tasks.length,
     };
+    await analyzeChanged(
+      tx,
+      DATA_TABLES,
+      Object.values(counts).reduce((a, b) => a + b, 0),
+    );
     return { ws, counts };
   });
   return {

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api, type Me, type PageKey, type Prefs } from './api';
 import { ErrorState, Loading } from './components';
+import { prefetchDashboard } from './dashboard-queries';
 import { type Lang, setLanguage } from './i18n';
 import { BoardPage } from './pages/BoardPage';
 import { DealCardPage } from './pages/DealCardPage';
@@ -15,15 +16,27 @@ import { SettingsPage } from './pages/SettingsPage';
 import { TasksPage } from './pages/TasksPage';
 
 // Charts are heavy: the dashboards load on demand, keeping the first bundle small.
-const DashboardPage = lazy(() => import('./pages/DashboardPage'));
+const loadDashboard = () => import('./pages/DashboardPage');
+const DashboardPage = lazy(loadDashboard);
 const YesterdayPage = lazy(() => import('./pages/YesterdayPage'));
+// A dashboard opened directly (a shared link, a bookmark) fetches its code along with the session check, not after it.
+if (window.location.pathname.startsWith('/dashboard')) void loadDashboard();
 
 export function useMe() {
+  const qc = useQueryClient();
   return useQuery<Me | null>({
     queryKey: ['me'],
     queryFn: async () => {
+      // The profile's preferences (start page, menu) are asked for in the same round trip as the session.
+      const prefs = api<Prefs>('/me/preferences').then(
+        (p) => qc.setQueryData(['prefs'], p),
+        () => {},
+      );
       try {
-        return await api<Me>('/auth/me');
+        const me = await api<Me>('/auth/me');
+        prefetchDashboard(qc, me);
+        await prefs;
+        return me;
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) return null;
         throw e;

@@ -1,3 +1,4 @@
+import { takeEarly } from './early';
 import i18n from './i18n';
 
 export interface FieldError {
@@ -26,16 +27,18 @@ export function onDataChanged(fn: () => void) {
 }
 
 export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
-  const res = await fetch(`/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    credentials: 'same-origin',
-    signal: init.signal,
-    headers: {
-      'accept-language': i18n.language,
-      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-  });
+  const early = (init.method ?? 'GET') === 'GET' && !init.signal ? takeEarly(path) : undefined;
+  const res = await (early ??
+    fetch(`/api/v1${path}`, {
+      method: init.method ?? 'GET',
+      credentials: 'same-origin',
+      signal: init.signal,
+      headers: {
+        'accept-language': i18n.language,
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+    }));
   if (res.ok && (init.method ?? 'GET') !== 'GET' && !path.startsWith('/auth/')) dataChanged?.();
   if (res.status === 204) return undefined as T;
   const text = await res.text();

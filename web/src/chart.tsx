@@ -9,6 +9,23 @@ echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipCompone
 
 export type ChartOption = echarts.EChartsCoreOption;
 
+// Charts are built one per task, in the order they mount: the page paints its figures and the
+// first chart before the next chart is built, instead of after all of them in one long task.
+const queue: (() => void)[] = [];
+let draining = false;
+function drawSoon(job: () => void) {
+  queue.push(job);
+  if (!draining) {
+    draining = true;
+    setTimeout(drain, 0);
+  }
+}
+function drain() {
+  queue.shift()?.();
+  if (queue.length) setTimeout(drain, 0);
+  else draining = false;
+}
+
 /** An ECharts chart that resizes with its box and reports clicks on data. */
 export function EChart({
   option,
@@ -25,16 +42,25 @@ export function EChart({
   const chart = useRef<echarts.ECharts | null>(null);
   const click = useRef(onClick);
   click.current = onClick;
+  const latest = useRef(option);
+  latest.current = option;
   useEffect(() => {
-    if (!el.current) return;
-    const c = echarts.init(el.current, undefined, { renderer: 'canvas' });
-    chart.current = c;
-    c.on('click', (p) => click.current?.(p as unknown as { name: string; seriesName?: string; dataIndex: number }));
-    const ro = new ResizeObserver(() => c.resize());
-    ro.observe(el.current);
+    let gone = false;
+    let ro: ResizeObserver | undefined;
+    drawSoon(() => {
+      if (gone || !el.current) return;
+      const c = echarts.init(el.current, undefined, { renderer: 'canvas' });
+      chart.current = c;
+      c.setOption(latest.current, true);
+      c.on('click', (p) => click.current?.(p as unknown as { name: string; seriesName?: string; dataIndex: number }));
+      ro = new ResizeObserver(() => c.resize());
+      ro.observe(el.current);
+    });
     return () => {
-      ro.disconnect();
-      c.dispose();
+      gone = true;
+      ro?.disconnect();
+      chart.current?.dispose();
+      chart.current = null;
     };
   }, []);
   useEffect(() => {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Sql } from 'sql-template-tag';
-import { type Db, DbError, isPrepared, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
+import { type Db, DbError, isPrepared, logIfSlow, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
 
 // Both engines return the same JS types: int8 and numeric as numbers (amounts are
 // minor units far below 2^53), timestamptz as Date, jsonb parsed.
@@ -58,7 +58,7 @@ class PgQueryable implements Queryable {
   async query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]> {
     const { text, values: v } = toText(q, values);
     try {
-      const res = await this.client.query({ text, values: v, types, name: statementName(q, text) });
+      const res = await logIfSlow(text, () => this.client.query({ text, values: v, types, name: statementName(q, text) }));
       return res.rows as R[];
     } catch (e) {
       wrapError(e);
@@ -67,7 +67,7 @@ class PgQueryable implements Queryable {
   async run(q: Sql | string, values?: readonly unknown[]): Promise<number> {
     const { text, values: v } = toText(q, values);
     try {
-      const res = await this.client.query({ text, values: v, types, name: statementName(q, text) });
+      const res = await logIfSlow(text, () => this.client.query({ text, values: v, types, name: statementName(q, text) }));
       return res.rowCount ?? 0;
     } catch (e) {
       wrapError(e);
@@ -75,7 +75,7 @@ class PgQueryable implements Queryable {
   }
   async exec(script: string): Promise<void> {
     try {
-      await this.client.query(script);
+      await logIfSlow(script, () => this.client.query(script));
     } catch (e) {
       wrapError(e);
     }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Mutex } from 'async-mutex';
 import type { Sql } from 'sql-template-tag';
-import { type Db, DbError, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
+import { analyzedRows, neverAnalyzed } from './maintenance.ts';
+import { type Db, DbError, logIfSlow, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
 
 interface Reply {
   id: number;
@@ -33,6 +34,10 @@ export class PgliteDb implements Db {
   private readonly mutex = new Mutex();
   private closed = false;
   private readonly direct: Queryable;
+  /** Rows written (inserted, updated, deleted, copied) since the last maintenance. */
+  private written = 0;
+  private lastCall = 0;
+  private maintenanceTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -50,7 +55,7 @@ export class PgliteDb implements Db {
       engine: 'pglite',
       query: (q, v) => this.rawQuery(q, v).then((r) => r.rows as never),
       run: (q, v) => this.rawQuery(q, v).then((r) => r.affected ?? 0),
-      exec: (text) => this.call({ op: 'exec', text }).then(() => undefined),
+      exec: (text) => logIfSlow(text, () => this.call({ op: 'exec', text })).then(() => undefined),
       copyFrom: (text, path, end) => this.call({ op: 'copy', text, path, end }).then((r) => r.affected ?? 0),
     };
   }
@@ -98,6 +103,8 @@ export class PgliteDb implements Db {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...msg, id });
     }).then((r) => {
+      this.lastCall = Date.now();
+      if (r.affected) this.written += r.affected;
       if (!r.ok) {
         const e = r.error ?? { message: 'unknown error' };
         throw new DbError(e.message, e.code, e.detail, e.constraint, e.column, e.table, e.where);
@@ -108,7 +115,7 @@ export class PgliteDb implements Db {
 
   private rawQuery(q: Sql | string, values?: readonly unknown[]) {
     const { text, values: v } = toText(q, values);
-    return this.call({ op: 'query', text, values: v });
+    return logIfSlow(text, () => this.call({ op: 'query', text, values: v }));
   }
 
   query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]> {
@@ -153,7 +160,52 @@ export class PgliteDb implements Db {
     });
   }
 
+  /**
+   * What autovacuum does on a server, for the embedded engine, which has no background workers:
+   * once the rows written since the last run exceed 50 + 10 % of the rows the statistics know of,
+   * and the database has been idle for `idleMs`, `VACUUM ANALYZE` refreshes the planner's
+   * statistics and reclaims dead rows. A database whose tables were never analyzed (made before
+   * imports analyzed what they wrote) is analyzed at once. For long-running processes (the server).
+   */
+  startMaintenance(opts: { everyMs?: number; idleMs?: number; onRun?: (info: { ms: number; rowsWritten: number }) => void } = {}) {
+    if (this.maintenanceTimer) return;
+    const everyMs = opts.everyMs ?? 10_000;
+    const idleMs = opts.idleMs ?? 3_000;
+    let known = 0;
+    let running = false;
+    const run = async (force: boolean) => {
+      if (running || this.closed) return;
+      running = true;
+      try {
+        if (!force && (this.written < 50 + 0.1 * known || this.mutex.isLocked() || Date.now() - this.lastCall < idleMs)) return;
+        await this.mutex.runExclusive(async () => {
+          if (this.closed) return;
+          const rowsWritten = this.written;
+          const t0 = performance.now();
+          await this.direct.exec('vacuum analyze');
+          known = await analyzedRows(this.direct);
+          this.written = 0;
+          opts.onRun?.({ ms: Math.round(performance.now() - t0), rowsWritten });
+        });
+      } catch {
+        // the database closed meanwhile; the next start tries again
+      } finally {
+        running = false;
+      }
+    };
+    void this.mutex
+      .runExclusive(async () => {
+        known = await analyzedRows(this.direct);
+        return neverAnalyzed(this.direct);
+      })
+      .then((n) => (n > 0 ? run(true) : undefined))
+      .catch(() => {});
+    this.maintenanceTimer = setInterval(() => void run(false), everyMs);
+    this.maintenanceTimer.unref();
+  }
+
   async close(): Promise<void> {
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     if (this.closed) return;
     await this.mutex.runExclusive(async () => {
       await this.call({ op: 'close' }).catch(() => {});

@@ -38,6 +38,12 @@ export interface Db extends Queryable {
    * Never nest: pass the `tx` down instead.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  /**
+   * Background upkeep for long-running processes where the engine has none of its own: the
+   * embedded engine refreshes planner statistics and reclaims dead rows (a server's autovacuum
+   * does that itself, so it has no such method).
+   */
+  startMaintenance?(opts?: { everyMs?: number; idleMs?: number; onRun?: (info: { ms: number; rowsWritten: number }) => void }): void;
   close(): Promise<void>;
 }
 
@@ -79,4 +85,26 @@ export function isPrepared(q: Sql | string): boolean {
 export function toText(q: Sql | string, values?: readonly unknown[]): { text: string; values: unknown[] } {
   if (typeof q === 'string') return { text: q, values: values ? [...values] : [] };
   return { text: q.text, values: q.values };
+}
+
+/**
+ * `VORONKA_SLOW_QUERY_MS=N` writes every statement that took N ms or more to stderr as a JSON
+ * line (duration and the statement's text, values left out: they can be personal data).
+ */
+const slowMs = (() => {
+  const n = Number(process.env.VORONKA_SLOW_QUERY_MS ?? '');
+  return Number.isFinite(n) && n > 0 ? n : 0;
+})();
+
+export function logIfSlow<T>(text: string, run: () => Promise<T>): Promise<T> {
+  if (!slowMs) return run();
+  const t0 = performance.now();
+  const done = () => {
+    const ms = performance.now() - t0;
+    if (ms >= slowMs)
+      process.stderr.write(
+        `${JSON.stringify({ level: 40, time: Date.now(), msg: 'slow query', ms: Math.round(ms), sql: text.replace(/\s+/g, ' ').trim().slice(0, 2000) })}\n`,
+      );
+  };
+  return run().finally(done);
 }

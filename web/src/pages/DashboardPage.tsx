@@ -2,10 +2,11 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useSearch } from 'wouter';
-import { api, type DisciplineGroups, type FunnelGroups, type FunnelReport, type Me, type Named, type Page } from '../api';
+import { api, type Me, type Named, type Page } from '../api';
 import { type ChartOption, EChart } from '../chart';
 import { Empty, ErrorState, Loading, Stat } from '../components';
-import { isoDay, majorMoney, num, pct } from '../format';
+import { dashboardQueries } from '../dashboard-queries';
+import { majorMoney, num, pct } from '../format';
 import { useUsers } from '../lookups';
 import { DrillDown } from './DrillDown';
 
@@ -16,14 +17,8 @@ export default function DashboardPage({ me }: { me: Me }) {
   const [, navigate] = useLocation();
   const search = useSearch();
   const tz = me.workspace.timezone;
-  const url = new URLSearchParams(search);
-  const from = url.get('from') ?? isoDay(tz, -90);
-  const to = url.get('to') ?? isoDay(tz, 1);
-  const params = new URLSearchParams({ from, to });
-  for (const k of ['as_of', 'segment', 'owner', 'channel']) {
-    const v = url.get(k);
-    if (v) params.set(k, v);
-  }
+  const q = dashboardQueries(search, tz);
+  const { url, from, to, params } = q;
   const set = (k: string, v: string) => {
     const next = new URLSearchParams(search);
     if (!next.get('from')) next.set('from', from);
@@ -33,32 +28,10 @@ export default function DashboardPage({ me }: { me: Me }) {
     navigate(`/dashboard?${next.toString()}`, { replace: true });
   };
   const [drill, setDrill] = useState<{ metric: string; stage?: string; title: string; extra?: Record<string, string> } | null>(null);
-  const report = useQuery({
-    queryKey: ['funnel', params.toString()],
-    queryFn: () => api<FunnelReport>(`/reports/funnel?${params.toString()}`),
-    placeholderData: keepPreviousData,
-  });
-  // Trends: twelve calendar months back from the period's end, same filters.
-  const trendParams = new URLSearchParams(params);
-  const [ty, tm] = to.split('-').map(Number);
-  const trendStart = new Date(Date.UTC(ty, tm - 1 - 11, 1));
-  trendParams.set('from', `${trendStart.getUTCFullYear()}-${String(trendStart.getUTCMonth() + 1).padStart(2, '0')}-01`);
-  trendParams.set('by', 'month');
-  const trends = useQuery({
-    queryKey: ['funnel', trendParams.toString()],
-    queryFn: () => api<FunnelGroups>(`/reports/funnel?${trendParams.toString()}`),
-  });
-  const byOwnerParams = new URLSearchParams(params);
-  byOwnerParams.delete('owner');
-  byOwnerParams.set('by', 'owner');
-  const managers = useQuery({
-    queryKey: ['funnel', byOwnerParams.toString()],
-    queryFn: () => api<FunnelGroups>(`/reports/funnel?${byOwnerParams.toString()}`),
-  });
-  const discipline = useQuery({
-    queryKey: ['discipline', byOwnerParams.toString()],
-    queryFn: () => api<DisciplineGroups>(`/reports/discipline?${byOwnerParams.toString()}`),
-  });
+  const report = useQuery({ ...q.report, placeholderData: keepPreviousData });
+  const trends = useQuery(q.trends);
+  const managers = useQuery(q.managers);
+  const discipline = useQuery(q.discipline);
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => api<Page<Named>>('/segments?limit=100'), staleTime: 300_000 });
   const channels = useQuery({ queryKey: ['channels'], queryFn: () => api<Page<Named>>('/channels?limit=500'), staleTime: 300_000 });
   const users = useUsers();

@@ -1,0 +1,59 @@
+import type { QueryClient } from '@tanstack/react-query';
+import { api, type DisciplineGroups, type FunnelGroups, type FunnelReport, type Me, type Page } from './api';
+import { isoDay } from './format';
+
+/**
+ * The dashboard's reports, described once: the page reads them, and the app shell starts
+ * fetching them as soon as the session is known when the dashboard is opened directly (a shared
+ * link, a bookmark), while the chart code is still loading. Part of the first bundle, so small.
+ */
+export function dashboardQueries(search: string, timeZone: string) {
+  const url = new URLSearchParams(search);
+  const from = url.get('from') ?? isoDay(timeZone, -90);
+  const to = url.get('to') ?? isoDay(timeZone, 1);
+  const params = new URLSearchParams({ from, to });
+  for (const k of ['as_of', 'segment', 'owner', 'channel']) {
+    const v = url.get(k);
+    if (v) params.set(k, v);
+  }
+  // Trends: twelve calendar months back from the period's end, same filters.
+  const trendParams = new URLSearchParams(params);
+  const [ty, tm] = to.split('-').map(Number);
+  const trendStart = new Date(Date.UTC(ty, tm - 1 - 11, 1));
+  trendParams.set('from', `${trendStart.getUTCFullYear()}-${String(trendStart.getUTCMonth() + 1).padStart(2, '0')}-01`);
+  trendParams.set('by', 'month');
+  const byOwnerParams = new URLSearchParams(params);
+  byOwnerParams.delete('owner');
+  byOwnerParams.set('by', 'owner');
+  return {
+    url,
+    from,
+    to,
+    /** The period and filters, as the drill-down asks for the deals behind a figure. */
+    params,
+    report: {
+      queryKey: ['funnel', params.toString()],
+      queryFn: () => api<FunnelReport>(`/reports/funnel?${params.toString()}`),
+    },
+    trends: {
+      queryKey: ['funnel', trendParams.toString()],
+      queryFn: () => api<FunnelGroups>(`/reports/funnel?${trendParams.toString()}`),
+    },
+    managers: {
+      queryKey: ['funnel', byOwnerParams.toString()],
+      queryFn: () => api<FunnelGroups>(`/reports/funnel?${byOwnerParams.toString()}`),
+    },
+    discipline: {
+      queryKey: ['discipline', byOwnerParams.toString()],
+      queryFn: () => api<DisciplineGroups>(`/reports/discipline?${byOwnerParams.toString()}`),
+    },
+  };
+}
+
+/** Starts the dashboard's requests (the main funnel first) if the dashboard is what is being opened. */
+export function prefetchDashboard(qc: QueryClient, me: Me) {
+  if (!window.location.pathname.startsWith('/dashboard')) return;
+  const q = dashboardQueries(window.location.search, me.workspace.timezone);
+  for (const x of [q.report, q.trends, q.managers, q.discipline]) void qc.prefetchQuery(x as Parameters<QueryClient['prefetchQuery']>[0]);
+  void qc.prefetchQuery({ queryKey: ['users'], queryFn: () => api<Page<unknown>>('/users?limit=500') });
+}
