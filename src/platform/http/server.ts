@@ -7,13 +7,14 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AuthCache } from '../auth/auth-cache.ts';
 import { authenticate } from '../auth/auth-service.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { errorHandler } from './error-handler.ts';
+import { serializerCompiler } from './serializer.ts';
 import { zodValidatorCompiler } from './validation.ts';
 
 declare module 'fastify' {

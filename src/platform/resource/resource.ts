@@ -154,11 +154,34 @@ export function schemasOf(r: Resource) {
 }
 
 /** A database row → the API object (timestamps as ISO strings, only declared fields). */
+const nullables = new WeakMap<Field, boolean>();
+/** Whether a field's value may be null in the API (and so in its column). */
+function nullable(f: Field): boolean {
+  let n = nullables.get(f);
+  if (n === undefined) {
+    n = f.out.safeParse(null).success;
+    nullables.set(f, n);
+  }
+  return n;
+}
+
+const apiColumns = new WeakMap<Resource, [string, string][]>();
+/** The readable fields of a resource with their columns, worked out once (lists map thousands of rows). */
+function readable(r: Resource): [string, string][] {
+  let cols = apiColumns.get(r);
+  if (!cols) {
+    cols = Object.entries(r.fields)
+      .filter(([, f]) => !f.writeOnly)
+      .map(([name, f]) => [name, colOf(name, f)]);
+    apiColumns.set(r, cols);
+  }
+  return cols;
+}
+
 export function toApi(r: Resource, row: Row): Row {
   const out: Row = { id: row.id };
-  for (const [name, f] of Object.entries(r.fields)) {
-    if (f.writeOnly) continue;
-    const v = row[colOf(name, f)];
+  for (const [name, col] of readable(r)) {
+    const v = row[col];
     out[name] = v instanceof Date ? v.toISOString() : (v ?? null);
   }
   if (r.custom) out.custom = row.custom ?? {};
@@ -424,7 +447,14 @@ export async function listRecords(
     else where.push(sql`((${col} ${cmp} ${c.v} or (${col} = ${c.v} and id ${cmp} ${c.id})) or ${col} is null)`);
   }
   const dir = raw(desc ? 'desc' : 'asc');
-  const order = field === 'id' ? sql`id ${dir}` : sql`${col} ${dir} nulls last, id ${dir}`;
+  // Nulls come last either way; a column that cannot be null is ordered plainly, so that one
+  // index on it serves both directions (migration 0010).
+  const order =
+    field === 'id'
+      ? sql`id ${dir}`
+      : !r.fields[field] || nullable(r.fields[field])
+        ? sql`${col} ${dir} nulls last, id ${dir}`
+        : sql`${col} ${dir}, id ${dir}`;
   const rows = await tx.query<Row>(
     prepared(sql`select * from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`),
   );
