@@ -37,21 +37,38 @@ export function isFilled(deal: Row, field: string): boolean {
 
 /** The fields a stage requires of a deal of this segment, with labels in both languages. */
 export async function requirementsFor(tx: Queryable, ws: number, stageId: number, segmentId: number | null): Promise<Requirement[]> {
-  const rows = await tx.query<{ field: string; label_ru: string | null; label_en: string | null }>(
+  const rows = await tx.query<RequirementRow>(
     prepared(sql`
-    select r.field, cf.label_ru, cf.label_en
+    select r.stage_id, r.field, cf.label_ru, cf.label_en
       from stage_requirements r
       left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
      where r.workspace_id = ${ws} and r.stage_id = ${stageId}
        and (r.segment_ids is null or ${segmentId}::int8 = any(r.segment_ids))
      order by r.position, r.id`),
   );
-  return rows.map((r) => ({
-    field: r.field,
-    label_ru: STANDARD_FIELDS[r.field]?.ru ?? r.label_ru ?? r.field,
-    label_en: STANDARD_FIELDS[r.field]?.en ?? r.label_en ?? r.field,
-  }));
+  return rows.map(toRequirement);
 }
+
+export interface RequirementRow {
+  stage_id: number;
+  field: string;
+  label_ru: string | null;
+  label_en: string | null;
+}
+
+/** What every stage of a pipeline requires of a deal in a segment (the deal card reads it in its one query). */
+export const requirementsSql = (ws: number, pipelineId: number, segmentId: number | null) => sql`
+    select r.stage_id, r.field, cf.label_ru, cf.label_en, r.position, r.id
+      from stage_requirements r
+      left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
+     where r.workspace_id = ${ws} and r.pipeline_id = ${pipelineId}
+       and (r.segment_ids is null or ${segmentId}::int8 = any(r.segment_ids))`;
+
+export const toRequirement = (r: RequirementRow): Requirement => ({
+  field: r.field,
+  label_ru: STANDARD_FIELDS[r.field]?.ru ?? r.label_ru ?? r.field,
+  label_en: STANDARD_FIELDS[r.field]?.en ?? r.label_en ?? r.field,
+});
 
 export const stageRequirements: Resource = {
   path: 'stage-requirements',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import sql, { empty, raw } from 'sql-template-tag';
+import sql, { empty, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { companies } from '../crm/companies.ts';
 import { contacts } from '../crm/contacts.ts';
@@ -8,10 +8,10 @@ import { deals } from '../crm/deals.ts';
 import { leads } from '../crm/leads.ts';
 import { ACCESS, type AccessObject, assertVisible, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { AppContext } from '../platform/context.ts';
-import { prepared, type Queryable, type Row } from '../platform/db/types.ts';
+import { prepared, type Row } from '../platform/db/types.ts';
 import { getRecord, idSchema, isoTime, type Resource, schemasOf, toApi } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, scoped } from '../platform/resource/resource-routes.ts';
-import { isFilled, requirementsFor } from '../process/requirements.ts';
+import { isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
 
 /**
  * Cards: one request with everything a card shows — the record, the names behind
@@ -55,84 +55,89 @@ const taskItem = z.object({
   playbook: z.boolean(),
 });
 
+/*
+ * A card is read in one statement after the record itself: each part (timeline sources, names,
+ * blocks, the stage's requirements…) is a scalar subquery answering JSON. A deal card had taken 14
+ * round trips to the database, each costing both sides CPU; under 100 clients that was most of a
+ * card's cost. JSON renders times as ISO strings with an offset; `iso` writes them as the API does.
+ */
+const iso = (t: string) => new Date(t).toISOString();
+const isoOrNull = (t: string | null) => (t === null ? null : iso(t));
+const jsonList = (select: Sql, order: string) => sql`(select coalesce(json_agg(x order by ${raw(order)}), '[]'::json) from (${select}) x)`;
+
 /** Field edits from the audit log: which fields changed, by whom (values stay in the audit log). */
-async function editTimeline(tx: Queryable, ws: number, entity: string, id: number) {
-  const rows = await tx.query<{ at: Date; user: string | null; changes: Record<string, unknown> }>(
-    prepared(sql`
-    select a.at, u.name as user, a.changes
-      from audit_log a left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id
-     where a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action = 'update'
-     order by a.at desc limit 100`),
+const editsJson = (ws: number, entity: string, id: number) =>
+  jsonList(
+    sql`select a.at, u.name as "user", array(select jsonb_object_keys(a.changes)) as keys
+          from audit_log a left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id
+         where a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action = 'update'
+         order by a.at desc limit 100`,
+    'x.at desc',
   );
-  return rows.map((r) => ({
-    kind: 'edit' as const,
-    at: r.at.toISOString(),
-    title: Object.keys(r.changes).sort().join(','),
-    detail: null,
-    user: r.user,
-  }));
-}
+type EditRow = { at: string; user: string | null; keys: string[] };
+const editItems = (rows: EditRow[]) =>
+  rows.map((r) => ({ kind: 'edit' as const, at: iso(r.at), title: [...r.keys].sort().join(','), detail: null, user: r.user }));
 
-async function blocksOf(tx: Queryable, ws: number, object: string) {
-  const bs = await tx.query<{ id: number; name_ru: string; name_en: string; pinned: boolean }>(
-    prepared(
-      sql`select id, name_ru, name_en, pinned from field_blocks where workspace_id = ${ws} and object_type = ${object} order by pinned desc, position, id`,
-    ),
+const activitiesJson = (ws: number, column: string, id: number) =>
+  jsonList(
+    sql`select a.at, a.type, a.outcome, a.subject, a.notes, u.name as owner
+          from activities a left join users u on u.workspace_id = a.workspace_id and u.id = a.owner_id
+         where a.workspace_id = ${ws} and ${raw(`a.${column}`)} = ${id} order by a.at desc limit 200`,
+    'x.at desc',
   );
-  const fs = await tx.query<{ key: string; label_ru: string; label_en: string; type: 'text'; choices: []; block_id: number | null }>(
-    prepared(
-      sql`select key, label_ru, label_en, type, choices, block_id from custom_fields where workspace_id = ${ws} and object_type = ${object} order by position, id`,
-    ),
-  );
-  const out = bs.map((b) => ({ ...b, fields: fs.filter((f) => f.block_id === b.id).map(({ block_id: _b, ...f }) => f) }));
-  const loose = fs.filter((f) => f.block_id === null || !bs.some((b) => b.id === f.block_id));
-  if (loose.length)
-    out.push({
-      id: null as unknown as number,
-      name_ru: 'Прочее',
-      name_en: 'Other',
-      pinned: false,
-      fields: loose.map(({ block_id: _b, ...f }) => f),
-    });
-  return out;
-}
-
-async function activityTimeline(tx: Queryable, ws: number, column: string, id: number) {
-  const rows = await tx.query<{
-    at: Date;
-    type: string;
-    outcome: string | null;
-    subject: string | null;
-    notes: string | null;
-    owner: string | null;
-  }>(
-    prepared(sql`
-    select a.at, a.type, a.outcome, a.subject, a.notes, u.name as owner
-      from activities a left join users u on u.workspace_id = a.workspace_id and u.id = a.owner_id
-     where a.workspace_id = ${ws} and ${raw(`a.${column}`)} = ${id} order by a.at desc limit 200`),
-  );
-  return rows.map((r) => ({
+type ActivityRow = { at: string; type: string; outcome: string | null; subject: string | null; notes: string | null; owner: string | null };
+const activityItems = (rows: ActivityRow[]) =>
+  rows.map((r) => ({
     kind: 'activity' as const,
-    at: r.at.toISOString(),
+    at: iso(r.at),
     title: `${r.type}${r.outcome ? `:${r.outcome}` : ''}`,
     detail: [r.subject, r.notes].filter(Boolean).join(' — ') || null,
     user: r.owner,
   }));
+
+/** The custom-field blocks of an object type with their fields (pinned blocks first). */
+const blocksJson = (ws: number, object: string) => sql`
+  ${jsonList(sql`select id, name_ru, name_en, pinned, position from field_blocks where workspace_id = ${ws} and object_type = ${object}`, 'x.pinned desc, x.position, x.id')} as blocks,
+  ${jsonList(
+    sql`select key, label_ru, label_en, type, choices, block_id, position, id from custom_fields where workspace_id = ${ws} and object_type = ${object}`,
+    'x.position, x.id',
+  )} as fields`;
+type BlockRow = { id: number; name_ru: string; name_en: string; pinned: boolean };
+type FieldRow = { key: string; label_ru: string; label_en: string; type: 'text'; choices: []; block_id: number | null };
+function assembleBlocks(bs: BlockRow[], fs: FieldRow[]) {
+  const field = ({ key, label_ru, label_en, type, choices }: FieldRow) => ({ key, label_ru, label_en, type, choices });
+  const out = bs.map((b) => ({
+    id: b.id,
+    name_ru: b.name_ru,
+    name_en: b.name_en,
+    pinned: b.pinned,
+    fields: fs.filter((f) => f.block_id === b.id).map(field),
+  }));
+  const loose = fs.filter((f) => f.block_id === null || !bs.some((b) => b.id === f.block_id));
+  if (loose.length)
+    out.push({ id: null as unknown as number, name_ru: 'Прочее', name_en: 'Other', pinned: false, fields: loose.map(field) });
+  return out;
 }
 
-/** The names behind a record's references, in one query. */
-async function names(tx: Queryable, ws: number, row: Row) {
+/** The names behind a record's references. */
+function namesSql(ws: number, row: Row) {
   const id = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  const [r] = await tx.query<Record<'company' | 'contact' | 'owner' | 'segment' | 'channel' | 'lead', string | null>>(
-    prepared(sql`select (select name from companies where workspace_id = ${ws} and id = ${id(row.company_id)}::int8) as company,
-               (select name from contacts where workspace_id = ${ws} and id = ${id(row.contact_id)}::int8) as contact,
-               (select name from users where workspace_id = ${ws} and id = ${id(row.owner_id)}::int8) as owner,
-               (select name from segments where workspace_id = ${ws} and id = ${id(row.segment_id)}::int8) as segment,
-               (select name from channels where workspace_id = ${ws} and id = ${id(row.channel_id)}::int8) as channel,
-               (select title from leads where workspace_id = ${ws} and id = ${id(row.lead_id)}::int8) as lead`),
-  );
-  return r;
+  return sql`(select name from companies where workspace_id = ${ws} and id = ${id(row.company_id)}::int8) as company,
+             (select name from contacts where workspace_id = ${ws} and id = ${id(row.contact_id)}::int8) as contact,
+             (select name from users where workspace_id = ${ws} and id = ${id(row.owner_id)}::int8) as owner,
+             (select name from segments where workspace_id = ${ws} and id = ${id(row.segment_id)}::int8) as segment,
+             (select name from channels where workspace_id = ${ws} and id = ${id(row.channel_id)}::int8) as channel,
+             (select title from leads where workspace_id = ${ws} and id = ${id(row.lead_id)}::int8) as lead`;
 }
+type Names = Record<'company' | 'contact' | 'owner' | 'segment' | 'channel' | 'lead', string | null>;
+const pickNames = (r: Names): Names => ({
+  company: r.company,
+  contact: r.contact,
+  owner: r.owner,
+  segment: r.segment,
+  channel: r.channel,
+  lead: r.lead,
+});
 
 const namesSchema = z.object({
   company: z.string().nullable(),
@@ -183,90 +188,87 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         const ws = p.workspaceId;
         await assertVisible(tx, ws, 'deals', req.params.id, await scopeFor(tx, p, 'deals', 'read'), deals.what);
         const deal = await getRecord(tx, ws, deals, req.params.id);
-        const stages = await tx.query<{
-          id: number;
-          name: string;
-          kind: string;
-          position: number;
-          guidance_ru: string | null;
-          guidance_en: string | null;
-        }>(
-          prepared(
-            sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${deal.pipeline_id as number} order by position`,
-          ),
+        const pid = deal.pipeline_id as number;
+        const id = req.params.id;
+        const [c] = await tx.query<
+          Names & {
+            pipeline: string;
+            stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
+            requirements: RequirementRow[];
+            tasks: {
+              id: number;
+              title: string;
+              type: string;
+              status: string;
+              due_at: string | null;
+              done_at: string | null;
+              owner: string | null;
+              version: number;
+              playbook: boolean;
+            }[];
+            moves: { at: string; stage: string; user: string | null; reason: string | null; forced: boolean }[];
+            activities: ActivityRow[];
+            edits: EditRow[];
+            blocks: BlockRow[];
+            fields: FieldRow[];
+          }
+        >(
+          prepared(sql`
+          select (select name from pipelines where workspace_id = ${ws} and id = ${pid}) as pipeline,
+                 ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position')} as stages,
+                 ${jsonList(requirementsSql(ws, pid, (deal.segment_id as number | null) ?? null), 'x.position, x.id')} as requirements,
+                 ${jsonList(
+                   sql`select t.id, t.title, t.type, t.status, t.due_at, t.done_at, u.name as owner, t.version, t.template_id is not null as playbook
+                         from tasks t left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id
+                        where t.workspace_id = ${ws} and t.deal_id = ${id}
+                        order by (t.status = 'open') desc, t.due_at nulls last, t.id limit 200`,
+                   "(x.status = 'open') desc, x.due_at nulls last, x.id",
+                 )} as tasks,
+                 ${jsonList(
+                   sql`select e.entered_at as at, s.name as stage, u.name as "user", e.reason, e.forced
+                         from stage_events e join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
+                         left join users u on u.workspace_id = e.workspace_id and u.id = e.user_id
+                        where e.workspace_id = ${ws} and e.deal_id = ${id}`,
+                   'x.at',
+                 )} as moves,
+                 ${activitiesJson(ws, 'deal_id', id)} as activities,
+                 ${editsJson(ws, 'deals', id)} as edits,
+                 ${namesSql(ws, deal)},
+                 ${blocksJson(ws, 'deal')}`),
         );
-        const [pipe] = await tx.query<{ id: number; name: string }>(
-          prepared(sql`select id, name from pipelines where workspace_id = ${ws} and id = ${deal.pipeline_id as number}`),
-        );
+        const stages = c.stages;
         const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
         const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
-        const withFilled = async (stageId: number) =>
-          (await requirementsFor(tx, ws, stageId, (deal.segment_id as number | null) ?? null)).map((r) => ({
-            ...r,
-            filled: isFilled(deal, r.field),
-          }));
-        const tasks = await tx.query<Row>(
-          prepared(sql`
-          select t.id, t.title, t.type, t.status, t.due_at, t.done_at, u.name as owner, t.version, t.template_id is not null as playbook
-            from tasks t left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id
-           where t.workspace_id = ${ws} and t.deal_id = ${req.params.id}
-           order by (t.status = 'open') desc, t.due_at nulls last, t.id limit 200`),
+        const requirementsOf = (stageId: number) =>
+          c.requirements.filter((r) => r.stage_id === stageId).map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
+        const taskEvents = c.tasks.flatMap((t) =>
+          t.done_at ? [{ kind: 'task_done' as const, at: iso(t.done_at), title: t.title, detail: null, user: t.owner ?? null }] : [],
         );
-        const moves = await tx.query<{ at: Date; stage: string; user: string | null; reason: string | null; forced: boolean }>(
-          prepared(sql`
-          select e.entered_at as at, s.name as stage, u.name as user, e.reason, e.forced
-            from stage_events e join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
-            left join users u on u.workspace_id = e.workspace_id and u.id = e.user_id
-           where e.workspace_id = ${ws} and e.deal_id = ${req.params.id}`),
-        );
-        const taskEvents = tasks.flatMap((t) => [
-          ...(t.done_at
-            ? [
-                {
-                  kind: 'task_done' as const,
-                  at: (t.done_at as Date).toISOString(),
-                  title: t.title as string,
-                  detail: null,
-                  user: (t.owner as string | null) ?? null,
-                },
-              ]
-            : []),
-        ]);
         const timeline = [
-          ...moves.map((m) => ({
+          ...c.moves.map((m) => ({
             kind: 'stage' as const,
-            at: m.at.toISOString(),
+            at: iso(m.at),
             title: m.stage,
             detail: m.reason,
             user: m.user,
             forced: m.forced,
           })),
-          ...(await activityTimeline(tx, ws, 'deal_id', req.params.id)),
+          ...activityItems(c.activities),
           ...taskEvents,
-          ...(await editTimeline(tx, ws, 'deals', req.params.id)),
+          ...editItems(c.edits),
         ].sort((a, b) => b.at.localeCompare(a.at));
         return {
           deal: toApi(deals, deal),
-          names: await names(tx, ws, deal),
-          pipeline: { ...pipe, stages: stages.map(({ guidance_ru: _r, guidance_en: _e, ...s }) => s) },
+          names: pickNames(c),
+          pipeline: { id: pid, name: c.pipeline, stages: stages.map(({ id, name, kind, position }) => ({ id, name, kind, position })) },
           stage: { id: stage.id, name: stage.name, kind: stage.kind, guidance_ru: stage.guidance_ru, guidance_en: stage.guidance_en },
           requirements: {
-            current: await withFilled(stage.id),
-            next: next ? await withFilled(next.id) : [],
+            current: requirementsOf(stage.id),
+            next: next ? requirementsOf(next.id) : [],
             next_stage: next?.name ?? null,
           },
-          blocks: await blocksOf(tx, ws, 'deal'),
-          tasks: tasks.map((t) => ({
-            id: t.id as number,
-            title: t.title as string,
-            type: t.type as string,
-            status: t.status as string,
-            due_at: (t.due_at as Date | null)?.toISOString() ?? null,
-            done_at: (t.done_at as Date | null)?.toISOString() ?? null,
-            owner: (t.owner as string | null) ?? null,
-            version: t.version as number,
-            playbook: t.playbook as boolean,
-          })),
+          blocks: assembleBlocks(c.blocks, c.fields),
+          tasks: c.tasks.map((t) => ({ ...t, due_at: isoOrNull(t.due_at), done_at: isoOrNull(t.done_at), owner: t.owner ?? null })),
           timeline,
         };
       }),
@@ -321,15 +323,17 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
             );
             rel.push(...cs.map((c) => ({ kind: 'contact' as const, id: c.id, title: c.name, detail: c.position })));
           }
+          const [c] = await tx.query<Names & { activities: ActivityRow[]; edits: EditRow[]; blocks: BlockRow[]; fields: FieldRow[] }>(
+            prepared(sql`select ${namesSql(ws, rec)}, ${blocksJson(ws, object)},
+                                ${activitiesJson(ws, column, req.params.id)} as activities,
+                                ${editsJson(ws, r.table, req.params.id)} as edits`),
+          );
           return {
             record: toApi(r, rec),
-            names: await names(tx, ws, rec),
-            blocks: await blocksOf(tx, ws, object),
+            names: pickNames(c),
+            blocks: assembleBlocks(c.blocks, c.fields),
             related: rel,
-            timeline: [
-              ...(await activityTimeline(tx, ws, column, req.params.id)),
-              ...(await editTimeline(tx, ws, r.table, req.params.id)),
-            ].sort((a, b) => b.at.localeCompare(a.at)),
+            timeline: [...activityItems(c.activities), ...editItems(c.edits)].sort((a, b) => b.at.localeCompare(a.at)),
           };
         }),
     );
