@@ -9,6 +9,8 @@ import { LRUCache } from 'lru-cache';
 export class ReportCache {
   private readonly cache: LRUCache<string, object>;
   private readonly generation = new Map<number, number>();
+  /** Computations under way: requests for the same report in the same generation share one. */
+  private readonly inflight = new Map<string, Promise<object>>();
 
   constructor(
     max = 500,
@@ -21,13 +23,31 @@ export class ReportCache {
     return `${ws}:${this.generation.get(ws) ?? 0}:${key}`;
   }
 
+  /**
+   * The cached report, or the one being computed for the same workspace generation, or a new
+   * computation. Sharing an in-flight computation keeps read-your-writes: a request that arrives
+   * after a write has a newer generation, so it never waits for a computation started before it.
+   * Without sharing, 100 clients with 10 % writes recomputed the same report dozens of times at once.
+   */
   async get<T extends object>(ws: number, key: string, compute: () => Promise<T>): Promise<T> {
     const k = this.key(ws, key);
     const hit = this.cache.get(k);
     if (hit) return hit as T;
-    const value = await compute();
-    this.cache.set(k, value);
-    return value;
+    const running = this.inflight.get(k);
+    if (running) return running as Promise<T>;
+    const p = compute().then(
+      (value) => {
+        this.cache.set(k, value);
+        this.inflight.delete(k);
+        return value;
+      },
+      (e: unknown) => {
+        this.inflight.delete(k);
+        throw e;
+      },
+    );
+    this.inflight.set(k, p);
+    return p;
   }
 
   /** Called after a successful write: later reads of this workspace recompute. */

@@ -41,3 +41,37 @@ describe('the report cache', () => {
     expect((await manager.get(PERIOD)).body.deals_created).toBe(0);
   });
 });
+
+describe('ReportCache', () => {
+  it('shares a computation under way within a generation, never across a write', async () => {
+    const { ReportCache } = await import('../../src/analytics/report-cache.ts');
+    const cache = new ReportCache(10, 600_000);
+    const started: number[] = [];
+    const release: (() => void)[] = [];
+    const compute = (n: number) => () =>
+      new Promise<{ n: number }>((resolve) => {
+        started.push(n);
+        release.push(() => resolve({ n }));
+      });
+    const a = cache.get(1, 'funnel', compute(1));
+    const b = cache.get(1, 'funnel', compute(2)); // same generation: waits for the first
+    cache.invalidate(1); // a write: later requests must not get a computation that began before it
+    const c = cache.get(1, 'funnel', compute(3));
+    expect(started).toEqual([1, 3]);
+    for (const r of release) r();
+    expect(await a).toEqual({ n: 1 });
+    expect(await b).toEqual({ n: 1 });
+    expect(await c).toEqual({ n: 3 });
+    expect(await cache.get(1, 'funnel', compute(4))).toEqual({ n: 3 }); // cached for the new generation
+  });
+
+  it('lets a failed computation fail its waiters and be tried again', async () => {
+    const { ReportCache } = await import('../../src/analytics/report-cache.ts');
+    const cache = new ReportCache(10, 600_000);
+    const failing = cache.get(2, 'x', () => Promise.reject(new Error('database gone')));
+    const waiting = cache.get(2, 'x', () => Promise.resolve({ never: true }));
+    await expect(failing).rejects.toThrow('database gone');
+    await expect(waiting).rejects.toThrow('database gone');
+    expect(await cache.get(2, 'x', () => Promise.resolve({ ok: true }))).toEqual({ ok: true });
+  });
+});
