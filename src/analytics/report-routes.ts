@@ -57,9 +57,12 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
     ctx.config.reportCacheMs > 0
       ? cache.get(p.workspaceId, `${route}|${ACCESS.reports[p.role][0] === 'all' ? 'all' : p.userId}|${JSON.stringify(query)}`, compute)
       : compute();
-  app.addHook('onResponse', async (req, reply) => {
+  // Before the answer leaves (the write has committed by then): a client that reads the report
+  // right after its write's answer never gets the report from before it.
+  app.addHook('onSend', async (req, reply, payload) => {
     if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
       cache.invalidate(req.principal.workspaceId);
+    return payload;
   });
   zapp.get(
     '/api/v1/reports/discipline',

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { refreshDealsIn } from '../crm/stage-history.ts';
 import { bulkInsert } from '../platform/db/bulk.ts';
 import { isInitialLoad, withBulkLoad } from '../platform/db/bulk-load.ts';
-import { analyzeChanged, DATA_TABLES } from '../platform/db/maintenance.ts';
+import { analyzeChanged } from '../platform/db/maintenance.ts';
 import { type Db, DbError, type Queryable } from '../platform/db/types.ts';
 import { scopeTo } from '../platform/db/workspace-scope.ts';
 import { AppError } from '../platform/errors.ts';
@@ -388,12 +388,9 @@ export async function importBundle(
     if (report.changed) {
       const rows = report.deals_created + report.deals_updated + report.stage_entries_added + report.new_companies;
       // (the merge analyzed deals and stage entries as it grew them; an initial load, its own tables)
-      const done = bulk ? bulkTables : ['deals', 'stage_events'];
-      await analyzeChanged(
-        tx,
-        DATA_TABLES.filter((t) => !done.includes(t)),
-        rows,
-      );
+      // What an import writes besides deals and entries: visits, counters and the names it creates.
+      const more = ['stage_visits', 'funnel_counters', 'users', 'segments', 'channels', 'companies'];
+      await analyzeChanged(tx, bulk ? more.filter((t) => !bulkTables.includes(t)) : more, rows);
     }
     report.seconds = (Date.now() - started) / 1000;
     if (report.changed) {

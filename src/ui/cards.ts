@@ -62,13 +62,15 @@ const taskItem = z.object({
  * card's cost. JSON renders times as ISO strings with an offset; `iso` writes them as the API does.
  */
 const iso = (t: string) => new Date(t).toISOString();
+/** A time as the API writes it (UTC, milliseconds), whatever the session's time zone and however old the date. */
+const utc = (col: string) => raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 const isoOrNull = (t: string | null) => (t === null ? null : iso(t));
 const jsonList = (select: Sql, order: string) => sql`(select coalesce(json_agg(x order by ${raw(order)}), '[]'::json) from (${select}) x)`;
 
 /** Field edits from the audit log: which fields changed, by whom (values stay in the audit log). */
 const editsJson = (ws: number, entity: string, id: number) =>
   jsonList(
-    sql`select a.at, u.name as "user", array(select jsonb_object_keys(a.changes)) as keys
+    sql`select ${utc('a.at')} as at, u.name as "user", array(select jsonb_object_keys(a.changes)) as keys
           from audit_log a left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id
          where a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action = 'update'
          order by a.at desc limit 100`,
@@ -80,7 +82,7 @@ const editItems = (rows: EditRow[]) =>
 
 const activitiesJson = (ws: number, column: string, id: number) =>
   jsonList(
-    sql`select a.at, a.type, a.outcome, a.subject, a.notes, u.name as owner
+    sql`select ${utc('a.at')} as at, a.type, a.outcome, a.subject, a.notes, u.name as owner
           from activities a left join users u on u.workspace_id = a.workspace_id and u.id = a.owner_id
          where a.workspace_id = ${ws} and ${raw(`a.${column}`)} = ${id} order by a.at desc limit 200`,
     'x.at desc',
@@ -218,14 +220,14 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
                  ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position')} as stages,
                  ${jsonList(requirementsSql(ws, pid, (deal.segment_id as number | null) ?? null), 'x.position, x.id')} as requirements,
                  ${jsonList(
-                   sql`select t.id, t.title, t.type, t.status, t.due_at, t.done_at, u.name as owner, t.version, t.template_id is not null as playbook
+                   sql`select t.id, t.title, t.type, t.status, ${utc('t.due_at')} as due_at, ${utc('t.done_at')} as done_at, u.name as owner, t.version, t.template_id is not null as playbook
                          from tasks t left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id
                         where t.workspace_id = ${ws} and t.deal_id = ${id}
                         order by (t.status = 'open') desc, t.due_at nulls last, t.id limit 200`,
                    "(x.status = 'open') desc, x.due_at nulls last, x.id",
                  )} as tasks,
                  ${jsonList(
-                   sql`select e.entered_at as at, s.name as stage, u.name as "user", e.reason, e.forced
+                   sql`select ${utc('e.entered_at')} as at, s.name as stage, u.name as "user", e.reason, e.forced
                          from stage_events e join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
                          left join users u on u.workspace_id = e.workspace_id and u.id = e.user_id
                         where e.workspace_id = ${ws} and e.deal_id = ${id}`,

@@ -20,7 +20,7 @@ const loadDashboard = () => import('./pages/DashboardPage');
 const DashboardPage = lazy(loadDashboard);
 const YesterdayPage = lazy(() => import('./pages/YesterdayPage'));
 // A dashboard opened directly (a shared link, a bookmark) fetches its code along with the session check, not after it.
-if (window.location.pathname.startsWith('/dashboard')) void loadDashboard();
+if (window.location.pathname.startsWith('/dashboard')) loadDashboard().catch(() => {}); // lazy() tries again and shows the error
 
 export function useMe() {
   const qc = useQueryClient();

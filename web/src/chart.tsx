@@ -21,9 +21,13 @@ function drawSoon(job: () => void) {
   }
 }
 function drain() {
-  queue.shift()?.();
-  if (queue.length) setTimeout(drain, 0);
-  else draining = false;
+  try {
+    queue.shift()?.();
+  } finally {
+    // a chart that fails to build must not stop the ones after it
+    if (queue.length) setTimeout(drain, 0);
+    else draining = false;
+  }
 }
 
 /** An ECharts chart that resizes with its box and reports clicks on data. */

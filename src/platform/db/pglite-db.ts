@@ -38,6 +38,7 @@ export class PgliteDb implements Db {
   private written = 0;
   private lastCall = 0;
   private maintenanceTimer: NodeJS.Timeout | undefined;
+  private closing = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -163,7 +164,8 @@ export class PgliteDb implements Db {
   /**
    * What autovacuum does on a server, for the embedded engine, which has no background workers:
    * once the rows written since the last run exceed 50 + 10 % of the rows the statistics know of,
-   * and the database has been idle for `idleMs`, `VACUUM ANALYZE` refreshes the planner's
+   * and the database has been idle for `idleMs` (or it has been due for 5 minutes of steady
+   * traffic), `VACUUM ANALYZE` refreshes the planner's
    * statistics and reclaims dead rows. A database whose tables were never analyzed (made before
    * imports analyzed what they wrote) is analyzed at once. For long-running processes (the server).
    */
@@ -171,22 +173,31 @@ export class PgliteDb implements Db {
     if (this.maintenanceTimer) return;
     const everyMs = opts.everyMs ?? 10_000;
     const idleMs = opts.idleMs ?? 3_000;
+    const maxDeferMs = 5 * 60_000;
     let known = 0;
+    let dueSince = 0;
     let running = false;
     const run = async (force: boolean) => {
       if (running || this.closed) return;
       running = true;
       try {
-        if (!force && (this.written < 50 + 0.1 * known || this.mutex.isLocked() || Date.now() - this.lastCall < idleMs)) return;
-        await this.mutex.runExclusive(async () => {
-          if (this.closed) return;
+        const due = this.written >= 50 + 0.1 * known;
+        if (!due) dueSince = 0;
+        else if (!dueSince) dueSince = Date.now();
+        // Idle, or overdue: under steady traffic it must still run now and then.
+        const idle = !this.mutex.isLocked() && Date.now() - this.lastCall >= idleMs;
+        if (!force && !(due && (idle || Date.now() - dueSince >= maxDeferMs))) return;
+        const info = await this.mutex.runExclusive(async () => {
+          if (this.closing) return null;
           const rowsWritten = this.written;
           const t0 = performance.now();
           await this.direct.exec('vacuum analyze');
           known = await analyzedRows(this.direct);
           this.written = 0;
-          opts.onRun?.({ ms: Math.round(performance.now() - t0), rowsWritten });
+          dueSince = 0;
+          return { ms: Math.round(performance.now() - t0), rowsWritten };
         });
+        if (info) opts.onRun?.(info);
       } catch {
         // the database closed meanwhile; the next start tries again
       } finally {
@@ -205,6 +216,7 @@ export class PgliteDb implements Db {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     if (this.closed) return;
     await this.mutex.runExclusive(async () => {

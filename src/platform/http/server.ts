@@ -167,9 +167,11 @@ export async function buildServer(
   });
 
   const authCache = new AuthCache(ctx.config.authCacheMs);
-  app.addHook('onResponse', async (req, reply) => {
+  // Before the answer leaves (the write has committed): the writer's next request sees the change.
+  app.addHook('onSend', async (req, reply, payload) => {
     if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
       authCache.invalidate(req.principal.workspaceId);
+    return payload;
   });
 
   app.addHook('onRequest', async (req) => {
