@@ -93,6 +93,8 @@ describe('the web app in Chromium', () => {
     await expectCleanText(page);
     await shot(page, 'board');
     await page.getByPlaceholder('Сделка или компания').fill(target.title);
+    // The previous board stays on screen (aria-busy) until the search's answer: measure after it.
+    await waitIdle(page);
     const card = page.getByTestId('column-Квалификация').getByTestId(`card-${target.id}`);
     await card.waitFor();
     const meeting = page.getByTestId('column-Встреча');

@@ -240,7 +240,7 @@ export function BoardPage({ me }: { me: Me }) {
         </search>
       </div>
       <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setActive(null)}>
-        <div className="board" data-testid="board" lang={i18n.language}>
+        <div className="board" data-testid="board" lang={i18n.language} aria-busy={board.isPlaceholderData}>
           {b.columns.map((c) => (
             <Column key={c.stage_id} col={c} currency={b.currency} onOpen={(id) => navigate(`/deals/${id}`)} />
           ))}
