@@ -197,17 +197,7 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
             pipeline: string;
             stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
             requirements: RequirementRow[];
-            tasks: {
-              id: number;
-              title: string;
-              type: string;
-              status: string;
-              due_at: string | null;
-              done_at: string | null;
-              owner: string | null;
-              version: number;
-              playbook: boolean;
-            }[];
+            tasks: z.infer<typeof taskItem>[];
             moves: { at: string; stage: string; user: string | null; reason: string | null; forced: boolean }[];
             activities: ActivityRow[];
             edits: EditRow[];
