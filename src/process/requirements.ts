@@ -1,4 +1,4 @@
-import sql from 'sql-template-tag';
+import sql, { type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { prepared, type Queryable, type Row } from '../platform/db/types.ts';
 import { fieldIssue, type Msg, validationError } from '../platform/errors.ts';
@@ -35,16 +35,18 @@ export function isFilled(deal: Row, field: string): boolean {
   return v !== null && v !== undefined;
 }
 
+/** The requirement rows of the stages `stages` selects, for a deal of this segment. */
+const requirementRows = (ws: number, stages: Sql, segmentId: number | null) => sql`
+    select r.stage_id, r.field, cf.label_ru, cf.label_en, r.position, r.id
+      from stage_requirements r
+      left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
+     where r.workspace_id = ${ws} and ${stages}
+       and (r.segment_ids is null or ${segmentId}::int8 = any(r.segment_ids))`;
+
 /** The fields a stage requires of a deal of this segment, with labels in both languages. */
 export async function requirementsFor(tx: Queryable, ws: number, stageId: number, segmentId: number | null): Promise<Requirement[]> {
   const rows = await tx.query<RequirementRow>(
-    prepared(sql`
-    select r.stage_id, r.field, cf.label_ru, cf.label_en
-      from stage_requirements r
-      left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
-     where r.workspace_id = ${ws} and r.stage_id = ${stageId}
-       and (r.segment_ids is null or ${segmentId}::int8 = any(r.segment_ids))
-     order by r.position, r.id`),
+    prepared(sql`${requirementRows(ws, sql`r.stage_id = ${stageId}`, segmentId)} order by r.position, r.id`),
   );
   return rows.map(toRequirement);
 }
@@ -57,12 +59,8 @@ export interface RequirementRow {
 }
 
 /** What every stage of a pipeline requires of a deal in a segment (the deal card reads it in its one query). */
-export const requirementsSql = (ws: number, pipelineId: number, segmentId: number | null) => sql`
-    select r.stage_id, r.field, cf.label_ru, cf.label_en, r.position, r.id
-      from stage_requirements r
-      left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
-     where r.workspace_id = ${ws} and r.pipeline_id = ${pipelineId}
-       and (r.segment_ids is null or ${segmentId}::int8 = any(r.segment_ids))`;
+export const requirementsSql = (ws: number, pipelineId: number, segmentId: number | null) =>
+  requirementRows(ws, sql`r.pipeline_id = ${pipelineId}`, segmentId);
 
 export const toRequirement = (r: RequirementRow): Requirement => ({
   field: r.field,

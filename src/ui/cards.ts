@@ -59,12 +59,10 @@ const taskItem = z.object({
  * A card is read in one statement after the record itself: each part (timeline sources, names,
  * blocks, the stage's requirements…) is a scalar subquery answering JSON. A deal card had taken 14
  * round trips to the database, each costing both sides CPU; under 100 clients that was most of a
- * card's cost. JSON renders times as ISO strings with an offset; `iso` writes them as the API does.
+ * card's cost. Times come out of SQL already as the API writes them (`utc`).
  */
-const iso = (t: string) => new Date(t).toISOString();
 /** A time as the API writes it (UTC, milliseconds), whatever the session's time zone and however old the date. */
 const utc = (col: string) => raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
-const isoOrNull = (t: string | null) => (t === null ? null : iso(t));
 const jsonList = (select: Sql, order: string) => sql`(select coalesce(json_agg(x order by ${raw(order)}), '[]'::json) from (${select}) x)`;
 
 /** Field edits from the audit log: which fields changed, by whom (values stay in the audit log). */
@@ -78,7 +76,7 @@ const editsJson = (ws: number, entity: string, id: number) =>
   );
 type EditRow = { at: string; user: string | null; keys: string[] };
 const editItems = (rows: EditRow[]) =>
-  rows.map((r) => ({ kind: 'edit' as const, at: iso(r.at), title: [...r.keys].sort().join(','), detail: null, user: r.user }));
+  rows.map((r) => ({ kind: 'edit' as const, at: r.at, title: [...r.keys].sort().join(','), detail: null, user: r.user }));
 
 const activitiesJson = (ws: number, column: string, id: number) =>
   jsonList(
@@ -91,7 +89,7 @@ type ActivityRow = { at: string; type: string; outcome: string | null; subject: 
 const activityItems = (rows: ActivityRow[]) =>
   rows.map((r) => ({
     kind: 'activity' as const,
-    at: iso(r.at),
+    at: r.at,
     title: `${r.type}${r.outcome ? `:${r.outcome}` : ''}`,
     detail: [r.subject, r.notes].filter(Boolean).join(' — ') || null,
     user: r.owner,
@@ -234,12 +232,12 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         const requirementsOf = (stageId: number) =>
           c.requirements.filter((r) => r.stage_id === stageId).map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
         const taskEvents = c.tasks.flatMap((t) =>
-          t.done_at ? [{ kind: 'task_done' as const, at: iso(t.done_at), title: t.title, detail: null, user: t.owner ?? null }] : [],
+          t.done_at ? [{ kind: 'task_done' as const, at: t.done_at, title: t.title, detail: null, user: t.owner ?? null }] : [],
         );
         const timeline = [
           ...c.moves.map((m) => ({
             kind: 'stage' as const,
-            at: iso(m.at),
+            at: m.at,
             title: m.stage,
             detail: m.reason,
             user: m.user,
@@ -260,7 +258,7 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
             next_stage: next?.name ?? null,
           },
           blocks: assembleBlocks(c.blocks, c.fields),
-          tasks: c.tasks.map((t) => ({ ...t, due_at: isoOrNull(t.due_at), done_at: isoOrNull(t.done_at), owner: t.owner ?? null })),
+          tasks: c.tasks,
           timeline,
         };
       }),

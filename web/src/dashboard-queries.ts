@@ -2,6 +2,12 @@ import type { QueryClient } from '@tanstack/react-query';
 import { api, type DisciplineGroups, type FunnelGroups, type FunnelReport, type Me, type Page } from './api';
 import { isoDay } from './format';
 
+/** A report's query: cached under the report's name and its query string. */
+const report = <T>(name: 'funnel' | 'discipline', params: URLSearchParams) => ({
+  queryKey: [name, params.toString()],
+  queryFn: () => api<T>(`/reports/${name}?${params.toString()}`),
+});
+
 /**
  * The dashboard's reports, described once: the page reads them, and the app shell starts
  * fetching them as soon as the session is known when the dashboard is opened directly (a shared
@@ -31,22 +37,10 @@ export function dashboardQueries(search: string, timeZone: string) {
     to,
     /** The period and filters, as the drill-down asks for the deals behind a figure. */
     params,
-    report: {
-      queryKey: ['funnel', params.toString()],
-      queryFn: () => api<FunnelReport>(`/reports/funnel?${params.toString()}`),
-    },
-    trends: {
-      queryKey: ['funnel', trendParams.toString()],
-      queryFn: () => api<FunnelGroups>(`/reports/funnel?${trendParams.toString()}`),
-    },
-    managers: {
-      queryKey: ['funnel', byOwnerParams.toString()],
-      queryFn: () => api<FunnelGroups>(`/reports/funnel?${byOwnerParams.toString()}`),
-    },
-    discipline: {
-      queryKey: ['discipline', byOwnerParams.toString()],
-      queryFn: () => api<DisciplineGroups>(`/reports/discipline?${byOwnerParams.toString()}`),
-    },
+    report: report<FunnelReport>('funnel', params),
+    trends: report<FunnelGroups>('funnel', trendParams),
+    managers: report<FunnelGroups>('funnel', byOwnerParams),
+    discipline: report<DisciplineGroups>('discipline', byOwnerParams),
   };
 }
 

@@ -1,17 +1,6 @@
 import sql from 'sql-template-tag';
 import type { Queryable } from './types.ts';
 
-/**
- * Planner statistics after bulk writes. The query planner chooses joins from each table's
- * statistics (row counts, value distributions), which only ANALYZE gathers. A PostgreSQL server
- * gathers them in the background (autovacuum) a while after a write; the embedded engine has no
- * background workers and never does. Without them a report over a freshly imported workspace can
- * pick a nested loop over thousands of rows on each side (measured: the discipline report over
- * the demo plus 4,877 imported deals took 17 s on PGlite instead of 0.1 s).
- *
- * So whatever writes in bulk (an import, the demo) analyzes the tables it grew, in its own
- * transaction, by autovacuum's own rule: more changed rows than 50 + 10 % of the table.
- */
 /** The tables a workspace's data lives in, for bulk writers that touch most of them, in the order they are analyzed. */
 export const DATA_TABLES = [
   'deals',
@@ -29,6 +18,17 @@ export const DATA_TABLES = [
   'calendar_days',
 ];
 
+/**
+ * Planner statistics after bulk writes. The query planner chooses joins from each table's
+ * statistics (row counts, value distributions), which only ANALYZE gathers. A PostgreSQL server
+ * gathers them in the background (autovacuum) a while after a write; the embedded engine has no
+ * background workers and never does. Without them a report over a freshly imported workspace can
+ * pick a nested loop over thousands of rows on each side (measured: the discipline report over
+ * the demo plus 4,877 imported deals took 17 s on PGlite instead of 0.1 s).
+ *
+ * So whatever writes in bulk (an import, the demo) analyzes the tables it grew, in its own
+ * transaction, by autovacuum's own rule: more changed rows than 50 + 10 % of the table.
+ */
 export async function analyzeChanged(tx: Queryable, tables: string[], changedRows: number): Promise<string[]> {
   const rows = await tx.query<{ name: string; tuples: number }>(sql`
     select c.relname as name, c.reltuples::float8 as tuples

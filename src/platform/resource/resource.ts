@@ -153,7 +153,6 @@ export function schemasOf(r: Resource) {
   };
 }
 
-/** A database row → the API object (timestamps as ISO strings, only declared fields). */
 const nullables = new WeakMap<Field, boolean>();
 /** Whether a field's value may be null in the API (and so in its column). */
 function nullable(f: Field): boolean {
@@ -178,6 +177,7 @@ function readable(r: Resource): [string, string][] {
   return cols;
 }
 
+/** A database row → the API object (timestamps as ISO strings, only declared fields). */
 export function toApi(r: Resource, row: Row): Row {
   const out: Row = { id: row.id };
   for (const [name, col] of readable(r)) {
