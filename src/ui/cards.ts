@@ -9,7 +9,7 @@ import { leads } from '../crm/leads.ts';
 import { ACCESS, type AccessObject, assertVisible, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { AppContext } from '../platform/context.ts';
 import { prepared, type Row } from '../platform/db/types.ts';
-import { getRecord, idSchema, isoTime, type Resource, schemasOf, toApi } from '../platform/resource/resource.ts';
+import { getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, scoped } from '../platform/resource/resource-routes.ts';
 import { isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
 
@@ -59,16 +59,14 @@ const taskItem = z.object({
  * A card is read in one statement after the record itself: each part (timeline sources, names,
  * blocks, the stage's requirements…) is a scalar subquery answering JSON. A deal card had taken 14
  * round trips to the database, each costing both sides CPU; under 100 clients that was most of a
- * card's cost. Times come out of SQL already as the API writes them (`utc`).
+ * card's cost. Times come out of SQL already as the API writes them (`utcSql`).
  */
-/** A time as the API writes it (UTC, milliseconds), whatever the session's time zone and however old the date. */
-const utc = (col: string) => raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 const jsonList = (select: Sql, order: string) => sql`(select coalesce(json_agg(x order by ${raw(order)}), '[]'::json) from (${select}) x)`;
 
 /** Field edits from the audit log: which fields changed, by whom (values stay in the audit log). */
 const editsJson = (ws: number, entity: string, id: number) =>
   jsonList(
-    sql`select ${utc('a.at')} as at, u.name as "user", array(select jsonb_object_keys(a.changes)) as keys
+    sql`select ${utcSql('a.at')} as at, u.name as "user", array(select jsonb_object_keys(a.changes)) as keys
           from audit_log a left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id
          where a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action = 'update'
          order by a.at desc limit 100`,
@@ -80,7 +78,7 @@ const editItems = (rows: EditRow[]) =>
 
 const activitiesJson = (ws: number, column: string, id: number) =>
   jsonList(
-    sql`select ${utc('a.at')} as at, a.type, a.outcome, a.subject, a.notes, u.name as owner
+    sql`select ${utcSql('a.at')} as at, a.type, a.outcome, a.subject, a.notes, u.name as owner
           from activities a left join users u on u.workspace_id = a.workspace_id and u.id = a.owner_id
          where a.workspace_id = ${ws} and ${raw(`a.${column}`)} = ${id} order by a.at desc limit 200`,
     'x.at desc',
@@ -208,14 +206,14 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
                  ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position')} as stages,
                  ${jsonList(requirementsSql(ws, pid, (deal.segment_id as number | null) ?? null), 'x.position, x.id')} as requirements,
                  ${jsonList(
-                   sql`select t.id, t.title, t.type, t.status, ${utc('t.due_at')} as due_at, ${utc('t.done_at')} as done_at, u.name as owner, t.version, t.template_id is not null as playbook
+                   sql`select t.id, t.title, t.type, t.status, ${utcSql('t.due_at')} as due_at, ${utcSql('t.done_at')} as done_at, u.name as owner, t.version, t.template_id is not null as playbook
                          from tasks t left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id
                         where t.workspace_id = ${ws} and t.deal_id = ${id}
                         order by (t.status = 'open') desc, t.due_at nulls last, t.id limit 200`,
                    "(x.status = 'open') desc, x.due_at nulls last, x.id",
                  )} as tasks,
                  ${jsonList(
-                   sql`select ${utc('e.entered_at')} as at, s.name as stage, u.name as "user", e.reason, e.forced
+                   sql`select ${utcSql('e.entered_at')} as at, s.name as stage, u.name as "user", e.reason, e.forced
                          from stage_events e join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
                          left join users u on u.workspace_id = e.workspace_id and u.id = e.user_id
                         where e.workspace_id = ${ws} and e.deal_id = ${id}`,

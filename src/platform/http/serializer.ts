@@ -1,5 +1,6 @@
 import { deepStrictEqual } from 'node:assert';
 import fastJson from 'fast-json-stringify';
+import type { FastifyReply } from 'fastify';
 import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
 import { createSerializerCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -49,3 +50,20 @@ export const serializerCompiler: FastifySerializerCompiler<unknown> = (route) =>
     return serialize(data);
   };
 };
+
+/**
+ * Answers with JSON text the database already wrote (lists: `apiJsonSql`); no serializer runs.
+ * Under the same check as above, the text must parse, satisfy `schema` and hold exactly the
+ * fields the schema writes (zod's output after parsing equals the text's).
+ */
+export function sendJson<R extends FastifyReply>(reply: R, schema: z.ZodType, text: string): R {
+  if (CHECK) {
+    const parsed = JSON.parse(text);
+    deepStrictEqual(
+      parsed,
+      JSON.parse(JSON.stringify(schema.parse(parsed))),
+      `${reply.request.method} ${reply.request.url}: JSON from SQL`,
+    );
+  }
+  return reply.type('application/json; charset=utf-8').send(text) as R;
+}

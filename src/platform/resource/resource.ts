@@ -177,6 +177,46 @@ function readable(r: Resource): [string, string][] {
   return cols;
 }
 
+/** A time as the API writes it (UTC, milliseconds), whatever the session's time zone and however old the date. */
+export const utcSql = (col: string) => raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+const times = new WeakMap<Field, boolean>();
+/** Whether the API writes a field as a time (its JSON Schema says `date-time`). */
+function isTime(f: Field): boolean {
+  let t = times.get(f);
+  if (t === undefined) {
+    const js = z.toJSONSchema(f.out, { io: 'output', unrepresentable: 'any' }) as { format?: string; anyOf?: { format?: string }[] };
+    t = js.format === 'date-time' || (js.anyOf ?? []).some((x) => x.format === 'date-time');
+    times.set(f, t);
+  }
+  return t;
+}
+
+const jsonObjects = new WeakMap<Resource, string>();
+/**
+ * The API object of a row of `r.table` (referred to by its own name) written by SQL as JSON text:
+ * the fields of `toApi`, in its order, with times formatted as `toApi` writes them. A list of 50
+ * deals spent most of the server's time turning 26 columns per row into JS values (a Date per
+ * time) and back into JSON; PostgreSQL writes the JSON and the server passes it on.
+ * `row_to_json` of a one-row subquery costs the database a third less than `json_build_object`
+ * (which works out every argument's type on every call). test/platform/list-json.test.ts proves
+ * it equal to `toApi` for every resource with a list.
+ */
+export function apiJsonSql(r: Resource): Sql {
+  let text = jsonObjects.get(r);
+  if (!text) {
+    const t = r.table;
+    const cols = [`${t}.id`];
+    for (const [name, col] of readable(r))
+      cols.push(isTime(r.fields[name]) ? `${utcSql(`${t}.${col}`).text} as "${name}"` : `${t}.${col} as "${name}"`);
+    if (r.custom) cols.push(`coalesce(${t}.custom, '{}'::jsonb) as custom`);
+    cols.push(`${t}.version`);
+    text = `(select row_to_json(a)::text from (select ${cols.join(', ')}) a)`;
+    jsonObjects.set(r, text);
+  }
+  return raw(text);
+}
+
 /** A database row → the API object (timestamps as ISO strings, only declared fields). */
 export function toApi(r: Resource, row: Row): Row {
   const out: Row = { id: row.id };
@@ -424,7 +464,7 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
 /**
  * Keyset pagination: stable under concurrent inserts, no OFFSET scans. Sorted by
  * (field, id) with NULLs last in both directions; the cursor holds the last row's
- * pair.
+ * pair. The items come as JSON texts of their API objects (`apiJsonSql`).
  */
 export async function listRecords(
   tx: Queryable,
@@ -432,7 +472,7 @@ export async function listRecords(
   r: Resource,
   query: Record<string, unknown>,
   extra: Sql[] = [],
-): Promise<{ items: Row[]; next_cursor: string | null }> {
+): Promise<{ items: string[]; next_cursor: string | null }> {
   const sortKey = (query.sort as string | undefined) ?? r.defaultSort;
   const desc = sortKey.startsWith('-');
   const field = desc ? sortKey.slice(1) : sortKey;
@@ -455,21 +495,19 @@ export async function listRecords(
       : !r.fields[field] || nullable(r.fields[field])
         ? sql`${col} ${dir} nulls last, id ${dir}`
         : sql`${col} ${dir}, id ${dir}`;
-  const rows = await tx.query<Row>(
-    prepared(sql`select * from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`),
+  // Each row comes as its API object in JSON (`apiJsonSql`), with the sort key for the cursor.
+  const rows = await tx.query<{ id: number; k: unknown; j: string }>(
+    prepared(
+      sql`select id, ${field === 'id' ? raw('null') : col} as k, ${apiJsonSql(r)} as j
+            from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`,
+    ),
   );
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
   return {
-    items,
-    next_cursor:
-      more && last
-        ? encodeCursor({
-            v: field === 'id' ? null : last[field === 'id' ? 'id' : colOf(field, r.fields[field])],
-            id: last.id as number,
-          })
-        : null,
+    items: items.map((x) => x.j),
+    next_cursor: more && last ? encodeCursor({ v: last.k, id: last.id }) : null,
   };
 }
 
