@@ -36,7 +36,7 @@ export function isFilled(deal: Row, field: string): boolean {
 }
 
 /** The requirement rows of the stages `stages` selects, for a deal of this segment. */
-const requirementRows = (ws: number, stages: Sql, segmentId: number | null) => sql`
+const requirementRows = (ws: number, stages: Sql, segmentId: number | null | Sql) => sql`
     select r.stage_id, r.field, cf.label_ru, cf.label_en, r.position, r.id
       from stage_requirements r
       left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
@@ -58,8 +58,11 @@ export interface RequirementRow {
   label_en: string | null;
 }
 
-/** What every stage of a pipeline requires of a deal in a segment (the deal card reads it in its one query). */
-export const requirementsSql = (ws: number, pipelineId: number, segmentId: number | null) =>
+/**
+ * What every stage of a pipeline requires of a deal in a segment (the deal card reads it in its one
+ * query, with the pipeline and segment as columns of the deal).
+ */
+export const requirementsSql = (ws: number, pipelineId: number | Sql, segmentId: number | null | Sql) =>
   requirementRows(ws, sql`r.pipeline_id = ${pipelineId}`, segmentId);
 
 export const toRequirement = (r: RequirementRow): Requirement => ({

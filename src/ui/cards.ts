@@ -6,11 +6,13 @@ import { companies } from '../crm/companies.ts';
 import { contacts } from '../crm/contacts.ts';
 import { deals } from '../crm/deals.ts';
 import { leads } from '../crm/leads.ts';
-import { ACCESS, type AccessObject, assertVisible, scopeFor, visibleSql } from '../platform/auth/access.ts';
+import { ACCESS, type AccessObject, assertVisible, knownScope, type Scope, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { AppContext } from '../platform/context.ts';
-import { prepared, type Row } from '../platform/db/types.ts';
-import { getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
-import { errorResponses, idParams, scoped } from '../platform/resource/resource-routes.ts';
+import { prepared, type Queryable, type Row } from '../platform/db/types.ts';
+import { readInWorkspace } from '../platform/db/workspace-scope.ts';
+import { notFound } from '../platform/errors.ts';
+import { apiJsonSql, getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
+import { errorResponses, idParams, principalOf, scoped } from '../platform/resource/resource-routes.ts';
 import { isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
 
 /**
@@ -117,15 +119,19 @@ function assembleBlocks(bs: BlockRow[], fs: FieldRow[]) {
   return out;
 }
 
-/** The names behind a record's references. */
-function namesSql(ws: number, row: Row) {
-  const id = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return sql`(select name from companies where workspace_id = ${ws} and id = ${id(row.company_id)}::int8) as company,
-             (select name from contacts where workspace_id = ${ws} and id = ${id(row.contact_id)}::int8) as contact,
-             (select name from users where workspace_id = ${ws} and id = ${id(row.owner_id)}::int8) as owner,
-             (select name from segments where workspace_id = ${ws} and id = ${id(row.segment_id)}::int8) as segment,
-             (select name from channels where workspace_id = ${ws} and id = ${id(row.channel_id)}::int8) as channel,
-             (select title from leads where workspace_id = ${ws} and id = ${id(row.lead_id)}::int8) as lead`;
+/** The names behind a record's references: the record's row, or the alias of its row in the statement. */
+function namesSql(ws: number, row: Row | string) {
+  const id = (col: string) => {
+    if (typeof row === 'string') return raw(`${row}.${col}`);
+    const v = row[col];
+    return v === null || v === undefined ? null : Number(v);
+  };
+  return sql`(select name from companies where workspace_id = ${ws} and id = ${id('company_id')}::int8) as company,
+             (select name from contacts where workspace_id = ${ws} and id = ${id('contact_id')}::int8) as contact,
+             (select name from users where workspace_id = ${ws} and id = ${id('owner_id')}::int8) as owner,
+             (select name from segments where workspace_id = ${ws} and id = ${id('segment_id')}::int8) as segment,
+             (select name from channels where workspace_id = ${ws} and id = ${id('channel_id')}::int8) as channel,
+             (select title from leads where workspace_id = ${ws} and id = ${id('lead_id')}::int8) as lead`;
 }
 type Names = Record<'company' | 'contact' | 'owner' | 'segment' | 'channel' | 'lead', string | null>;
 const pickNames = (r: Names): Names => ({
@@ -181,15 +187,16 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         },
       },
     },
-    async (req) =>
-      scoped(ctx, req, async (tx, p) => {
-        const ws = p.workspaceId;
-        await assertVisible(tx, ws, 'deals', req.params.id, await scopeFor(tx, p, 'deals', 'read'), deals.what);
-        const deal = await getRecord(tx, ws, deals, req.params.id);
-        const pid = deal.pipeline_id as number;
-        const id = req.params.id;
-        const [c] = await tx.query<
+    async (req) => {
+      const p = principalOf(req);
+      const ws = p.workspaceId;
+      const id = req.params.id;
+      // The deal and everything on its card in one statement (`d` is the deal's row): for callers
+      // whose scope needs no lookup, a one-statement read (`readInWorkspace`).
+      const read = async (q: Queryable, scope: Scope | null) => {
+        const rows = await q.query<
           Names & {
+            deal: string;
             pipeline: string;
             stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
             requirements: RequirementRow[];
@@ -202,9 +209,11 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
           }
         >(
           prepared(sql`
-          select (select name from pipelines where workspace_id = ${ws} and id = ${pid}) as pipeline,
-                 ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position')} as stages,
-                 ${jsonList(requirementsSql(ws, pid, (deal.segment_id as number | null) ?? null), 'x.position, x.id')} as requirements,
+          with d as (select * from deals where workspace_id = ${ws} and id = ${id} ${scope ? sql`and ${visibleSql('deals', scope)}` : empty})
+          select ${apiJsonSql(deals, 'd')} as deal,
+                 (select name from pipelines where workspace_id = ${ws} and id = d.pipeline_id) as pipeline,
+                 ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = d.pipeline_id`, 'x.position')} as stages,
+                 ${jsonList(requirementsSql(ws, raw('d.pipeline_id'), raw('d.segment_id')), 'x.position, x.id')} as requirements,
                  ${jsonList(
                    sql`select t.id, t.title, t.type, t.status, ${utcSql('t.due_at')} as due_at, ${utcSql('t.done_at')} as done_at, u.name as owner, t.version, t.template_id is not null as playbook
                          from tasks t left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id
@@ -221,45 +230,56 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
                  )} as moves,
                  ${activitiesJson(ws, 'deal_id', id)} as activities,
                  ${editsJson(ws, 'deals', id)} as edits,
-                 ${namesSql(ws, deal)},
-                 ${blocksJson(ws, 'deal')}`),
+                 ${namesSql(ws, 'd')},
+                 ${blocksJson(ws, 'deal')}
+            from d`),
         );
-        const stages = c.stages;
-        const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
-        const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
-        const requirementsOf = (stageId: number) =>
-          c.requirements.filter((r) => r.stage_id === stageId).map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
-        const taskEvents = c.tasks.flatMap((t) =>
-          t.done_at ? [{ kind: 'task_done' as const, at: t.done_at, title: t.title, detail: null, user: t.owner ?? null }] : [],
-        );
-        const timeline = [
-          ...c.moves.map((m) => ({
-            kind: 'stage' as const,
-            at: m.at,
-            title: m.stage,
-            detail: m.reason,
-            user: m.user,
-            forced: m.forced,
-          })),
-          ...activityItems(c.activities),
-          ...taskEvents,
-          ...editItems(c.edits),
-        ].sort((a, b) => b.at.localeCompare(a.at));
-        return {
-          deal: toApi(deals, deal),
-          names: pickNames(c),
-          pipeline: { id: pid, name: c.pipeline, stages: stages.map(({ id, name, kind, position }) => ({ id, name, kind, position })) },
-          stage: { id: stage.id, name: stage.name, kind: stage.kind, guidance_ru: stage.guidance_ru, guidance_en: stage.guidance_en },
-          requirements: {
-            current: requirementsOf(stage.id),
-            next: next ? requirementsOf(next.id) : [],
-            next_stage: next?.name ?? null,
-          },
-          blocks: assembleBlocks(c.blocks, c.fields),
-          tasks: c.tasks,
-          timeline,
-        };
-      }),
+        if (rows.length === 0) throw notFound(deals.what, id);
+        return rows[0];
+      };
+      const known = knownScope(p, 'deals', 'read');
+      const c =
+        known === undefined
+          ? await scoped(ctx, req, async (tx) => read(tx, await scopeFor(tx, p, 'deals', 'read')))
+          : await readInWorkspace(ctx.db, ws, (q) => read(q, known));
+      const deal = JSON.parse(c.deal) as Row;
+      const pid = deal.pipeline_id as number;
+      const stages = c.stages;
+      const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
+      const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
+      const requirementsOf = (stageId: number) =>
+        c.requirements.filter((r) => r.stage_id === stageId).map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
+      const taskEvents = c.tasks.flatMap((t) =>
+        t.done_at ? [{ kind: 'task_done' as const, at: t.done_at, title: t.title, detail: null, user: t.owner ?? null }] : [],
+      );
+      const timeline = [
+        ...c.moves.map((m) => ({
+          kind: 'stage' as const,
+          at: m.at,
+          title: m.stage,
+          detail: m.reason,
+          user: m.user,
+          forced: m.forced,
+        })),
+        ...activityItems(c.activities),
+        ...taskEvents,
+        ...editItems(c.edits),
+      ].sort((a, b) => b.at.localeCompare(a.at));
+      return {
+        deal,
+        names: pickNames(c),
+        pipeline: { id: pid, name: c.pipeline, stages: stages.map(({ id, name, kind, position }) => ({ id, name, kind, position })) },
+        stage: { id: stage.id, name: stage.name, kind: stage.kind, guidance_ru: stage.guidance_ru, guidance_en: stage.guidance_en },
+        requirements: {
+          current: requirementsOf(stage.id),
+          next: next ? requirementsOf(next.id) : [],
+          next_stage: next?.name ?? null,
+        },
+        blocks: assembleBlocks(c.blocks, c.fields),
+        tasks: c.tasks,
+        timeline,
+      };
+    },
   );
 
   const related = z.object({ kind: z.enum(['deal', 'contact', 'lead']), id: idSchema, title: z.string(), detail: z.string().nullable() });

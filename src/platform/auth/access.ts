@@ -65,6 +65,15 @@ export async function scopeOf(tx: Queryable, p: Principal): Promise<Scope> {
   return { userId: p.userId, owners: rows.map((r) => Number(r.id)) };
 }
 
+/**
+ * `scopeFor` where it needs no database (everyone but a team lead, whose team is looked up):
+ * the scope, null for everything, undefined when it takes a query. 403 as `requireAccess`.
+ */
+export function knownScope(p: Principal, obj: AccessObject, action: 'read' | 'write'): Scope | null | undefined {
+  if (requireAccess(p, obj, action) === 'all') return null;
+  return p.role === 'team_lead' ? undefined : { userId: p.userId, owners: [p.userId] };
+}
+
 /** The scope when the level is `scoped`, else null (everything). */
 export async function scopeFor(tx: Queryable, p: Principal, obj: AccessObject, action: 'read' | 'write'): Promise<Scope | null> {
   return requireAccess(p, obj, action) === 'scoped' ? scopeOf(tx, p) : null;

@@ -4,7 +4,17 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Sql } from 'sql-template-tag';
-import { type Db, DbError, isPrepared, logIfSlow, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
+import {
+  type Db,
+  DbError,
+  isPrepared,
+  logIfSlow,
+  type Queryable,
+  type Row,
+  type SessionScope,
+  type TransactionOptions,
+  toText,
+} from './types.ts';
 
 // Both engines return the same JS types: int8 and numeric as numbers (amounts are
 // minor units far below 2^53), timestamptz as Date, jsonb parsed.
@@ -92,9 +102,37 @@ class PgQueryable implements Queryable {
   }
 }
 
-export class PgDb extends PgQueryable implements Db {
+/** Lets exactly one statement through (see `Db.single`). */
+class OneStatement implements Queryable {
+  readonly engine = 'postgres' as const;
+  private used = false;
+  constructor(private readonly inner: PgQueryable) {}
+  private take() {
+    if (this.used) throw new Error('a one-statement read ran a second statement: use a transaction');
+    this.used = true;
+  }
+  query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]> {
+    this.take();
+    return this.inner.query<R>(q, values);
+  }
+  run(q: Sql | string, values?: readonly unknown[]): Promise<number> {
+    this.take();
+    return this.inner.run(q, values);
+  }
+  exec(): Promise<void> {
+    throw new Error('a one-statement read cannot run a script');
+  }
+  copyFrom(): Promise<number> {
+    throw new Error('COPY needs a transaction');
+  }
+}
+
+export class PgDb implements Db {
+  readonly engine = 'postgres' as const;
   readonly location: string;
   private readonly pool: pg.Pool;
+  /** The session scope each connection holds (none: the connecting role, no workspace). */
+  private readonly sessions = new WeakMap<pg.PoolClient, SessionScope>();
 
   constructor(connectionString: string, max = poolSize()) {
     const pool = new pg.Pool({
@@ -104,23 +142,75 @@ export class PgDb extends PgQueryable implements Db {
     });
     // A broken idle connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    super(pool);
     this.pool = pool;
     this.location = redact(connectionString);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+  /**
+   * A connection with the session scope `scope`, or — `undefined` — with none (the connecting
+   * role, no workspace: owner's work, sign-in). `'any'` takes a connection as it is, for a
+   * transaction that sets its own scope (local settings override the session's until COMMIT).
+   */
+  private async connect(scope: SessionScope | undefined | 'any'): Promise<pg.PoolClient> {
     const client = await this.pool.connect();
+    if (scope === 'any') return client;
+    const held = this.sessions.get(client);
+    if (held?.set === scope?.set) return client;
+    try {
+      if (scope) await client.query(scope.set);
+      else if (held) await client.query(held.reset);
+    } catch (e) {
+      client.release(e as Error); // its settings are unknown now: the pool drops it
+      throw e;
+    }
+    if (scope) this.sessions.set(client, scope);
+    else this.sessions.delete(client);
+    return client;
+  }
+
+  private async withClient<T>(scope: SessionScope | undefined, fn: (q: PgQueryable) => Promise<T>): Promise<T> {
+    const client = await this.connect(scope);
+    try {
+      // Outside a transaction a failed statement leaves the session as it was; a broken
+      // connection the pool drops by itself.
+      return await fn(new PgQueryable(client));
+    } finally {
+      client.release();
+    }
+  }
+
+  query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]> {
+    return this.withClient(undefined, (c) => c.query<R>(q, values));
+  }
+  run(q: Sql | string, values?: readonly unknown[]): Promise<number> {
+    return this.withClient(undefined, (c) => c.run(q, values));
+  }
+  exec(script: string): Promise<void> {
+    return this.withClient(undefined, (c) => c.exec(script));
+  }
+  copyFrom(): Promise<number> {
+    throw new Error('COPY needs a transaction');
+  }
+
+  single<T>(scope: SessionScope, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.withClient(scope, (c) => fn(new OneStatement(c)));
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    const client = await this.connect(opts?.setup ? 'any' : undefined);
     try {
       await client.query(opts?.setup ? `BEGIN; ${opts.setup}` : 'BEGIN');
       const result = await fn(new PgQueryable(client));
       await client.query('COMMIT');
+      client.release();
       return result;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(rolledBack ? undefined : (e as Error));
       throw e;
-    } finally {
-      client.release();
     }
   }
 

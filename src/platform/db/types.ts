@@ -30,6 +30,15 @@ export interface TransactionOptions {
   setup?: string;
 }
 
+/**
+ * Session settings a connection keeps between uses (the workspace scope and role of reads that
+ * are one statement): `set` puts them in place, `reset` takes them away again.
+ */
+export interface SessionScope {
+  set: string;
+  reset: string;
+}
+
 export interface Db extends Queryable {
   /** A human-readable location: the data folder or the server URL without password. */
   readonly location: string;
@@ -38,6 +47,14 @@ export interface Db extends Queryable {
    * Never nest: pass the `tx` down instead.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  /**
+   * Runs exactly one statement (a second one throws) outside an explicit transaction, under the
+   * session settings `scope`, which each connection keeps until another use needs others. A read
+   * of one statement then takes one round trip instead of three (BEGIN with the scope, the
+   * statement, COMMIT), and one statement sees one snapshot, as in a transaction. Only a server
+   * has it; elsewhere callers use `transaction`.
+   */
+  single?<T>(scope: SessionScope, fn: (q: Queryable) => Promise<T>): Promise<T>;
   /**
    * Background upkeep for long-running processes where the engine has none of its own: the
    * embedded engine refreshes planner statistics and reclaims dead rows (a server's autovacuum

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from './types.ts';
+import type { Db, Queryable, SessionScope } from './types.ts';
 
 /**
  * Every feature query runs inside a workspace-scoped transaction as the role
@@ -12,6 +12,30 @@ export function inWorkspace<T>(db: Db, workspaceId: number, fn: (tx: Queryable) 
   return db.transaction(fn, {
     setup: `select set_config('voronka.workspace_id', '${workspaceId}', true), set_config('role', 'voronka_app', true)`,
   });
+}
+
+const sessionScopes = new Map<number, SessionScope>();
+/** The same scope as `inWorkspace`'s, kept by a connection between uses (`Db.single`). */
+function sessionScope(workspaceId: number): SessionScope {
+  let s = sessionScopes.get(workspaceId);
+  if (!s) {
+    s = {
+      set: `select set_config('voronka.workspace_id', '${workspaceId}', false), set_config('role', 'voronka_app', false)`,
+      reset: 'RESET ROLE; RESET voronka.workspace_id',
+    };
+    if (sessionScopes.size < 10_000) sessionScopes.set(workspaceId, s);
+  }
+  return s;
+}
+
+/**
+ * A read that is exactly one statement, scoped like `inWorkspace`: on a PostgreSQL server it
+ * runs without BEGIN/COMMIT, on a connection that keeps the scope (one round trip instead of
+ * three); elsewhere it is `inWorkspace`.
+ */
+export function readInWorkspace<T>(db: Db, workspaceId: number, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  if (!Number.isSafeInteger(workspaceId) || workspaceId <= 0) throw new Error(`readInWorkspace: bad workspace id ${workspaceId}`);
+  return db.single ? db.single(sessionScope(workspaceId), fn) : inWorkspace(db, workspaceId, fn);
 }
 
 /**

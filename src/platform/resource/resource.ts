@@ -192,9 +192,9 @@ function isTime(f: Field): boolean {
   return t;
 }
 
-const jsonObjects = new WeakMap<Resource, string>();
+const jsonObjects = new WeakMap<Resource, Map<string, string>>();
 /**
- * The API object of a row of `r.table` (referred to by its own name) written by SQL as JSON text:
+ * The API object of a row of `r.table` (referred to as `t`, its own name by default) written by SQL as JSON text:
  * the fields of `toApi`, in its order, with times formatted as `toApi` writes them. A list of 50
  * deals spent most of the server's time turning 26 columns per row into JS values (a Date per
  * time) and back into JSON; PostgreSQL writes the JSON and the server passes it on.
@@ -202,17 +202,21 @@ const jsonObjects = new WeakMap<Resource, string>();
  * (which works out every argument's type on every call). test/platform/list-json.test.ts proves
  * it equal to `toApi` for every resource with a list.
  */
-export function apiJsonSql(r: Resource): Sql {
-  let text = jsonObjects.get(r);
+export function apiJsonSql(r: Resource, t = r.table): Sql {
+  let texts = jsonObjects.get(r);
+  if (!texts) {
+    texts = new Map();
+    jsonObjects.set(r, texts);
+  }
+  let text = texts.get(t);
   if (!text) {
-    const t = r.table;
     const cols = [`${t}.id`];
     for (const [name, col] of readable(r))
       cols.push(isTime(r.fields[name]) ? `${utcSql(`${t}.${col}`).text} as "${name}"` : `${t}.${col} as "${name}"`);
     if (r.custom) cols.push(`coalesce(${t}.custom, '{}'::jsonb) as custom`);
     cols.push(`${t}.version`);
     text = `(select row_to_json(a)::text from (select ${cols.join(', ')}) a)`;
-    jsonObjects.set(r, text);
+    texts.set(t, text);
   }
   return raw(text);
 }
