@@ -65,5 +65,6 @@ export function sendJson<R extends FastifyReply>(reply: R, schema: z.ZodType, te
       `${reply.request.method} ${reply.request.url}: JSON from SQL`,
     );
   }
-  return reply.type('application/json; charset=utf-8').send(text) as R;
+  // As bytes: a string would be measured for content-length, then encoded again to be written.
+  return reply.type('application/json; charset=utf-8').send(Buffer.from(text)) as R;
 }
