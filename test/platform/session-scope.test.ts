@@ -68,4 +68,28 @@ describe.runIf(ENGINE === 'postgres')('session scopes of one-statement reads', (
       'Бета',
     ]);
   });
+
+  it('after a rolled-back transaction, owner statements and reads still get their own scope; one text, one statement', async () => {
+    await readInWorkspace(one, a.ws, who);
+    await expect(
+      inWorkspace(one, b.ws, async (tx) => {
+        await tx.query('select 1');
+        throw new Error('fails after a statement');
+      }),
+    ).rejects.toThrow(/fails after/);
+    const [owner] = await one.query<{ role: string; ws: string | null }>(
+      `select current_user as role, nullif(current_setting('voronka.workspace_id', true), '') as ws`,
+    );
+    expect(owner.role).not.toBe('voronka_app');
+    expect(owner.ws).toBeNull();
+    // run and exec of the owner after a scoped read: the owner's rights, all workspaces
+    await readInWorkspace(one, b.ws, who);
+    expect(await one.run(sql`update companies set name = name where workspace_id in (${a.ws}, ${b.ws})`)).toBe(2);
+    await readInWorkspace(one, a.ws, who);
+    await one.exec('create table session_owner_check (x int); drop table session_owner_check'); // voronka_app may not create tables
+    expect(await readInWorkspace(one, a.ws, who)).toEqual([{ role: 'voronka_app', ws: String(a.ws), names: ['Альфа'] }]);
+    // Text with two statements cannot leave a read's connection with other settings.
+    await expect(readInWorkspace(one, a.ws, (q) => q.query('select 1; reset role'))).rejects.toThrow(/multiple commands/);
+    expect(await readInWorkspace(one, a.ws, who)).toEqual([{ role: 'voronka_app', ws: String(a.ws), names: ['Альфа'] }]);
+  });
 });

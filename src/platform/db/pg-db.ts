@@ -64,11 +64,21 @@ function statementName(q: Sql | string, text: string): string | undefined {
 
 class PgQueryable implements Queryable {
   readonly engine: 'postgres' | 'pglite' = 'postgres';
-  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+  /** `extended`: always the extended protocol, which takes exactly one statement (`single`). */
+  constructor(
+    private readonly client: pg.Pool | pg.PoolClient,
+    private readonly queryMode?: 'extended',
+  ) {}
+  private config(q: Sql | string, text: string, values: unknown[]): pg.QueryConfig {
+    const c: pg.QueryConfig = { text, values, types, name: statementName(q, text) };
+    // pg's own option (its type definitions do not list it yet)
+    if (this.queryMode) Object.assign(c, { queryMode: this.queryMode });
+    return c;
+  }
   async query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]> {
     const { text, values: v } = toText(q, values);
     try {
-      const res = await logIfSlow(text, () => this.client.query({ text, values: v, types, name: statementName(q, text) }));
+      const res = await logIfSlow(text, () => this.client.query(this.config(q, text, v)));
       return res.rows as R[];
     } catch (e) {
       wrapError(e);
@@ -77,7 +87,7 @@ class PgQueryable implements Queryable {
   async run(q: Sql | string, values?: readonly unknown[]): Promise<number> {
     const { text, values: v } = toText(q, values);
     try {
-      const res = await logIfSlow(text, () => this.client.query({ text, values: v, types, name: statementName(q, text) }));
+      const res = await logIfSlow(text, () => this.client.query(this.config(q, text, v)));
       return res.rowCount ?? 0;
     } catch (e) {
       wrapError(e);
@@ -172,8 +182,9 @@ export class PgDb implements Db {
     const client = await this.connect(scope);
     try {
       // Outside a transaction a failed statement leaves the session as it was; a broken
-      // connection the pool drops by itself.
-      return await fn(new PgQueryable(client));
+      // connection the pool drops by itself. A scoped statement goes by the extended protocol,
+      // which refuses a second statement in its text (it could change the session's settings).
+      return await fn(new PgQueryable(client, scope ? 'extended' : undefined));
     } finally {
       client.release();
     }
@@ -192,12 +203,13 @@ export class PgDb implements Db {
     throw new Error('COPY needs a transaction');
   }
 
-  single<T>(scope: SessionScope, fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.withClient(scope, (c) => fn(new OneStatement(c)));
-  }
+  /** Absent with `VORONKA_PG_SESSION_SCOPES=off` (behind a pooler in transaction mode). */
+  readonly single?: <T>(scope: SessionScope, fn: (q: Queryable) => Promise<T>) => Promise<T> = sessionScopes()
+    ? (scope, fn) => this.withClient(scope, (c) => fn(new OneStatement(c)))
+    : undefined;
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T> {
-    const client = await this.connect(opts?.setup ? 'any' : undefined);
+    const client = await this.connect(opts?.scoped ? 'any' : undefined);
     try {
       await client.query(opts?.setup ? `BEGIN; ${opts.setup}` : 'BEGIN');
       const result = await fn(new PgQueryable(client));
@@ -217,6 +229,18 @@ export class PgDb implements Db {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/**
+ * `VORONKA_PG_SESSION_SCOPES`: `on` (default) lets one-statement reads keep the workspace scope on
+ * their connection; `off` for a pooler in transaction mode (PgBouncer, RDS Proxy…), where the
+ * next statement may run on another server connection than the one that holds the settings.
+ */
+function sessionScopes(): boolean {
+  const raw = process.env.VORONKA_PG_SESSION_SCOPES ?? 'on';
+  if (raw === 'on' || raw === '') return true;
+  if (raw === 'off') return false;
+  throw new Error(`VORONKA_PG_SESSION_SCOPES must be on or off, not "${raw}"`);
 }
 
 /** Connections per process: `VORONKA_PG_POOL` (1–200), 10 by default. */

@@ -28,6 +28,12 @@ export interface TransactionOptions {
    * a connection serves.
    */
   setup?: string;
+  /**
+   * `setup` sets the whole workspace scope and role (`inWorkspace`): the transaction may then take
+   * a connection that holds another one as session settings (`single`), since its local settings
+   * override them until it ends. Without it, a connection is first reset to the connecting role.
+   */
+  scoped?: boolean;
 }
 
 /**

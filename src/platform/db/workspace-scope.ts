@@ -11,6 +11,7 @@ export function inWorkspace<T>(db: Db, workspaceId: number, fn: (tx: Queryable) 
   // One round trip with BEGIN: the scope and `SET LOCAL ROLE` (set_config('role') is that).
   return db.transaction(fn, {
     setup: `select set_config('voronka.workspace_id', '${workspaceId}', true), set_config('role', 'voronka_app', true)`,
+    scoped: true,
   });
 }
 

@@ -499,10 +499,18 @@ export async function listRecords(
       : !r.fields[field] || nullable(r.fields[field])
         ? sql`${col} ${dir} nulls last, id ${dir}`
         : sql`${col} ${dir}, id ${dir}`;
-  // Each row comes as its API object in JSON (`apiJsonSql`), with the sort key for the cursor.
+  // Each row comes as its API object in JSON (`apiJsonSql`), with the sort key for the cursor: a
+  // time to the microsecond, as stored (the API's milliseconds would skip or repeat rows that share
+  // a millisecond at a page's end).
+  const key =
+    field === 'id'
+      ? raw('null')
+      : isTime(r.fields[field])
+        ? raw(`to_char(${col.text} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)
+        : col;
   const rows = await tx.query<{ id: number; k: unknown; j: string }>(
     prepared(
-      sql`select id, ${field === 'id' ? raw('null') : col} as k, ${apiJsonSql(r)} as j
+      sql`select id, ${key} as k, ${apiJsonSql(r)} as j
             from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`,
     ),
   );
