@@ -422,9 +422,12 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
             throw validationError([
               fieldIssue(name, `expected ids, got ${bad.join(', ')}`, `ожидались идентификаторы, получено ${bad.join(', ')}`),
             ]);
-          where.push(sql`${col} = any(${list.map(Number)}::int8[])`);
+          where.push(list.length === 1 ? sql`${col} = ${Number(list[0])}::int8` : sql`${col} = any(${list.map(Number)}::int8[])`);
         } else {
-          where.push(sql`${col} = any(${list}::text[])`);
+          // One value as `=`: a prepared statement's generic plan cannot read an index in order for
+          // `= any(array)` (open deals by amount: a scan and sort of the workspace, 6.5 ms, against
+          // 0.1 ms), so every request had been planned anew.
+          where.push(list.length === 1 ? sql`${col} = ${list[0]}::text` : sql`${col} = any(${list}::text[])`);
         }
         break;
       }
