@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -54,4 +55,20 @@ export class ReportCache {
   invalidate(ws: number) {
     this.generation.set(ws, (this.generation.get(ws) ?? 0) + 1);
   }
+}
+
+/**
+ * A cache of the app (`ttlMs` 0: none) whose workspace entries any successful write of that
+ * workspace drops — before the write's answer leaves, so a client that reads right after its
+ * write's answer never gets what was there before it.
+ */
+export function workspaceCache(app: FastifyInstance, ttlMs: number, max = 500) {
+  const cache = new ReportCache(max, ttlMs);
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
+      cache.invalidate(req.principal.workspaceId);
+    return payload;
+  });
+  return <T extends object>(ws: number, key: string, compute: () => Promise<T>): Promise<T> =>
+    ttlMs > 0 ? cache.get(ws, key, compute) : compute();
 }

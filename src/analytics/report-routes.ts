@@ -21,7 +21,7 @@ import { type FunnelParams, funnelParamsSchema, resolveFunnelQuery } from './fun
 import { funnelReport } from './funnel-report.ts';
 import { funnelReportSchema, reportMetaSchema } from './funnel-schema.ts';
 import type { FunnelQuery } from './funnel-types.ts';
-import { ReportCache } from './report-cache.ts';
+import { workspaceCache } from './report-cache.ts';
 
 const disciplineMeta = reportMetaSchema.extend({
   report: z.literal('discipline'),
@@ -52,18 +52,9 @@ async function queryFor(tx: Queryable, ctx: AppContext, p: Principal, params: Fu
 
 export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
-  const cache = new ReportCache(500, ctx.config.reportCacheMs);
+  const cache = workspaceCache(app, ctx.config.reportCacheMs);
   const cached = <T extends object>(p: Principal, route: string, query: unknown, compute: () => Promise<T>) =>
-    ctx.config.reportCacheMs > 0
-      ? cache.get(p.workspaceId, `${route}|${ACCESS.reports[p.role][0] === 'all' ? 'all' : p.userId}|${JSON.stringify(query)}`, compute)
-      : compute();
-  // Before the answer leaves (the write has committed by then): a client that reads the report
-  // right after its write's answer never gets the report from before it.
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
-      cache.invalidate(req.principal.workspaceId);
-    return payload;
-  });
+    cache(p.workspaceId, `${route}|${ACCESS.reports[p.role][0] === 'all' ? 'all' : p.userId}|${JSON.stringify(query)}`, compute);
   zapp.get(
     '/api/v1/reports/discipline',
     {

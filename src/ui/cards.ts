@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql, { empty, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
+import { workspaceCache } from '../analytics/report-cache.ts';
 import { companies } from '../crm/companies.ts';
 import { contacts } from '../crm/contacts.ts';
 import { deals } from '../crm/deals.ts';
@@ -13,7 +14,7 @@ import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { notFound } from '../platform/errors.ts';
 import { apiJsonSql, getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, scoped } from '../platform/resource/resource-routes.ts';
-import { isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
+import { appliesTo, isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
 
 /**
  * Cards: one request with everything a card shows — the record, the names behind
@@ -154,6 +155,32 @@ const namesSchema = z.object({
 
 export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
+  /**
+   * What the deal card shows of its pipeline — the name, stages, every stage's requirements (of
+   * all segments), the blocks and fields of deals: configuration, the same for every deal of the
+   * pipeline and rarely changed. Kept per workspace like the reports: any write in the workspace
+   * drops it. It was five of the card's thirteen subqueries, on every card.
+   */
+  const configCache = workspaceCache(app, ctx.config.reportCacheMs, 200);
+  type PipelineConfig = {
+    pipeline: string;
+    stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
+    requirements: RequirementRow[];
+    blocks: ReturnType<typeof assembleBlocks>;
+  };
+  const pipelineConfig = (ws: number, pid: number) =>
+    configCache(ws, `deal-card:${pid}`, async (): Promise<PipelineConfig> => {
+      const [c] = await readInWorkspace(ctx.db, ws, (q) =>
+        q.query<Omit<PipelineConfig, 'blocks'> & { blocks: BlockRow[]; fields: FieldRow[] }>(
+          prepared(sql`
+          select (select name from pipelines where workspace_id = ${ws} and id = ${pid}) as pipeline,
+                 ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position')} as stages,
+                 ${jsonList(requirementsSql(ws, pid), 'x.position, x.id')} as requirements,
+                 ${blocksJson(ws, 'deal')}`),
+        ),
+      );
+      return { pipeline: c.pipeline, stages: c.stages, requirements: c.requirements, blocks: assembleBlocks(c.blocks, c.fields) };
+    });
   const requirement = z.object({ field: z.string(), label_ru: z.string(), label_en: z.string(), filled: z.boolean() });
   zapp.get(
     '/api/v1/deals/:id/card',
@@ -191,29 +218,21 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
       const p = principalOf(req);
       const ws = p.workspaceId;
       const id = req.params.id;
-      // The deal and everything on its card in one statement (`d` is the deal's row): for callers
-      // whose scope needs no lookup, a one-statement read (`readInWorkspace`).
+      // The deal and everything of its own on the card in one statement (`d` is the deal's row):
+      // for callers whose scope needs no lookup, a one-statement read (`readInWorkspace`).
       const read = async (q: Queryable, scope: Scope | null) => {
         const rows = await q.query<
           Names & {
             deal: string;
-            pipeline: string;
-            stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
-            requirements: RequirementRow[];
             tasks: z.infer<typeof taskItem>[];
             moves: { at: string; stage: string; user: string | null; reason: string | null; forced: boolean }[];
             activities: ActivityRow[];
             edits: EditRow[];
-            blocks: BlockRow[];
-            fields: FieldRow[];
           }
         >(
           prepared(sql`
           with d as (select * from deals where workspace_id = ${ws} and id = ${id} ${scope ? sql`and ${visibleSql('deals', scope)}` : empty})
           select ${apiJsonSql(deals, 'd')} as deal,
-                 (select name from pipelines where workspace_id = ${ws} and id = d.pipeline_id) as pipeline,
-                 ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = d.pipeline_id`, 'x.position')} as stages,
-                 ${jsonList(requirementsSql(ws, raw('d.pipeline_id'), raw('d.segment_id')), 'x.position, x.id')} as requirements,
                  ${jsonList(
                    sql`select t.id, t.title, t.type, t.status, ${utcSql('t.due_at')} as due_at, ${utcSql('t.done_at')} as done_at, u.name as owner, t.version, t.template_id is not null as playbook
                          from tasks t left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id
@@ -230,8 +249,7 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
                  )} as moves,
                  ${activitiesJson(ws, 'deal_id', id)} as activities,
                  ${editsJson(ws, 'deals', id)} as edits,
-                 ${namesSql(ws, 'd')},
-                 ${blocksJson(ws, 'deal')}
+                 ${namesSql(ws, 'd')}
             from d`),
         );
         if (rows.length === 0) throw notFound(deals.what, id);
@@ -244,11 +262,14 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
           : await readInWorkspace(ctx.db, ws, (q) => read(q, known));
       const deal = JSON.parse(c.deal) as Row;
       const pid = deal.pipeline_id as number;
-      const stages = c.stages;
+      const config = await pipelineConfig(ws, pid);
+      const stages = config.stages;
       const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
       const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
       const requirementsOf = (stageId: number) =>
-        c.requirements.filter((r) => r.stage_id === stageId).map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
+        config.requirements
+          .filter((r) => r.stage_id === stageId && appliesTo(r, (deal.segment_id as number | null) ?? null))
+          .map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
       const taskEvents = c.tasks.flatMap((t) =>
         t.done_at ? [{ kind: 'task_done' as const, at: t.done_at, title: t.title, detail: null, user: t.owner ?? null }] : [],
       );
@@ -268,14 +289,14 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
       return {
         deal,
         names: pickNames(c),
-        pipeline: { id: pid, name: c.pipeline, stages: stages.map(({ id, name, kind, position }) => ({ id, name, kind, position })) },
+        pipeline: { id: pid, name: config.pipeline, stages: stages.map(({ id, name, kind, position }) => ({ id, name, kind, position })) },
         stage: { id: stage.id, name: stage.name, kind: stage.kind, guidance_ru: stage.guidance_ru, guidance_en: stage.guidance_en },
         requirements: {
           current: requirementsOf(stage.id),
           next: next ? requirementsOf(next.id) : [],
           next_stage: next?.name ?? null,
         },
-        blocks: assembleBlocks(c.blocks, c.fields),
+        blocks: config.blocks,
         tasks: c.tasks,
         timeline,
       };
