@@ -35,24 +35,23 @@ export function isFilled(deal: Row, field: string): boolean {
   return v !== null && v !== undefined;
 }
 
-/** The requirement rows of the stages `stages` selects, where `segments` holds (see `forSegment`). */
-const requirementRows = (ws: number, stages: Sql, segments: Sql) => sql`
+/** The requirement rows (of deals of every segment) of the stages `stages` selects. */
+const requirementRows = (ws: number, stages: Sql) => sql`
     select r.stage_id, r.field, cf.label_ru, cf.label_en, r.position, r.id, r.segment_ids
       from stage_requirements r
       left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
-     where r.workspace_id = ${ws} and ${stages} and ${segments}`;
+     where r.workspace_id = ${ws} and ${stages}`;
 
 /** A requirement applies to a deal of a segment when it names no segments or names that one. */
-const forSegment = (segmentId: number | null) => sql`(r.segment_ids is null or ${segmentId}::int8 = any(r.segment_ids))`;
 export const appliesTo = (r: Pick<RequirementRow, 'segment_ids'>, segmentId: number | null) =>
   r.segment_ids === null || (segmentId !== null && r.segment_ids.includes(segmentId));
 
 /** The fields a stage requires of a deal of this segment, with labels in both languages. */
 export async function requirementsFor(tx: Queryable, ws: number, stageId: number, segmentId: number | null): Promise<Requirement[]> {
   const rows = await tx.query<RequirementRow>(
-    prepared(sql`${requirementRows(ws, sql`r.stage_id = ${stageId}`, forSegment(segmentId))} order by r.position, r.id`),
+    prepared(sql`${requirementRows(ws, sql`r.stage_id = ${stageId}`)} order by r.position, r.id`),
   );
-  return rows.map(toRequirement);
+  return rows.filter((r) => appliesTo(r, segmentId)).map(toRequirement);
 }
 
 export interface RequirementRow {
@@ -67,7 +66,7 @@ export interface RequirementRow {
  * What every stage of a pipeline requires, of deals of any segment (`appliesTo` picks a deal's):
  * the deal card keeps them with the pipeline's other configuration.
  */
-export const requirementsSql = (ws: number, pipelineId: number) => requirementRows(ws, sql`r.pipeline_id = ${pipelineId}`, sql`true`);
+export const requirementsSql = (ws: number, pipelineId: number) => requirementRows(ws, sql`r.pipeline_id = ${pipelineId}`);
 
 export const toRequirement = (r: RequirementRow): Requirement => ({
   field: r.field,

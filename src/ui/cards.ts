@@ -7,13 +7,13 @@ import { companies } from '../crm/companies.ts';
 import { contacts } from '../crm/contacts.ts';
 import { deals } from '../crm/deals.ts';
 import { leads } from '../crm/leads.ts';
-import { ACCESS, type AccessObject, assertVisible, knownScope, type Scope, scopeFor, visibleSql } from '../platform/auth/access.ts';
+import { ACCESS, type AccessObject, assertVisible, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { AppContext } from '../platform/context.ts';
-import { prepared, type Queryable, type Row } from '../platform/db/types.ts';
+import { prepared, type Row } from '../platform/db/types.ts';
 import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { notFound } from '../platform/errors.ts';
 import { apiJsonSql, getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
-import { errorResponses, idParams, principalOf, scoped } from '../platform/resource/resource-routes.ts';
+import { errorResponses, idParams, principalOf, scoped, scopedRead } from '../platform/resource/resource-routes.ts';
 import { appliesTo, isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
 
 /**
@@ -59,10 +59,11 @@ const taskItem = z.object({
 });
 
 /*
- * A card is read in one statement after the record itself: each part (timeline sources, names,
- * blocks, the stage's requirements…) is a scalar subquery answering JSON. A deal card had taken 14
- * round trips to the database, each costing both sides CPU; under 100 clients that was most of a
- * card's cost. Times come out of SQL already as the API writes them (`utcSql`).
+ * A card is read in one statement (after the record itself, except the deal card, whose statement
+ * reads the deal too): each part (timeline sources, names, blocks…) is a scalar subquery answering
+ * JSON. A deal card had taken 14 round trips to the database, each costing both sides CPU; under
+ * 100 clients that was most of a card's cost. Times come out of SQL already as the API writes
+ * them (`utcSql`).
  */
 const jsonList = (select: Sql, order: string) => sql`(select coalesce(json_agg(x order by ${raw(order)}), '[]'::json) from (${select}) x)`;
 
@@ -215,12 +216,10 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      const ws = p.workspaceId;
+      const ws = principalOf(req).workspaceId;
       const id = req.params.id;
-      // The deal and everything of its own on the card in one statement (`d` is the deal's row):
-      // for callers whose scope needs no lookup, a one-statement read (`readInWorkspace`).
-      const read = async (q: Queryable, scope: Scope | null) => {
+      // The deal and everything of its own on the card in one statement (`d` is the deal's row).
+      const c = await scopedRead(ctx, req, 'deals', async (q, scope) => {
         const rows = await q.query<
           Names & {
             deal: string;
@@ -254,12 +253,7 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         );
         if (rows.length === 0) throw notFound(deals.what, id);
         return rows[0];
-      };
-      const known = knownScope(p, 'deals', 'read');
-      const c =
-        known === undefined
-          ? await scoped(ctx, req, async (tx) => read(tx, await scopeFor(tx, p, 'deals', 'read')))
-          : await readInWorkspace(ctx.db, ws, (q) => read(q, known));
+      });
       const deal = JSON.parse(c.deal) as Row;
       const pid = deal.pipeline_id as number;
       const config = await pipelineConfig(ws, pid);

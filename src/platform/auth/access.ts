@@ -76,7 +76,8 @@ export function knownScope(p: Principal, obj: AccessObject, action: 'read' | 'wr
 
 /** The scope when the level is `scoped`, else null (everything). */
 export async function scopeFor(tx: Queryable, p: Principal, obj: AccessObject, action: 'read' | 'write'): Promise<Scope | null> {
-  return requireAccess(p, obj, action) === 'scoped' ? scopeOf(tx, p) : null;
+  const known = knownScope(p, obj, action);
+  return known === undefined ? scopeOf(tx, p) : known;
 }
 
 const OWNED = new Set(['deals', 'companies', 'contacts', 'leads']);

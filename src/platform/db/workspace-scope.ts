@@ -1,4 +1,10 @@
-import type { Db, Queryable, SessionScope } from './types.ts';
+import type { Db, Queryable } from './types.ts';
+
+/** The workspace scope and role: for the transaction (`local`) or kept by the connection. */
+function scopeSql(workspaceId: number, local: boolean): string {
+  if (!Number.isSafeInteger(workspaceId) || workspaceId <= 0) throw new Error(`bad workspace id ${workspaceId}`);
+  return `select set_config('voronka.workspace_id', '${workspaceId}', ${local}), set_config('role', 'voronka_app', ${local})`;
+}
 
 /**
  * Every feature query runs inside a workspace-scoped transaction as the role
@@ -7,36 +13,19 @@ import type { Db, Queryable, SessionScope } from './types.ts';
  * condition still cannot read or write another workspace.
  */
 export function inWorkspace<T>(db: Db, workspaceId: number, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  if (!Number.isSafeInteger(workspaceId) || workspaceId <= 0) throw new Error(`inWorkspace: bad workspace id ${workspaceId}`);
   // One round trip with BEGIN: the scope and `SET LOCAL ROLE` (set_config('role') is that).
-  return db.transaction(fn, {
-    setup: `select set_config('voronka.workspace_id', '${workspaceId}', true), set_config('role', 'voronka_app', true)`,
-    scoped: true,
-  });
-}
-
-const sessionScopes = new Map<number, SessionScope>();
-/** The same scope as `inWorkspace`'s, kept by a connection between uses (`Db.single`). */
-function sessionScope(workspaceId: number): SessionScope {
-  let s = sessionScopes.get(workspaceId);
-  if (!s) {
-    s = {
-      set: `select set_config('voronka.workspace_id', '${workspaceId}', false), set_config('role', 'voronka_app', false)`,
-      reset: 'RESET ROLE; RESET voronka.workspace_id',
-    };
-    if (sessionScopes.size < 10_000) sessionScopes.set(workspaceId, s);
-  }
-  return s;
+  return db.transaction(fn, { setup: scopeSql(workspaceId, true), scoped: true });
 }
 
 /**
  * A read that is exactly one statement, scoped like `inWorkspace`: on a PostgreSQL server it
- * runs without BEGIN/COMMIT, on a connection that keeps the scope (one round trip instead of
- * three); elsewhere it is `inWorkspace`.
+ * runs without BEGIN/COMMIT, on a connection that keeps the scope (`Db.single`: one round trip
+ * instead of three); elsewhere it is `inWorkspace`.
  */
 export function readInWorkspace<T>(db: Db, workspaceId: number, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  if (!Number.isSafeInteger(workspaceId) || workspaceId <= 0) throw new Error(`readInWorkspace: bad workspace id ${workspaceId}`);
-  return db.single ? db.single(sessionScope(workspaceId), fn) : inWorkspace(db, workspaceId, fn);
+  return db.single
+    ? db.single({ set: scopeSql(workspaceId, false), reset: 'RESET ROLE; RESET voronka.workspace_id' }, fn)
+    : inWorkspace(db, workspaceId, fn);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
-import { assertVisible, checkScopedWrite, knownScope, type Scope, scopeFor, visibleSql } from '../auth/access.ts';
+import { type AccessObject, assertVisible, checkScopedWrite, knownScope, type Scope, scopeFor, visibleSql } from '../auth/access.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { AppContext } from '../context.ts';
 import type { Queryable } from '../db/types.ts';
@@ -63,6 +63,24 @@ export function scoped<T>(ctx: AppContext, req: FastifyRequest, fn: (tx: Queryab
   return inWorkspace(ctx.db, p.workspaceId, (tx) => fn(tx, p));
 }
 
+/**
+ * A read of one statement in the caller's scope on `obj` (null: everything; 403 as `scopeFor`):
+ * a one-statement read (`readInWorkspace`) unless the scope must be looked up first (team leads),
+ * then both in one transaction.
+ */
+export function scopedRead<T>(
+  ctx: AppContext,
+  req: FastifyRequest,
+  obj: AccessObject | undefined,
+  fn: (q: Queryable, scope: Scope | null) => Promise<T>,
+): Promise<T> {
+  const p = principalOf(req);
+  const known = obj ? knownScope(p, obj, 'read') : null;
+  return known === undefined
+    ? inWorkspace(ctx.db, p.workspaceId, async (tx) => fn(tx, await scopeFor(tx, p, obj as AccessObject, 'read')))
+    : readInWorkspace(ctx.db, p.workspaceId, (q) => fn(q, known));
+}
+
 /** The resources whose list route is registered (the list's JSON is written by SQL; tests check each). */
 export const listedResources = new Set<Resource>();
 
@@ -112,19 +130,10 @@ export function registerResourceRoutes(
       },
       async (req, reply) => {
         check(req, 'read');
-        const p = principalOf(req);
-        const query = req.query as Record<string, unknown>;
-        const known = r.access ? knownScope(p, r.access, 'read') : null;
-        // A list is one statement unless the caller's scope must be looked up first.
-        const page =
-          known === undefined
-            ? await scoped(ctx, req, async (tx) => {
-                const s = await scope(tx, p, 'read');
-                return listRecords(tx, p.workspaceId, r, query, s ? [visibleSql(r.table, s)] : []);
-              })
-            : await readInWorkspace(ctx.db, p.workspaceId, (q) =>
-                listRecords(q, p.workspaceId, r, query, known ? [visibleSql(r.table, known)] : []),
-              );
+        const ws = principalOf(req).workspaceId;
+        const page = await scopedRead(ctx, req, r.access, (q, s) =>
+          listRecords(q, ws, r, req.query as Record<string, unknown>, s ? [visibleSql(r.table, s)] : []),
+        );
         return sendJson(reply, s.page, `{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.next_cursor)}}`);
       },
     );

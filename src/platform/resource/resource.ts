@@ -177,8 +177,12 @@ function readable(r: Resource): [string, string][] {
   return cols;
 }
 
-/** A time as the API writes it (UTC, milliseconds), whatever the session's time zone and however old the date. */
-export const utcSql = (col: string) => raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+/**
+ * A time as the API writes it (UTC, milliseconds), whatever the session's time zone and however
+ * old the date; `US`: to the microsecond, as stored (list cursors).
+ */
+export const utcSql = (col: string, fraction: 'MS' | 'US' = 'MS') =>
+  raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`);
 
 const times = new WeakMap<Field, boolean>();
 /** Whether the API writes a field as a time (its JSON Schema says `date-time`). */
@@ -505,12 +509,7 @@ export async function listRecords(
   // Each row comes as its API object in JSON (`apiJsonSql`), with the sort key for the cursor: a
   // time to the microsecond, as stored (the API's milliseconds would skip or repeat rows that share
   // a millisecond at a page's end).
-  const key =
-    field === 'id'
-      ? raw('null')
-      : isTime(r.fields[field])
-        ? raw(`to_char(${col.text} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)
-        : col;
+  const key = field === 'id' ? raw('null') : isTime(r.fields[field]) ? utcSql(col.text, 'US') : col;
   const rows = await tx.query<{ id: number; k: unknown; j: string }>(
     prepared(
       sql`select id, ${key} as k, ${apiJsonSql(r)} as j
