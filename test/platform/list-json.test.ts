@@ -1,10 +1,14 @@
+import type { Sql } from 'sql-template-tag';
 import sql, { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { companies } from '../../src/crm/companies.ts';
 import { loadDemo } from '../../src/demo/load-demo.ts';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
-import { inWorkspace } from '../../src/platform/db/workspace-scope.ts';
-import { type Resource, toApi } from '../../src/platform/resource/resource.ts';
+import type { Queryable } from '../../src/platform/db/types.ts';
+import { inWorkspace, readInWorkspace } from '../../src/platform/db/workspace-scope.ts';
+import { listJson, listRecords, type Resource, toApi } from '../../src/platform/resource/resource.ts';
 import { listedResources } from '../../src/platform/resource/resource-routes.ts';
+import { RowJsonCache, rowCacheOf } from '../../src/platform/resource/row-cache.ts';
 import { type ApiClient, apiClient, type Harness, startHarness } from '../support/harness.ts';
 
 // Lists are written as JSON by SQL (`apiJsonSql`); the rest of the API (and the lists before)
@@ -57,9 +61,13 @@ describe('lists written by SQL', () => {
     for (const r of listedResources as Set<Resource>) {
       const rows = await inWorkspace(h.db, ws, (tx) => tx.query(sql`select * from ${raw(r.table)} where workspace_id = ${ws} order by id`));
       const expected = rows.map((row) => JSON.parse(JSON.stringify(toApi(r, row))));
-      const byId = await listAll(r.path, 'id');
-      expect(byId.ids, r.path).toEqual(expected.map((x) => x.id));
-      for (const x of expected) expect(byId.byId.get(x.id), `${r.path} ${x.id}`).toStrictEqual(x);
+      // Twice: the first pass reads every row's JSON from the database, the second takes it from
+      // the row cache (the same row versions).
+      for (const pass of ['cold', 'cached']) {
+        const byId = await listAll(r.path, 'id');
+        expect(byId.ids, `${r.path} ${pass}`).toEqual(expected.map((x) => x.id));
+        for (const x of expected) expect(byId.byId.get(x.id), `${r.path} ${x.id} ${pass}`).toStrictEqual(x);
+      }
       compared += expected.length;
       // Descending by a time, page after page: exactly the database's order.
       if ('created_at' in r.fields && r.fields.created_at.sort) {
@@ -72,6 +80,7 @@ describe('lists written by SQL', () => {
     }
     // The demo has thousands of records; a comparison of empty lists would prove nothing.
     expect(compared).toBeGreaterThan(5_000);
+    expect(rowCacheOf(h.db)?.size).toBeGreaterThan(5_000);
   }, 120_000);
 
   it('pages by a time that rows share to the millisecond, differing in microseconds, without skipping or repeating', async () => {
@@ -91,5 +100,58 @@ describe('lists written by SQL', () => {
       const asc = await listAll(`deals?id=${ids.join(',')}`, 'created_at', limit);
       expect(asc.ids, `ascending, limit ${limit}`).toEqual(order.map((x) => Number(x.id)).reverse());
     }
+  });
+
+  it('shows a row changed by anything — SQL by hand, the version untouched — on the next page, the cache warm', async () => {
+    const page = async () =>
+      (await api.get('/companies?sort=id&limit=5')).body as { items: { id: number; name: string; version: number }[] };
+    const before = await page();
+    await page(); // served from the cache
+    const first = before.items[0];
+    await h.db.run(sql`update companies set name = ${'Переименована вручную'} where workspace_id = ${ws} and id = ${first.id}`);
+    const after = await page();
+    expect(after.items[0]).toMatchObject({ id: first.id, name: 'Переименована вручную', version: first.version });
+    expect(after.items.slice(1)).toEqual(before.items.slice(1));
+  });
+
+  describe('a row written between the page and its rows', () => {
+    const read = <T>(fn: (q: Queryable, extra: Sql[]) => Promise<T>) => readInWorkspace(h.db, ws, (q) => fn(q, []));
+    /** `read`, with `between` run after the page's versions were read, before the rows. */
+    const racing = (between: () => Promise<unknown>) => {
+      let n = 0;
+      return async <T>(fn: (q: Queryable, extra: Sql[]) => Promise<T>) => {
+        if (n++ === 1) await between();
+        return read(fn);
+      };
+    };
+
+    it('is read again in one statement when changed: the page shows one moment', async () => {
+      const cache = new RowJsonCache(1 << 20);
+      const byName = { sort: 'name', limit: 5 };
+      const first = await readInWorkspace(h.db, ws, (q) => listRecords(q, ws, companies, byName));
+      const moved = JSON.parse(first.items[2]).id as number;
+      // Renamed between the reads so that it now sorts far after this page: the page must not show
+      // it (in its old place, with its new name).
+      const changed = racing(() => h.db.run(sql`update companies set name = ${'ЯЯЯ Изменена между чтениями'} where id = ${moved}`));
+      const got = JSON.parse((await listJson(changed, cache, ws, companies, byName)).toString());
+      const now = await readInWorkspace(h.db, ws, (q) => listRecords(q, ws, companies, byName));
+      expect(got).toEqual({ items: now.items.map((j) => JSON.parse(j)), next_cursor: now.next_cursor });
+      expect(got.items.map((x: { id: number }) => x.id)).not.toContain(moved);
+      // The next read, undisturbed, gives the same page again (from the cache and the database).
+      expect(JSON.parse((await listJson(read, cache, ws, companies, byName)).toString())).toEqual(got);
+    });
+
+    it('is read again in one statement when gone', async () => {
+      const cache = new RowJsonCache(1 << 20);
+      const [row] = await h.db.query<{ id: number }>(
+        sql`insert into companies (workspace_id, name) values (${ws}, ${'Временная'}) returning id`,
+      );
+      const q = { sort: '-id', limit: 3 };
+      const gone = racing(() => h.db.run(sql`delete from companies where id = ${row.id}`));
+      const got = JSON.parse((await listJson(gone, cache, ws, companies, q)).toString());
+      const expected = await readInWorkspace(h.db, ws, (x) => listRecords(x, ws, companies, q));
+      expect(got.items.map((x: { id: number }) => x.id)).not.toContain(Number(row.id));
+      expect(got).toEqual({ items: expected.items.map((j) => JSON.parse(j)), next_cursor: expected.next_cursor });
+    });
   });
 });

@@ -52,19 +52,18 @@ export const serializerCompiler: FastifySerializerCompiler<unknown> = (route) =>
 };
 
 /**
- * Answers with JSON text the database already wrote (lists: `apiJsonSql`); no serializer runs.
- * Under the same check as above, the text must parse, satisfy `schema` and hold exactly the
- * fields the schema writes (zod's output after parsing equals the text's).
+ * Answers with JSON bytes the database already wrote (lists: `apiJsonSql`, `listJson`); no
+ * serializer runs. Under the same check as above, the bytes must parse, satisfy `schema` and hold
+ * exactly the fields the schema writes (zod's output after parsing equals the text's).
  */
-export function sendJson<R extends FastifyReply>(reply: R, schema: z.ZodType, text: string): R {
+export function sendJson<R extends FastifyReply>(reply: R, schema: z.ZodType, json: Buffer): R {
   if (CHECK) {
-    const parsed = JSON.parse(text);
+    const parsed = JSON.parse(json.toString('utf8'));
     deepStrictEqual(
       parsed,
       JSON.parse(JSON.stringify(schema.parse(parsed))),
       `${reply.request.method} ${reply.request.url}: JSON from SQL`,
     );
   }
-  // As bytes: a string would be measured for content-length, then encoded again to be written.
-  return reply.type('application/json; charset=utf-8').send(Buffer.from(text)) as R;
+  return reply.type('application/json; charset=utf-8').send(json) as R;
 }

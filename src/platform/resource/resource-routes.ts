@@ -9,7 +9,8 @@ import type { Queryable } from '../db/types.ts';
 import { inWorkspace, readInWorkspace } from '../db/workspace-scope.ts';
 import { AppError, fieldIssue, validationError } from '../errors.ts';
 import { sendJson } from '../http/serializer.ts';
-import { createRecord, getRecord, listRecords, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
+import { createRecord, getRecord, listJson, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
+import { rowCacheOf } from './row-cache.ts';
 
 export const errorSchema = z
   .object({
@@ -131,10 +132,14 @@ export function registerResourceRoutes(
       async (req, reply) => {
         check(req, 'read');
         const ws = principalOf(req).workspaceId;
-        const page = await scopedRead(ctx, req, r.access, (q, s) =>
-          listRecords(q, ws, r, req.query as Record<string, unknown>, s ? [visibleSql(r.table, s)] : []),
+        const page = await listJson(
+          (fn) => scopedRead(ctx, req, r.access, (q, s) => fn(q, s ? [visibleSql(r.table, s)] : [])),
+          rowCacheOf(ctx.db),
+          ws,
+          r,
+          req.query as Record<string, unknown>,
         );
-        return sendJson(reply, s.page, `{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.next_cursor)}}`);
+        return sendJson(reply, s.page, page);
       },
     );
   }

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import { prepared, type Queryable, type Row } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
 import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
+import type { RowJsonCache } from './row-cache.ts';
 
 /**
  * A resource is described once — its fields, what may be written, filtered and
@@ -472,18 +473,8 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
   return where;
 }
 
-/**
- * Keyset pagination: stable under concurrent inserts, no OFFSET scans. Sorted by
- * (field, id) with NULLs last in both directions; the cursor holds the last row's
- * pair. The items come as JSON texts of their API objects (`apiJsonSql`).
- */
-export async function listRecords(
-  tx: Queryable,
-  ws: number,
-  r: Resource,
-  query: Record<string, unknown>,
-  extra: Sql[] = [],
-): Promise<{ items: string[]; next_cursor: string | null }> {
+/** One statement of a page of a list: its rows in order, `limit` + 1 of them (the last tells more follow). */
+function pageSql(ws: number, r: Resource, query: Record<string, unknown>, extra: Sql[], select: Sql): { q: Sql; limit: number } {
   const sortKey = (query.sort as string | undefined) ?? r.defaultSort;
   const desc = sortKey.startsWith('-');
   const field = desc ? sortKey.slice(1) : sortKey;
@@ -506,23 +497,128 @@ export async function listRecords(
       : !r.fields[field] || nullable(r.fields[field])
         ? sql`${col} ${dir} nulls last, id ${dir}`
         : sql`${col} ${dir}, id ${dir}`;
-  // Each row comes as its API object in JSON (`apiJsonSql`), with the sort key for the cursor: a
-  // time to the microsecond, as stored (the API's milliseconds would skip or repeat rows that share
-  // a millisecond at a page's end).
+  // The sort key for the cursor: a time to the microsecond, as stored (the API's milliseconds would
+  // skip or repeat rows that share a millisecond at a page's end).
   const key = field === 'id' ? raw('null') : isTime(r.fields[field]) ? utcSql(col.text, 'US') : col;
-  const rows = await tx.query<{ id: number; k: unknown; j: string }>(
-    prepared(
-      sql`select id, ${key} as k, ${apiJsonSql(r)} as j
-            from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`,
+  return {
+    q: prepared(
+      sql`select id, ${key} as k, ${select} from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`,
     ),
-  );
+    limit,
+  };
+}
+
+function cursorAfter<T extends { id: number; k: unknown }>(rows: T[], limit: number): { items: T[]; next_cursor: string | null } {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
-  return {
-    items: items.map((x) => x.j),
-    next_cursor: more && last ? encodeCursor({ v: last.k, id: last.id }) : null,
+  return { items, next_cursor: more && last ? encodeCursor({ v: last.k, id: last.id }) : null };
+}
+
+/**
+ * Keyset pagination: stable under concurrent inserts, no OFFSET scans. Sorted by
+ * (field, id) with NULLs last in both directions; the cursor holds the last row's
+ * pair. The items come as JSON texts of their API objects (`apiJsonSql`), in one statement.
+ */
+export async function listRecords(
+  tx: Queryable,
+  ws: number,
+  r: Resource,
+  query: Record<string, unknown>,
+  extra: Sql[] = [],
+): Promise<{ items: string[]; next_cursor: string | null }> {
+  const { q, limit } = pageSql(ws, r, query, extra, sql`${apiJsonSql(r)} as j`);
+  const page = cursorAfter(await tx.query<{ id: number; k: unknown; j: string }>(q), limit);
+  return { items: page.items.map((x) => x.j), next_cursor: page.next_cursor };
+}
+
+/**
+ * The version of a row as stored: the transaction that wrote it (`xmin`, new on every insert or
+ * update, whatever wrote it — the API, an import, SQL by hand) and its API version.
+ */
+const tupleVersion = raw(`xmin::text || '.' || version`);
+
+/** A page of a list without its contents: ids, stored versions and sort keys (see `listJson`). */
+export async function listVersions(
+  tx: Queryable,
+  ws: number,
+  r: Resource,
+  query: Record<string, unknown>,
+  extra: Sql[] = [],
+): Promise<{ items: { id: number; k: unknown; x: string }[]; next_cursor: string | null }> {
+  const { q, limit } = pageSql(ws, r, query, extra, sql`${tupleVersion} as x`);
+  return cursorAfter(await tx.query<{ id: number; k: unknown; x: string }>(q), limit);
+}
+
+/** Rows by id as API JSON, with their stored versions (rows outside `extra` or gone are absent). */
+export function rowsJson(tx: Queryable, ws: number, r: Resource, ids: number[], extra: Sql[] = []) {
+  return tx.query<{ id: number; x: string; j: string }>(
+    prepared(
+      sql`select id, ${tupleVersion} as x, ${apiJsonSql(r)} as j from ${raw(r.table)}
+           where ${join([sql`workspace_id = ${ws}`, sql`id = any(${ids}::int8[])`, ...extra], ' and ')}`,
+    ),
+  );
+}
+
+const ITEMS_OPEN = Buffer.from('{"items":[');
+const COMMA = Buffer.from(',');
+
+/**
+ * A page of a list as the API's JSON bytes. With a row cache (`RowJsonCache`): the page's ids and
+ * stored versions are read (a cheap statement; the database decides order, filters and visibility
+ * on every request), the JSON of each row version comes from the cache, the missing ones are read
+ * by id. A row version never changes, so a cached one is exact; a row written between the two reads
+ * (its version differs, or it is gone or out of sight) makes the whole page be read again in one
+ * statement, so a page always shows one moment of the database. Without a cache: one statement.
+ * `read` runs a read of one statement in the caller's scope (`scopedRead`).
+ */
+export async function listJson(
+  read: <T>(fn: (q: Queryable, extra: Sql[]) => Promise<T>) => Promise<T>,
+  cache: RowJsonCache | undefined,
+  ws: number,
+  r: Resource,
+  query: Record<string, unknown>,
+): Promise<Buffer> {
+  const whole = async () => {
+    const page = await read((q, extra) => listRecords(q, ws, r, query, extra));
+    return pageBytes(
+      page.items.map((j) => Buffer.from(j)),
+      page.next_cursor,
+    );
   };
+  if (!cache) return whole();
+  const page = await read((q, extra) => listVersions(q, ws, r, query, extra));
+  const parts = page.items.map((x) => cache.get(r.path, ws, x.id, x.x));
+  const missing = page.items.filter((_, i) => parts[i] === undefined);
+  if (missing.length > 0) {
+    const rows = await read((q, extra) =>
+      rowsJson(
+        q,
+        ws,
+        r,
+        missing.map((x) => x.id),
+        extra,
+      ),
+    );
+    // Each row read is kept under its own version, the one the page asked for or a newer one.
+    const got = new Map(rows.map((x) => [`${x.id}:${x.x}`, cache.set(r.path, ws, x.id, x.x, x.j)]));
+    for (const [i, x] of page.items.entries()) {
+      if (parts[i] !== undefined) continue;
+      parts[i] = got.get(`${x.id}:${x.x}`);
+      if (parts[i] === undefined) return whole();
+    }
+  }
+  return pageBytes(parts as Buffer[], page.next_cursor);
+}
+
+function pageBytes(items: Buffer[], next: string | null): Buffer {
+  const parts: Buffer[] = [ITEMS_OPEN];
+  for (const [i, b] of items.entries()) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(b);
+  }
+  parts.push(Buffer.from(`],"next_cursor":${JSON.stringify(next)}}`));
+  return Buffer.concat(parts);
 }
 
 export const conflict = (en: string, ru: string, details: Record<string, unknown> = {}) => new AppError('CONFLICT', { en, ru }, details);
