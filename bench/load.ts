@@ -42,12 +42,12 @@ export interface LoadResult {
   scenarios: LoadScenario[];
 }
 
-function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+function startServer(databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     // VORONKA_LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
     const nodeArgs = process.env.VORONKA_LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(process.execPath, [...nodeArgs, 'bin/voronka', 'serve', '--port', '0', '--no-demo'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LANG: 'C' },
+      env: { ...process.env, DATABASE_URL: databaseUrl, LANG: 'C', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -111,7 +111,6 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
   await db.exec('VACUUM ANALYZE');
   await db.close();
 
-  const { child, url } = await startServer(databaseUrl);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-language': 'ru' };
   const today = now.toISOString().slice(0, 10);
   const from = new Date(now.getTime() - 90 * 86_400_000).toISOString().slice(0, 10);
@@ -144,7 +143,11 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
   const scenarios: {
     name: string;
     next: () => { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
+    /** The server's environment, when it differs from the default. */
+    env?: Record<string, string>;
   }[] = [
+    // What the machine gives at the time: the same clients on a route that does no work.
+    { name: 'health check (no work: the machine at the time)', next: () => ({ method: 'GET', path: '/api/v1/health', headers }) },
     { name: 'lists', next: read('list') },
     { name: 'deal card', next: read('card') },
     { name: 'funnel report (cached)', next: read('report') },
@@ -157,10 +160,19 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
         return r === 0 ? write() : r < 5 ? read('list')() : r < 8 ? read('card')() : read('report')();
       },
     },
+    // The same lists with the row cache turned off: every row's JSON written by PostgreSQL.
+    { name: 'lists, row cache off', next: read('list'), env: { VORONKA_ROW_CACHE_MB: '0' } },
   ];
   const results: LoadScenario[] = [];
+  let running: { child: ChildProcess; url: string; env: string } | undefined;
   try {
     for (const s of scenarios) {
+      const env = JSON.stringify(s.env ?? {});
+      if (running?.env !== env) {
+        running?.child.kill('SIGTERM');
+        running = { ...(await startServer(databaseUrl, s.env)), env };
+      }
+      const { child, url } = running;
       process.stdout.write(`[load] ${s.name}: ${CONNECTIONS} clients for ${seconds} s (after ${WARM_UP_S} s of warm-up) …\n`);
       // Not measured: the server's code compiled hot, each pool connection opened and its
       // statements prepared, as in a server that has been answering for a while.
@@ -171,8 +183,8 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
         requests: [{ setupRequest: (req) => ({ ...req, ...s.next(), headers: { ...headers } }) }],
       });
       const server = child.pid ? [child.pid] : [];
-      const pgBefore = postgresPids();
-      const before = { server: cpuSeconds(server), postgres: cpuSeconds(pgBefore), client: process.cpuUsage() };
+      const pgBefore = new Map(postgresPids().map((pid) => [pid, cpuSeconds([pid])]));
+      const before = { server: cpuSeconds(server), client: process.cpuUsage() };
       const r = await run({
         url,
         connections: CONNECTIONS,
@@ -200,13 +212,16 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
         cpu_ms_per_request: {
           server: perRequest(cpuSeconds(server) - before.server, r.requests.total),
           // backends started during the run (the pool connects on demand) count from zero
-          postgres: perRequest(cpuSeconds(postgresPids()) - before.postgres, r.requests.total),
+          postgres: perRequest(
+            postgresPids().reduce((sum, pid) => sum + cpuSeconds([pid]) - (pgBefore.get(pid) ?? 0), 0),
+            r.requests.total,
+          ),
           client: perRequest(cpuUsedSeconds(before.client), r.requests.total),
         },
       });
     }
   } finally {
-    child.kill('SIGTERM');
+    running?.child.kill('SIGTERM');
   }
   const result: LoadResult = { date: new Date().toISOString(), engine: 'postgres', connections: CONNECTIONS, seconds, scenarios: results };
   mkdirSync(join('bench', 'results'), { recursive: true });

@@ -119,6 +119,7 @@ export function registerResourceRoutes(
 
   if (!skip.has('list')) {
     listedResources.add(r);
+    const rows = rowCacheOf(ctx.db); // made (and VORONKA_ROW_CACHE_MB checked) as the server starts
     zapp.get(
       base,
       {
@@ -134,7 +135,7 @@ export function registerResourceRoutes(
         const ws = principalOf(req).workspaceId;
         const page = await listJson(
           (fn) => scopedRead(ctx, req, r.access, (q, s) => fn(q, s ? [visibleSql(r.table, s)] : [])),
-          rowCacheOf(ctx.db),
+          rows,
           ws,
           r,
           req.query as Record<string, unknown>,

@@ -15,7 +15,7 @@ export class RowJsonCache {
   private readonly lru: LRUCache<string, Buffer>;
 
   constructor(maxBytes: number) {
-    this.lru = new LRUCache<string, Buffer>({ maxSize: maxBytes, sizeCalculation: (v, k) => v.length + k.length + 64 });
+    this.lru = new LRUCache<string, Buffer>({ maxSize: maxBytes, sizeCalculation: (v, k) => v.length + k.length + 128 });
   }
 
   private static key(what: string, ws: number, id: number, version: string) {
@@ -27,7 +27,10 @@ export class RowJsonCache {
   }
 
   set(what: string, ws: number, id: number, version: string, json: string): Buffer {
-    const b = Buffer.from(json);
+    // Its own memory: `Buffer.from` would cut small buffers out of shared 8 KB slabs, and one
+    // entry still cached would keep a whole slab of evicted ones alive.
+    const b = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+    b.write(json);
     this.lru.set(RowJsonCache.key(what, ws, id, version), b);
     return b;
   }
@@ -44,7 +47,7 @@ export function rowCacheMegabytes(env: NodeJS.ProcessEnv = process.env): number 
   const v = env.VORONKA_ROW_CACHE_MB;
   if (v === undefined || v === '') return 64;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`VORONKA_ROW_CACHE_MB: expected megabytes (0 turns the cache off), got ${v}`);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`VORONKA_ROW_CACHE_MB must be megabytes (0 turns the cache off), not "${v}"`);
   return n;
 }
 
