@@ -8,8 +8,8 @@ import type { Queryable } from '../../src/platform/db/types.ts';
 import { inWorkspace, readInWorkspace } from '../../src/platform/db/workspace-scope.ts';
 import { listJson, listRecords, type Resource, toApi } from '../../src/platform/resource/resource.ts';
 import { listedResources } from '../../src/platform/resource/resource-routes.ts';
-import { RowJsonCache, rowCacheOf } from '../../src/platform/resource/row-cache.ts';
-import { type ApiClient, apiClient, type Harness, startHarness } from '../support/harness.ts';
+import { RowJsonCache, rowCacheMegabytes, rowCacheOf } from '../../src/platform/resource/row-cache.ts';
+import { type ApiClient, apiClient, type Harness, seedWorkspace, startHarness } from '../support/harness.ts';
 
 // Lists are written as JSON by SQL (`apiJsonSql`); the rest of the API (and the lists before)
 // writes rows through `toApi`. Over the demo workspace (every record type, nulls, custom values,
@@ -153,5 +153,75 @@ describe('lists written by SQL', () => {
       expect(got.items.map((x: { id: number }) => x.id)).not.toContain(Number(row.id));
       expect(got).toEqual({ items: expected.items.map((j) => JSON.parse(j)), next_cursor: expected.next_cursor });
     });
+  });
+
+  it('answers a page seen before from the cache: one statement, the same bytes', async () => {
+    const cache = new RowJsonCache(1 << 22);
+    let statements = 0;
+    const counting = <T>(fn: (q: Queryable, extra: Sql[]) => Promise<T>) => {
+      statements++;
+      return readInWorkspace(h.db, ws, (q) => fn(q, []));
+    };
+    const query = { sort: 'name', limit: 50 };
+    const cold = await listJson(counting, cache, ws, companies, query);
+    expect(statements).toBe(2); // the page's versions, then the 50 rows
+    statements = 0;
+    const warm = await listJson(counting, cache, ws, companies, query);
+    expect(statements).toBe(1); // the versions only
+    expect(warm.equals(cold)).toBe(true);
+    const one = await readInWorkspace(h.db, ws, (q) => listRecords(q, ws, companies, query));
+    expect(JSON.parse(warm.toString())).toEqual({ items: one.items.map((j) => JSON.parse(j)), next_cursor: one.next_cursor });
+  });
+
+  it('keeps workspaces apart: the same id written by the same transaction in two workspaces', async () => {
+    const other = await seedWorkspace(h, 'Другая');
+    const id = 900_000_001;
+    await h.db.transaction(async (tx) => {
+      await tx.run(sql`insert into companies (workspace_id, id, name) overriding system value values (${ws}, ${id}, ${'Своя'})`);
+      await tx.run(sql`insert into companies (workspace_id, id, name) overriding system value values (${other.ws}, ${id}, ${'Чужая'})`);
+    });
+    const [a, b] = await h.db.query<{ x: string }>(
+      sql`select xmin::text || '.' || version as x from companies where id = ${id} order by workspace_id`,
+    );
+    expect(a.x).toBe(b.x); // one key but for the workspace
+    for (let pass = 0; pass < 2; pass++) {
+      expect((await api.get(`/companies?id=${id}`)).body.items.map((x: { name: string }) => x.name)).toEqual(['Своя']);
+      expect((await other.api.get(`/companies?id=${id}`)).body.items.map((x: { name: string }) => x.name)).toEqual(['Чужая']);
+    }
+  });
+
+  it("shows a manager only the manager's rows after an admin's lists filled the cache", async () => {
+    const [m] = await h.db.query<{ id: number }>(
+      sql`select id from users where workspace_id = ${ws} and role = 'manager' and active order by id limit 1`,
+    );
+    const { token } = await createApiToken(h.ctx, { workspaceId: ws, userId: m.id }, { name: 'manager' });
+    const manager = apiClient(h.url, token);
+    const all = await listAll('deals', 'id'); // as the admin: every deal, now cached
+    const visible = await h.db.query<{ id: number }>(
+      sql`select id from deals where workspace_id = ${ws} and (owner_id = ${m.id} or ${m.id}::int8 = any(shared_with)) order by id`,
+    );
+    expect(visible.length).toBeGreaterThan(0);
+    expect(visible.length).toBeLessThan(all.ids.length);
+    const ids: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { body: { items: { id: number }[]; next_cursor: string | null } } = await manager.get(
+        `/deals?sort=id&limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      ids.push(...res.body.items.map((x) => x.id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(ids).toEqual(visible.map((x) => Number(x.id)));
+  });
+});
+
+describe('VORONKA_ROW_CACHE_MB', () => {
+  it('is megabytes, 0 turning the cache off; anything else is refused by name', () => {
+    expect(rowCacheMegabytes({})).toBe(64);
+    expect(rowCacheMegabytes({ VORONKA_ROW_CACHE_MB: '' })).toBe(64);
+    expect(rowCacheMegabytes({ VORONKA_ROW_CACHE_MB: '0' })).toBe(0);
+    expect(rowCacheMegabytes({ VORONKA_ROW_CACHE_MB: '256' })).toBe(256);
+    for (const bad of ['abc', '-1', '0.5', 'Infinity'])
+      expect(() => rowCacheMegabytes({ VORONKA_ROW_CACHE_MB: bad }), bad).toThrow(/VORONKA_ROW_CACHE_MB must be megabytes.*not "/);
   });
 });

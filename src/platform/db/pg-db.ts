@@ -153,8 +153,29 @@ export class PgDb implements Db {
     });
     // A broken idle connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    // Each new connection first asks when its server started (queued ahead of the statements of
+    // whoever asked for the connection, so a change is known before their answers are).
+    pool.on('connect', (client) => {
+      client.query<{ t: string }>('select pg_postmaster_start_time()::text as t').then(
+        (r) => this.serverStarted(r.rows[0].t),
+        () => {}, // a broken connection fails its own statements
+      );
+    });
     this.pool = pool;
     this.location = redact(connectionString);
+  }
+
+  private startedAt?: string;
+  private readonly serverChange: (() => void)[] = [];
+
+  private serverStarted(at: string) {
+    const before = this.startedAt;
+    this.startedAt = at;
+    if (before !== undefined && before !== at) for (const fn of this.serverChange) fn();
+  }
+
+  onServerChange(fn: () => void): void {
+    this.serverChange.push(fn);
   }
 
   /**
