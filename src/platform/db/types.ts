@@ -62,16 +62,16 @@ export interface Db extends Queryable {
    */
   single?<T>(scope: SessionScope, fn: (q: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Background upkeep for long-running processes where the engine has none of its own: the
-   * embedded engine refreshes planner statistics and reclaims dead rows (a server's autovacuum
-   * does that itself, so it has no such method).
-   */
-  /**
    * Calls `fn` when the pool, connecting anew, reaches a server other than the one it reached
    * before (another start time: a restart, a promoted standby, a restore to a point in time) —
    * where transaction ids may have been handed out again. Only a server has it.
    */
   onServerChange?(fn: () => void): void;
+  /**
+   * Background upkeep for long-running processes where the engine has none of its own: the
+   * embedded engine refreshes planner statistics and reclaims dead rows (a server's autovacuum
+   * does that itself, so it has no such method).
+   */
   startMaintenance?(opts?: { everyMs?: number; idleMs?: number; onRun?: (info: { ms: number; rowsWritten: number }) => void }): void;
   close(): Promise<void>;
 }

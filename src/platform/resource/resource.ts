@@ -508,7 +508,17 @@ function pageSql(ws: number, r: Resource, query: Record<string, unknown>, extra:
   };
 }
 
-function cursorAfter<T extends { id: number; k: unknown }>(rows: T[], limit: number): { items: T[]; next_cursor: string | null } {
+/** A page of `pageSql` with the columns `select` adds, and the cursor after its last row. */
+async function listPage<T extends { id: number; k: unknown }>(
+  tx: Queryable,
+  ws: number,
+  r: Resource,
+  query: Record<string, unknown>,
+  extra: Sql[],
+  select: Sql,
+): Promise<{ items: T[]; next_cursor: string | null }> {
+  const { q, limit } = pageSql(ws, r, query, extra, select);
+  const rows = await tx.query<T>(q);
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
@@ -527,8 +537,7 @@ export async function listRecords(
   query: Record<string, unknown>,
   extra: Sql[] = [],
 ): Promise<{ items: string[]; next_cursor: string | null }> {
-  const { q, limit } = pageSql(ws, r, query, extra, sql`${apiJsonSql(r)} as j`);
-  const page = cursorAfter(await tx.query<{ id: number; k: unknown; j: string }>(q), limit);
+  const page = await listPage<{ id: number; k: unknown; j: string }>(tx, ws, r, query, extra, sql`${apiJsonSql(r)} as j`);
   return { items: page.items.map((x) => x.j), next_cursor: page.next_cursor };
 }
 
@@ -546,8 +555,7 @@ export async function listVersions(
   query: Record<string, unknown>,
   extra: Sql[] = [],
 ): Promise<{ items: { id: number; k: unknown; x: string }[]; next_cursor: string | null }> {
-  const { q, limit } = pageSql(ws, r, query, extra, sql`${tupleVersion} as x`);
-  return cursorAfter(await tx.query<{ id: number; k: unknown; x: string }>(q), limit);
+  return listPage(tx, ws, r, query, extra, sql`${tupleVersion} as x`);
 }
 
 /** Rows by id as API JSON, with their stored versions (rows outside `extra` or gone are absent). */

@@ -2,6 +2,13 @@ import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/types.ts';
 
 /**
+ * Bytes an entry costs the process besides its JSON and key (string headers, the cache's
+ * bookkeeping, the heap's slack), so that the budget is about what the process holds: 100,000
+ * entries of 595 bytes took 1,257 bytes each of resident memory (869 of them in the heap).
+ */
+export const ENTRY_OVERHEAD = 640;
+
+/**
  * The API JSON of row versions, as bytes, for lists (`listJson`): keyed by resource, workspace, id
  * and the stored version of the row (`xmin` — the transaction that wrote that version — and the
  * API version). PostgreSQL gives every insert and update a new `xmin`, whatever wrote it, so an
@@ -12,15 +19,7 @@ import type { Db } from '../db/types.ts';
  *
  * One cache per database handle: two databases in one process (tests) can hold the same ids
  * written by the same transaction numbers.
- */
-/**
- * Bytes an entry costs the process besides its JSON and key (string headers, the cache's
- * bookkeeping, the heap's slack), so that the budget is about what the process holds: 100,000
- * entries of 595 bytes took 1,257 bytes each of resident memory (869 of them in the heap).
- */
-export const ENTRY_OVERHEAD = 640;
-
-/**
+ *
  * An entry is the row's UTF-8 bytes held as a one-byte string (each byte one character): compact
  * in V8's heap, and copied into the answer as it is (`latin1` — no decoding or encoding). Buffers
  * of their own took 1,391 bytes each for the same rows (one allocation apiece); buffers cut from
