@@ -160,8 +160,10 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
         return r === 0 ? write() : r < 5 ? read('list')() : r < 8 ? read('card')() : read('report')();
       },
     },
-    // The same lists with the row cache turned off: every row's JSON written by PostgreSQL.
+    // The same lists and cards with the row cache turned off: every row's JSON written by
+    // PostgreSQL, every card read and written whole.
     { name: 'lists, row cache off', next: read('list'), env: { VORONKA_ROW_CACHE_MB: '0' } },
+    { name: 'deal card, row cache off', next: read('card'), env: { VORONKA_ROW_CACHE_MB: '0' } },
   ];
   const results: LoadScenario[] = [];
   let running: { child: ChildProcess; url: string; env: string } | undefined;

@@ -1,19 +1,22 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import sql, { empty, raw, type Sql } from 'sql-template-tag';
+import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { workspaceCache } from '../analytics/report-cache.ts';
 import { companies } from '../crm/companies.ts';
 import { contacts } from '../crm/contacts.ts';
 import { deals } from '../crm/deals.ts';
 import { leads } from '../crm/leads.ts';
-import { ACCESS, type AccessObject, assertVisible, scopeFor, visibleSql } from '../platform/auth/access.ts';
+import { ACCESS, type AccessObject, assertVisible, type Scope, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { AppContext } from '../platform/context.ts';
 import { prepared, type Row } from '../platform/db/types.ts';
 import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { notFound } from '../platform/errors.ts';
+import { jsonWriter, sendJson } from '../platform/http/serializer.ts';
 import { apiJsonSql, getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, scoped, scopedRead } from '../platform/resource/resource-routes.ts';
+import { rowCacheOf } from '../platform/resource/row-cache.ts';
 import { appliesTo, isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
 
 /**
@@ -67,26 +70,58 @@ const taskItem = z.object({
  */
 const jsonList = (select: Sql, order: string) => sql`(select coalesce(json_agg(x order by ${raw(order)}), '[]'::json) from (${select}) x)`;
 
+/**
+ * A part of a card read from rows of its own (tasks, moves, activities, edits): the rows as JSON
+ * (with the names `joins` bring), and the same rows' ids and stored versions (`xmin`: the
+ * transaction that wrote that version of the row) for the card's stamp, read without the joins.
+ * `order` (on the part's own table) ends with a unique column, so that with the same data the part
+ * is always the same rows, cut at `limit`.
+ */
+function cardPart(p: {
+  table: string;
+  alias: string;
+  joins?: Sql;
+  where: Sql;
+  cols: Sql;
+  order: string;
+  jsonOrder: string;
+  limit?: number;
+}) {
+  const from = raw(`from ${p.table} ${p.alias}`);
+  const tail = raw(` order by ${p.order}${p.limit ? ` limit ${p.limit}` : ''}`);
+  return {
+    json: jsonList(sql`select ${p.cols} ${from} ${p.joins ?? empty} where ${p.where}${tail}`, p.jsonOrder),
+    versions: sql`(select concat(${raw(`'${p.table}:', ${p.alias}.id, ':', ${p.alias}.xmin`)}) as v ${from} where ${p.where}${tail})`,
+  };
+}
+
 /** Field edits from the audit log: which fields changed, by whom (values stay in the audit log). */
-const editsJson = (ws: number, entity: string, id: number) =>
-  jsonList(
-    sql`select ${utcSql('a.at')} as at, u.name as "user", array(select jsonb_object_keys(a.changes)) as keys
-          from audit_log a left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id
-         where a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action = 'update'
-         order by a.at desc limit 100`,
-    'x.at desc',
-  );
+const editsPart = (ws: number, entity: string, id: number) =>
+  cardPart({
+    table: 'audit_log',
+    alias: 'a',
+    joins: sql`left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id`,
+    where: sql`a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action = 'update'`,
+    cols: sql`a.id, ${utcSql('a.at')} as at, u.name as "user", array(select jsonb_object_keys(a.changes)) as keys`,
+    order: 'a.at desc, a.id desc',
+    limit: 100,
+    jsonOrder: 'x.at desc, x.id desc',
+  });
 type EditRow = { at: string; user: string | null; keys: string[] };
 const editItems = (rows: EditRow[]) =>
   rows.map((r) => ({ kind: 'edit' as const, at: r.at, title: [...r.keys].sort().join(','), detail: null, user: r.user }));
 
-const activitiesJson = (ws: number, column: string, id: number) =>
-  jsonList(
-    sql`select ${utcSql('a.at')} as at, a.type, a.outcome, a.subject, a.notes, u.name as owner
-          from activities a left join users u on u.workspace_id = a.workspace_id and u.id = a.owner_id
-         where a.workspace_id = ${ws} and ${raw(`a.${column}`)} = ${id} order by a.at desc limit 200`,
-    'x.at desc',
-  );
+const activitiesPart = (ws: number, column: string, id: number) =>
+  cardPart({
+    table: 'activities',
+    alias: 'a',
+    joins: sql`left join users u on u.workspace_id = a.workspace_id and u.id = a.owner_id`,
+    where: sql`a.workspace_id = ${ws} and ${raw(`a.${column}`)} = ${id}`,
+    cols: sql`a.id, ${utcSql('a.at')} as at, a.type, a.outcome, a.subject, a.notes, u.name as owner`,
+    order: 'a.at desc, a.id desc',
+    limit: 200,
+    jsonOrder: 'x.at desc, x.id desc',
+  });
 type ActivityRow = { at: string; type: string; outcome: string | null; subject: string | null; notes: string | null; owner: string | null };
 const activityItems = (rows: ActivityRow[]) =>
   rows.map((r) => ({
@@ -121,19 +156,43 @@ function assembleBlocks(bs: BlockRow[], fs: FieldRow[]) {
   return out;
 }
 
+/** The names behind a record's references: name, table, column of the name, reference. */
+const NAME_SOURCES = [
+  ['company', 'companies', 'name', 'company_id'],
+  ['contact', 'contacts', 'name', 'contact_id'],
+  ['owner', 'users', 'name', 'owner_id'],
+  ['segment', 'segments', 'name', 'segment_id'],
+  ['channel', 'channels', 'name', 'channel_id'],
+  ['lead', 'leads', 'title', 'lead_id'],
+] as const;
+
+/** The reference `col` of a record: its row, or the alias of its row in the statement. */
+function reference(row: Row | string, col: string) {
+  if (typeof row === 'string') return raw(`${row}.${col}`);
+  const v = row[col];
+  return v === null || v === undefined ? null : Number(v);
+}
+
 /** The names behind a record's references: the record's row, or the alias of its row in the statement. */
 function namesSql(ws: number, row: Row | string) {
-  const id = (col: string) => {
-    if (typeof row === 'string') return raw(`${row}.${col}`);
-    const v = row[col];
-    return v === null || v === undefined ? null : Number(v);
-  };
-  return sql`(select name from companies where workspace_id = ${ws} and id = ${id('company_id')}::int8) as company,
-             (select name from contacts where workspace_id = ${ws} and id = ${id('contact_id')}::int8) as contact,
-             (select name from users where workspace_id = ${ws} and id = ${id('owner_id')}::int8) as owner,
-             (select name from segments where workspace_id = ${ws} and id = ${id('segment_id')}::int8) as segment,
-             (select name from channels where workspace_id = ${ws} and id = ${id('channel_id')}::int8) as channel,
-             (select title from leads where workspace_id = ${ws} and id = ${id('lead_id')}::int8) as lead`;
+  return join(
+    NAME_SOURCES.map(
+      ([as, table, name, col]) =>
+        sql`(select ${raw(name)} from ${raw(table)} where workspace_id = ${ws} and id = ${reference(row, col)}::int8) as ${raw(as)}`,
+    ),
+  );
+}
+
+/** The stored versions of the rows `namesSql` reads (users: the deal card's stamp has them all). */
+function namesStampSql(ws: number, row: Row | string) {
+  return join(
+    NAME_SOURCES.filter(([, table]) => table !== 'users').map(
+      ([, table, , col]) => sql`(select xmin from ${raw(table)} where workspace_id = ${ws} and id = ${reference(row, col)}::int8)`,
+    ),
+    `, ':', `,
+    'concat(',
+    ')',
+  );
 }
 type Names = Record<'company' | 'contact' | 'owner' | 'segment' | 'channel' | 'lead', string | null>;
 const pickNames = (r: Names): Names => ({
@@ -154,13 +213,91 @@ const namesSchema = z.object({
   lead: z.string().nullable(),
 });
 
+const requirement = z.object({ field: z.string(), label_ru: z.string(), label_en: z.string(), filled: z.boolean() });
+const dealCard = z.object({
+  deal: schemasOf(deals).output,
+  names: namesSchema,
+  pipeline: z.object({
+    id: idSchema,
+    name: z.string(),
+    stages: z.array(z.object({ id: idSchema, name: z.string(), kind: z.string(), position: z.number().int() })),
+  }),
+  stage: z.object({
+    id: idSchema,
+    name: z.string(),
+    kind: z.string(),
+    guidance_ru: z.string().nullable(),
+    guidance_en: z.string().nullable(),
+  }),
+  requirements: z.object({ current: z.array(requirement), next: z.array(requirement), next_stage: z.string().nullable() }),
+  blocks: z.array(block),
+  tasks: z.array(taskItem),
+  timeline: z.array(timelineItem),
+});
+
+/**
+ * The deal card's statements. `d` is the deal's row (under the caller's scope) with its stored
+ * version. The stamp names every row the card shows by id and stored version: the deal, each task,
+ * move, activity and edit, the rows behind the deal's references, and the workspace's users and
+ * stages (whose names the timeline and tasks show). PostgreSQL gives each insert and update a new
+ * `xmin`, whoever writes, so an unchanged stamp means an unchanged card (but for its configuration:
+ * `PipelineConfig.stamp`). The parts' rows are read without their joins, and the users and stages
+ * whole, which on the bench cost the database half as much as the same joins.
+ */
+export function dealCardSql(ws: number, id: number, scope: Scope | null) {
+  const d = sql`with d as (select deals.*, deals.xmin as row_version from deals
+                            where workspace_id = ${ws} and id = ${id} ${scope ? sql`and ${visibleSql('deals', scope)}` : empty})`;
+  const tasks = cardPart({
+    table: 'tasks',
+    alias: 't',
+    joins: sql`left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id`,
+    where: sql`t.workspace_id = ${ws} and t.deal_id = ${id}`,
+    cols: sql`t.id, t.title, t.type, t.status, ${utcSql('t.due_at')} as due_at, ${utcSql('t.done_at')} as done_at, u.name as owner, t.version, t.template_id is not null as playbook`,
+    order: "(t.status = 'open') desc, t.due_at nulls last, t.id",
+    limit: 200,
+    jsonOrder: "(x.status = 'open') desc, x.due_at nulls last, x.id",
+  });
+  const moves = cardPart({
+    table: 'stage_events',
+    alias: 'e',
+    joins: sql`join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
+               left join users u on u.workspace_id = e.workspace_id and u.id = e.user_id`,
+    where: sql`e.workspace_id = ${ws} and e.deal_id = ${id}`,
+    cols: sql`e.id, ${utcSql('e.entered_at')} as at, s.name as stage, u.name as "user", e.reason, e.forced`,
+    order: 'e.entered_at, e.id',
+    jsonOrder: 'x.at, x.id',
+  });
+  const activities = activitiesPart(ws, 'deal_id', id);
+  const edits = editsPart(ws, 'deals', id);
+  const all = (table: string) =>
+    sql`(select string_agg(concat(id, ':', xmin), ',' order by id) from ${raw(table)} where workspace_id = ${ws})`;
+  const stamp = sql`concat(d.row_version,
+    '|', (select string_agg(v, ',') from (${join(
+      [tasks, moves, activities, edits].map((p) => p.versions),
+      ' union all ',
+    )}) x),
+    '|', ${all('users')}, '|', ${all('stages')}, '|', ${namesStampSql(ws, 'd')})`;
+  const card = (withStamp: boolean) =>
+    prepared(sql`${d}
+      select ${apiJsonSql(deals, 'd')} as deal, ${tasks.json} as tasks, ${moves.json} as moves,
+             ${activities.json} as activities, ${edits.json} as edits, ${namesSql(ws, 'd')}${withStamp ? sql`, ${stamp} as stamp` : empty}
+        from d`);
+  return {
+    /** The deal's pipeline and the card's stamp: what a card kept in the cache is checked against. */
+    stamp: () => prepared(sql`${d} select d.pipeline_id, ${stamp} as stamp from d`),
+    /** Everything of the deal's own on the card, with its stamp when the card is to be kept. */
+    card,
+  };
+}
+
 export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   /**
    * What the deal card shows of its pipeline — the name, stages, every stage's requirements (of
    * all segments), the blocks and fields of deals: configuration, the same for every deal of the
    * pipeline and rarely changed. Kept per workspace like the reports: any write in the workspace
-   * drops it. It was five of the card's thirteen subqueries, on every card.
+   * drops it. It was five of the card's thirteen subqueries, on every card. `stamp` is a digest of
+   * its content: a configuration read again but unchanged keeps the cards made with it.
    */
   const configCache = workspaceCache(app, ctx.config.reportCacheMs, 200);
   type PipelineConfig = {
@@ -168,21 +305,30 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
     stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
     requirements: RequirementRow[];
     blocks: ReturnType<typeof assembleBlocks>;
+    stamp: string;
   };
   const pipelineConfig = (ws: number, pid: number) =>
     configCache(ws, `deal-card:${pid}`, async (): Promise<PipelineConfig> => {
       const [c] = await readInWorkspace(ctx.db, ws, (q) =>
-        q.query<Omit<PipelineConfig, 'blocks'> & { blocks: BlockRow[]; fields: FieldRow[] }>(
+        q.query<Omit<PipelineConfig, 'blocks' | 'stamp'> & { blocks: BlockRow[]; fields: FieldRow[] }>(
           prepared(sql`
           select (select name from pipelines where workspace_id = ${ws} and id = ${pid}) as pipeline,
-                 ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position')} as stages,
+                 ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position, x.id')} as stages,
                  ${jsonList(requirementsSql(ws, pid), 'x.position, x.id')} as requirements,
                  ${blocksJson(ws, 'deal')}`),
         ),
       );
-      return { pipeline: c.pipeline, stages: c.stages, requirements: c.requirements, blocks: assembleBlocks(c.blocks, c.fields) };
+      const config = { pipeline: c.pipeline, stages: c.stages, requirements: c.requirements, blocks: assembleBlocks(c.blocks, c.fields) };
+      return { ...config, stamp: createHash('sha256').update(JSON.stringify(config)).digest('base64url') };
     });
-  const requirement = z.object({ field: z.string(), label_ru: z.string(), label_en: z.string(), filled: z.boolean() });
+  /**
+   * Finished deal cards, as bytes, in the row cache (`VORONKA_ROW_CACHE_MB`; none when it is off),
+   * keyed by the deal, the card's stamp and its configuration's. A card seen before costs one small
+   * statement — the stamp, read under the caller's scope like the card — instead of reading and
+   * writing everything again; any change to anything it shows, by any process, changes the stamp.
+   */
+  const cards = rowCacheOf(ctx.db);
+  const writeCard = jsonWriter(dealCard, 'GET /api/v1/deals/:id/card');
   zapp.get(
     '/api/v1/deals/:id/card',
     {
@@ -190,35 +336,22 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['cards'],
         summary: 'Everything the deal card shows: fields in blocks, stage guidance and requirements, tasks, timeline',
         params: idParams,
-        response: {
-          200: z.object({
-            deal: schemasOf(deals).output,
-            names: namesSchema,
-            pipeline: z.object({
-              id: idSchema,
-              name: z.string(),
-              stages: z.array(z.object({ id: idSchema, name: z.string(), kind: z.string(), position: z.number().int() })),
-            }),
-            stage: z.object({
-              id: idSchema,
-              name: z.string(),
-              kind: z.string(),
-              guidance_ru: z.string().nullable(),
-              guidance_en: z.string().nullable(),
-            }),
-            requirements: z.object({ current: z.array(requirement), next: z.array(requirement), next_stage: z.string().nullable() }),
-            blocks: z.array(block),
-            tasks: z.array(taskItem),
-            timeline: z.array(timelineItem),
-          }),
-          ...errorResponses,
-        },
+        response: { 200: dealCard, ...errorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const ws = principalOf(req).workspaceId;
       const id = req.params.id;
-      // The deal and everything of its own on the card in one statement (`d` is the deal's row).
+      let seen: { pipeline_id: number; config: PipelineConfig } | undefined;
+      if (cards) {
+        const [s] = await scopedRead(ctx, req, 'deals', (q, scope) =>
+          q.query<{ pipeline_id: number; stamp: string }>(dealCardSql(ws, id, scope).stamp()),
+        );
+        if (!s) throw notFound(deals.what, id);
+        seen = { pipeline_id: s.pipeline_id, config: await pipelineConfig(ws, s.pipeline_id) };
+        const hit = cards.get('deal-card', ws, id, `${seen.config.stamp}:${s.stamp}`);
+        if (hit !== undefined) return sendJson(reply, dealCard, Buffer.from(hit, 'latin1'));
+      }
       const c = await scopedRead(ctx, req, 'deals', async (q, scope) => {
         const rows = await q.query<
           Names & {
@@ -227,36 +360,15 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
             moves: { at: string; stage: string; user: string | null; reason: string | null; forced: boolean }[];
             activities: ActivityRow[];
             edits: EditRow[];
+            stamp?: string;
           }
-        >(
-          prepared(sql`
-          with d as (select * from deals where workspace_id = ${ws} and id = ${id} ${scope ? sql`and ${visibleSql('deals', scope)}` : empty})
-          select ${apiJsonSql(deals, 'd')} as deal,
-                 ${jsonList(
-                   sql`select t.id, t.title, t.type, t.status, ${utcSql('t.due_at')} as due_at, ${utcSql('t.done_at')} as done_at, u.name as owner, t.version, t.template_id is not null as playbook
-                         from tasks t left join users u on u.workspace_id = t.workspace_id and u.id = t.owner_id
-                        where t.workspace_id = ${ws} and t.deal_id = ${id}
-                        order by (t.status = 'open') desc, t.due_at nulls last, t.id limit 200`,
-                   "(x.status = 'open') desc, x.due_at nulls last, x.id",
-                 )} as tasks,
-                 ${jsonList(
-                   sql`select ${utcSql('e.entered_at')} as at, s.name as stage, u.name as "user", e.reason, e.forced
-                         from stage_events e join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
-                         left join users u on u.workspace_id = e.workspace_id and u.id = e.user_id
-                        where e.workspace_id = ${ws} and e.deal_id = ${id}`,
-                   'x.at',
-                 )} as moves,
-                 ${activitiesJson(ws, 'deal_id', id)} as activities,
-                 ${editsJson(ws, 'deals', id)} as edits,
-                 ${namesSql(ws, 'd')}
-            from d`),
-        );
+        >(dealCardSql(ws, id, scope).card(cards !== undefined));
         if (rows.length === 0) throw notFound(deals.what, id);
         return rows[0];
       });
       const deal = JSON.parse(c.deal) as Row;
       const pid = deal.pipeline_id as number;
-      const config = await pipelineConfig(ws, pid);
+      const config = seen?.pipeline_id === pid ? seen.config : await pipelineConfig(ws, pid);
       const stages = config.stages;
       const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
       const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
@@ -280,7 +392,7 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         ...taskEvents,
         ...editItems(c.edits),
       ].sort((a, b) => b.at.localeCompare(a.at));
-      return {
+      const json = writeCard({
         deal,
         names: pickNames(c),
         pipeline: { id: pid, name: config.pipeline, stages: stages.map(({ id, name, kind, position }) => ({ id, name, kind, position })) },
@@ -293,7 +405,12 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         blocks: config.blocks,
         tasks: c.tasks,
         timeline,
-      };
+      });
+      const bytes =
+        cards && c.stamp !== undefined
+          ? Buffer.from(cards.set('deal-card', ws, id, `${config.stamp}:${c.stamp}`, json), 'latin1')
+          : Buffer.from(json);
+      return sendJson(reply, dealCard, bytes);
     },
   );
 
@@ -348,8 +465,8 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
           }
           const [c] = await tx.query<Names & { activities: ActivityRow[]; edits: EditRow[]; blocks: BlockRow[]; fields: FieldRow[] }>(
             prepared(sql`select ${namesSql(ws, rec)}, ${blocksJson(ws, object)},
-                                ${activitiesJson(ws, column, req.params.id)} as activities,
-                                ${editsJson(ws, r.table, req.params.id)} as edits`),
+                                ${activitiesPart(ws, column, req.params.id).json} as activities,
+                                ${editsPart(ws, r.table, req.params.id).json} as edits`),
           );
           return {
             record: toApi(r, rec),

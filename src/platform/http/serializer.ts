@@ -27,18 +27,30 @@ const CHECK = process.env.VORONKA_CHECK_RESPONSES === '1' || process.env.VITEST 
 function compile(route: Parameters<FastifySerializerCompiler<unknown>>[0]): (data: unknown) => string {
   const schema = route.schema;
   if (!(schema instanceof $ZodType)) return zodSerializer(route as never);
+  return jsonWriter(schema as z.ZodType, `${route.method} ${route.url}`, () => zodSerializer(route as never));
+}
+
+/**
+ * The compiled serializer of a schema, for a route that writes its answer's bytes itself (the deal
+ * card keeps them: `sendJson`). Checked against zod like the routes' own; `fallback`: zod's.
+ */
+export function jsonWriter(
+  schema: z.ZodType,
+  label: string,
+  fallback: () => (data: unknown) => string = () => (data) => JSON.stringify(schema.parse(data)),
+): (data: unknown) => string {
   let stringify: (data: unknown) => string;
   try {
-    stringify = fastJson(z.toJSONSchema(schema as z.ZodType, { io: 'output', target: 'draft-7', unrepresentable: 'throw' }) as never);
+    stringify = fastJson(z.toJSONSchema(schema, { io: 'output', target: 'draft-7', unrepresentable: 'throw' }) as never);
   } catch {
-    return zodSerializer(route as never);
+    return fallback();
   }
   if (!CHECK) return stringify;
-  const checked = zodSerializer(route as never);
+  const checked = fallback();
   return (data: unknown) => {
     const expected = checked(data);
     const fast = stringify(data);
-    deepStrictEqual(JSON.parse(fast), JSON.parse(expected), `the compiled serializer of ${route.method} ${route.url} differs from zod's`);
+    deepStrictEqual(JSON.parse(fast), JSON.parse(expected), `the compiled serializer of ${label} differs from zod's`);
     return fast;
   };
 }
