@@ -61,10 +61,14 @@ describe('lists written by SQL', () => {
     for (const r of listedResources as Set<Resource>) {
       const rows = await inWorkspace(h.db, ws, (tx) => tx.query(sql`select * from ${raw(r.table)} where workspace_id = ${ws} order by id`));
       const expected = rows.map((row) => JSON.parse(JSON.stringify(toApi(r, row))));
-      // Twice: the first pass reads every row's JSON from the database, the second takes it from
-      // the row cache (the same row versions).
-      for (const pass of ['cold', 'cached']) {
-        const byId = await listAll(r.path, 'id');
+      // The first pass reads every row's JSON from the database; the second answers the same pages
+      // from the cache whole; the third, in pages cut elsewhere, builds new pages of cached rows.
+      for (const [pass, limit] of [
+        ['cold', 250],
+        ['pages cached', 250],
+        ['rows cached', 249],
+      ] as const) {
+        const byId = await listAll(r.path, 'id', limit);
         expect(byId.ids, `${r.path} ${pass}`).toEqual(expected.map((x) => x.id));
         for (const x of expected) expect(byId.byId.get(x.id), `${r.path} ${x.id} ${pass}`).toStrictEqual(x);
       }
@@ -153,6 +157,20 @@ describe('lists written by SQL', () => {
       expect(got.items.map((x: { id: number }) => x.id)).not.toContain(Number(row.id));
       expect(got).toEqual({ items: expected.items.map((j) => JSON.parse(j)), next_cursor: expected.next_cursor });
     });
+  });
+
+  it('keeps a page by its rows and its limit: the same rows cut at another limit are another page', async () => {
+    const six = await h.db.query<{ id: number }>(sql`select id from companies where workspace_id = ${ws} order by id limit 6`);
+    const path = `/companies?sort=id&id=${six.map((x) => x.id).join(',')}`;
+    // Six rows at most 5 to a page: the database hands over six (the sixth says more follow).
+    const five = (await api.get(`${path}&limit=5`)).body;
+    expect(five.items).toHaveLength(5);
+    expect(five.next_cursor).not.toBeNull();
+    // The same six rows are all of the list at 6 to a page.
+    const all = (await api.get(`${path}&limit=6`)).body;
+    expect(all.items.map((x: { id: number }) => x.id)).toEqual(six.map((x) => Number(x.id)));
+    expect(all.next_cursor).toBeNull();
+    expect((await api.get(`${path}&limit=5`)).body).toEqual(five);
   });
 
   it('answers a page seen before from the cache: one statement, the same bytes', async () => {

@@ -48,6 +48,13 @@ export class RowJsonCache {
     return bytes;
   }
 
+  /** Keeps bytes already encoded (a whole page) and returns them as `get` would. */
+  keep(what: string, ws: number, id: number, version: string, bytes: Buffer): string {
+    const held = bytes.toString('latin1');
+    this.lru.set(RowJsonCache.key(what, ws, id, version), held);
+    return held;
+  }
+
   get size() {
     return this.lru.size;
   }
