@@ -173,6 +173,20 @@ describe('lists written by SQL', () => {
     expect((await api.get(`${path}&limit=5`)).body).toEqual(five);
   });
 
+  it('keeps a page by its sort too: the same rows in the same order under two sorts page on', async () => {
+    const six = await h.db.query<{ id: number }>(sql`select id from companies where workspace_id = ${ws} order by id limit 6`);
+    const ids = six.map((x) => Number(x.id));
+    // Created in the order of their ids: by id and by creation time, the same rows in the same order.
+    for (const [i, id] of ids.entries())
+      await h.db.run(
+        sql`update companies set created_at = ${`2020-01-0${i + 1}T00:00:00Z`}::timestamptz where workspace_id = ${ws} and id = ${id}`,
+      );
+    for (const sort of ['id', 'created_at', 'id']) {
+      const got = await listAll(`companies?id=${ids.join(',')}`, sort, 5);
+      expect(got.ids, sort).toEqual(ids);
+    }
+  });
+
   it('answers a page seen before from the cache: one statement, the same bytes', async () => {
     const cache = new RowJsonCache(1 << 22);
     let statements = 0;

@@ -603,8 +603,9 @@ export async function listJson(
   };
   if (!cache) return whole();
   const { page, k, limit } = await read((q, extra) => listVersions(q, ws, r, query, extra));
-  // The page's bytes follow from its rows' ids and versions (and the limit) alone.
-  const kept = cache.get(`${r.path}[]`, ws, limit, page);
+  // The page's bytes follow from its rows' ids and versions, the limit and the sort field (whose
+  // value the cursor holds) alone.
+  const kept = cache.get(pageKind(r, query), ws, limit, page);
   if (kept !== undefined) return Buffer.from(kept, 'latin1');
   const rows =
     page === '' ? [] : page.split(',').map((e): [number, string] => [Number(e.slice(0, e.indexOf('.'))), e.slice(e.indexOf('.') + 1)]);
@@ -632,9 +633,12 @@ export async function listJson(
     }
   }
   const bytes = pageBytes(parts as string[], next);
-  cache.keep(`${r.path}[]`, ws, limit, page, bytes);
+  cache.keep(pageKind(r, query), ws, limit, page, bytes);
   return bytes;
 }
+
+/** What a whole page is kept as: the resource and the sort (the same rows in the same order under two sorts have different cursors). */
+const pageKind = (r: Resource, query: Record<string, unknown>) => `${r.path}[${(query.sort as string | undefined) ?? r.defaultSort}]`;
 
 /** The page's bytes from its rows' UTF-8 bytes held as one-byte strings (`RowJsonCache`). */
 function pageBytes(items: string[], next: string | null): Buffer {
