@@ -183,13 +183,18 @@ function namesSql(ws: number, row: Row | string) {
   );
 }
 
-/** The stored versions of the rows `namesSql` reads (users: the deal card's stamp has them all). */
+/**
+ * The names `namesSql` reads, each with its length first (two different lists of names never give
+ * the same text); users' names are all in the deal card's stamp. Names rather than the rows'
+ * versions: a company's new phone number changes nothing on its deals' cards.
+ */
 function namesStampSql(ws: number, row: Row | string) {
   return join(
     NAME_SOURCES.filter(([, table]) => table !== 'users').map(
-      ([, table, , col]) => sql`(select xmin from ${raw(table)} where workspace_id = ${ws} and id = ${reference(row, col)}::int8)`,
+      ([, table, name, col]) =>
+        sql`(select concat(length(${raw(name)}), ':', ${raw(name)}) from ${raw(table)} where workspace_id = ${ws} and id = ${reference(row, col)}::int8)`,
     ),
-    `, ':', `,
+    `, '|', `,
     'concat(',
     ')',
   );
@@ -237,12 +242,14 @@ const dealCard = z.object({
 
 /**
  * The deal card's statements. `d` is the deal's row (under the caller's scope) with its stored
- * version. The stamp names every row the card shows by id and stored version: the deal, each task,
- * move, activity and edit, the rows behind the deal's references, and the workspace's users and
- * stages (whose names the timeline and tasks show). PostgreSQL gives each insert and update a new
- * `xmin`, whoever writes, so an unchanged stamp means an unchanged card (but for its configuration:
- * `PipelineConfig.stamp`). The parts' rows are read without their joins, and the users and stages
- * whole, which on the bench cost the database half as much as the same joins.
+ * version. The card's stamp covers everything of the database it shows but its configuration
+ * (`PipelineConfig.stamp`): the deal's and each task's, move's, activity's and edit's id and stored
+ * version (`xmin`: PostgreSQL gives each insert and update a new one, whoever writes), the names
+ * behind the deal's references, and the names of the workspace's users and stages (which the
+ * timeline and the tasks show). So an unchanged stamp means an unchanged card, whatever wrote to the
+ * database. The parts' rows are read without their joins, and the users and stages whole, which on
+ * the bench cost the database half as much as the same joins. The stamp travels and is kept as its
+ * SHA-256 (a workspace's users alone can make it tens of kilobytes).
  */
 export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   const d = sql`with d as (select deals.*, deals.xmin as row_version from deals
@@ -269,14 +276,14 @@ export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   });
   const activities = activitiesPart(ws, 'deal_id', id);
   const edits = editsPart(ws, 'deals', id);
-  const all = (table: string) =>
-    sql`(select string_agg(concat(id, ':', xmin), ',' order by id) from ${raw(table)} where workspace_id = ${ws})`;
-  const stamp = sql`concat(d.row_version,
+  const names = (table: string) =>
+    sql`(select string_agg(concat(id, ':', length(name), ':', name), ',' order by id) from ${raw(table)} where workspace_id = ${ws})`;
+  const stamp = sql`encode(sha256(convert_to(concat(d.row_version,
     '|', (select string_agg(v, ',') from (${join(
       [tasks, moves, activities, edits].map((p) => p.versions),
       ' union all ',
     )}) x),
-    '|', ${all('users')}, '|', ${all('stages')}, '|', ${namesStampSql(ws, 'd')})`;
+    '|', ${names('users')}, '|', ${names('stages')}, '|', ${namesStampSql(ws, 'd')}), 'UTF8')), 'base64')`;
   const card = (withStamp: boolean) =>
     prepared(sql`${d}
       select ${apiJsonSql(deals, 'd')} as deal, ${tasks.json} as tasks, ${moves.json} as moves,
@@ -296,8 +303,10 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
    * What the deal card shows of its pipeline — the name, stages, every stage's requirements (of
    * all segments), the blocks and fields of deals: configuration, the same for every deal of the
    * pipeline and rarely changed. Kept per workspace like the reports: any write in the workspace
-   * drops it. It was five of the card's thirteen subqueries, on every card. `stamp` is a digest of
-   * its content: a configuration read again but unchanged keeps the cards made with it.
+   * through this process drops it, and it is read again after `reportCacheMs` in any case (a change
+   * in SQL or by another process shows within that time). It was five of the card's thirteen
+   * subqueries, on every card. `stamp` is a digest of its content: a configuration read again but
+   * unchanged keeps the cards made with it.
    */
   const configCache = workspaceCache(app, ctx.config.reportCacheMs, 200);
   type PipelineConfig = {
@@ -325,7 +334,8 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
    * Finished deal cards, as bytes, in the row cache (`VORONKA_ROW_CACHE_MB`; none when it is off),
    * keyed by the deal, the card's stamp and its configuration's. A card seen before costs one small
    * statement — the stamp, read under the caller's scope like the card — instead of reading and
-   * writing everything again; any change to anything it shows, by any process, changes the stamp.
+   * writing everything again. Any change by any process to the data it shows changes the stamp; its
+   * configuration is as fresh as `pipelineConfig` (above) gives it, as for a card read whole.
    */
   const cards = rowCacheOf(ctx.db);
   const writeCard = jsonWriter(dealCard, 'GET /api/v1/deals/:id/card');

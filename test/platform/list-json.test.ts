@@ -2,6 +2,7 @@ import type { Sql } from 'sql-template-tag';
 import sql, { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companies } from '../../src/crm/companies.ts';
+import { deals } from '../../src/crm/deals.ts';
 import { loadDemo } from '../../src/demo/load-demo.ts';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
 import type { Queryable } from '../../src/platform/db/types.ts';
@@ -171,6 +172,48 @@ describe('lists written by SQL', () => {
     expect(all.items.map((x: { id: number }) => x.id)).toEqual(six.map((x) => Number(x.id)));
     expect(all.next_cursor).toBeNull();
     expect((await api.get(`${path}&limit=5`)).body).toEqual(five);
+  });
+
+  it('gives, page after page, the pages and cursors of the one-statement path in every order, cold and cached', async () => {
+    // Five closed deals and five open ones: sorted by the time of closing, the nulls start mid-list.
+    const mixed = await h.db.query<{ id: number }>(
+      sql`(select id from deals where workspace_id = ${ws} and closed_at is not null order by id limit 5)
+          union all (select id from deals where workspace_id = ${ws} and closed_at is null order by id limit 5)`,
+    );
+    const ten = mixed.map((x) => Number(x.id)).join(',');
+    // Numbers, text, times, nullable columns (all null, or nulls reaching into the pages), both directions.
+    const cases: [string, Record<string, string>, number][] = [
+      ['amount_minor', {}, 7],
+      ['-amount_minor', {}, 7],
+      ['title', {}, 7],
+      ['-created_at', {}, 7],
+      ['region', {}, 7],
+      ['-region', {}, 7],
+      ['id', {}, 7],
+      ['closed_at', { status: 'open' }, 7],
+      ['closed_at', { id: ten }, 3],
+      ['-closed_at', { id: ten }, 3],
+    ];
+    let pages = 0;
+    for (const [sort, filter, limit] of cases)
+      for (const pass of ['cold', 'cached']) {
+        let cursor: string | null = null;
+        for (let n = 0; n < 4; n++) {
+          const query = { ...filter, sort, limit, ...(cursor ? { cursor } : {}) };
+          const res: { status: number; body: { items: unknown[]; next_cursor: string | null } } = await api.get(
+            `/deals?${new URLSearchParams({ ...filter, sort, limit: String(limit), ...(cursor ? { cursor } : {}) })}`,
+          );
+          expect(res.status).toBe(200);
+          const one = await readInWorkspace(h.db, ws, (q) => listRecords(q, ws, deals, query));
+          expect(res.body, `${sort} ${JSON.stringify(filter)}, page ${n + 1}, ${pass}`).toEqual({
+            items: one.items.map((j) => JSON.parse(j)),
+            next_cursor: one.next_cursor,
+          });
+          pages++;
+          cursor = res.body.next_cursor;
+        }
+      }
+    expect(pages).toBe(cases.length * 2 * 4);
   });
 
   it('keeps a page by its sort too: the same rows in the same order under two sorts page on', async () => {

@@ -11,7 +11,8 @@ import { type ApiClient, apiClient, type Harness, type SeededWorkspace, seedWork
 // API's back (SQL as the owner, as another process or a person at psql would) and must be on the
 // very next card, which must equal the card read whole with an empty cache. The pipeline's
 // configuration is cached as in production (it is dropped by writes through the API, and read
-// again after `reportCacheMs`), so the card's stamp alone must notice a stage renamed in SQL.
+// again after `reportCacheMs`), so a stage renamed in SQL must show in the card's timeline through
+// the card's stamp alone (the card's header takes stage names from the configuration).
 let h: Harness;
 let w: SeededWorkspace;
 let ids: Record<string, number>;
@@ -127,6 +128,21 @@ describe('deal cards from the row cache', () => {
     expect(cold.tasks.map((t: { title: string }) => t.title)).toEqual(['Позвонить']);
   });
 
+  it('keep a card through changes it does not show: failed sign-ins of a user, the phone of a company', async () => {
+    await card(ids.deal);
+    statements = 0;
+    const before = await card(ids.deal); // from the cache
+    const hit = statements;
+    await owner(sql`update users set failed_logins = failed_logins + 1 where id = ${w.adminId}`);
+    await owner(sql`update companies set phone = '+7 495 000-00-00' where id = ${ids.company}`);
+    await owner(sql`update users set failed_logins = 0 where id = ${w.adminId}`);
+    statements = 0;
+    const after = await card(ids.deal);
+    expect(statements).toBe(hit); // still from the cache
+    expect(after).toStrictEqual(before);
+    expect(await cachedAndWhole(ids.deal)).toStrictEqual(before);
+  });
+
   // Each change, made in SQL by the owner, and what the next card must show.
   const changes: [string, () => Promise<unknown>, (c: any) => unknown, unknown][] = [
     ['the deal', () => owner(sql`update deals set title = 'Поставка 2' where id = ${ids.deal}`), (c) => c.deal.title, 'Поставка 2'],
@@ -165,9 +181,9 @@ describe('deal cards from the row cache', () => {
     ],
     [
       'the company renamed',
-      () => owner(sql`update companies set name = 'АО «Ромашка»' where id = ${ids.company}`),
+      () => owner(sql`update companies set name = 'ООО «Василёк»' where id = ${ids.company}`),
       (c) => c.names.company,
-      'АО «Ромашка»',
+      'ООО «Василёк»',
     ],
     [
       'the contact renamed',

@@ -555,7 +555,8 @@ const tupleVersion = raw(`xmin::text || '.' || version`);
  * a cached page. The aggregates take the rows in the order of the sorted, limited subquery, as
  * PostgreSQL's executor gives them to an aggregate without grouping (an `order by` inside the
  * aggregate, which the standard would need, cost the database a third more per page); the tests
- * compare every resource's pages, in several orders, with the one-statement path.
+ * compare pages and cursors in ten orders (numbers, text, times, nulls mid-list) with the
+ * one-statement path, cold and cached, and every resource's rows with `toApi`.
  */
 export async function listVersions(
   tx: Queryable,

@@ -9,10 +9,12 @@ import type { Db } from '../db/types.ts';
 export const ENTRY_OVERHEAD = 640;
 
 /**
- * The API JSON of row versions, as bytes, for lists (`listJson`): keyed by resource, workspace, id
- * and the stored version of the row (`xmin` — the transaction that wrote that version — and the
- * API version). PostgreSQL gives every insert and update a new `xmin`, whatever wrote it, so an
- * entry can never describe a row other than the one it names: nothing needs to invalidate it, and
+ * API JSON that the database has confirmed unchanged, as bytes: the JSON of row versions for lists
+ * (`listJson`), keyed by resource, workspace, id and the stored version of the row (`xmin` — the
+ * transaction that wrote that version — and the API version); whole list pages, keyed by their
+ * rows' ids and versions, limit and sort; whole deal cards, keyed by the card's stamp
+ * (`dealCardSql`). PostgreSQL gives every insert and update a new `xmin`, whatever wrote it, so an
+ * entry can never describe rows other than the ones it names: nothing needs to invalidate it, and
  * writes by other processes are seen at once. Bounded by bytes (least recently used go first).
  * Emptied when the pool reaches a server other than before (`Db.onServerChange`: a promoted standby
  * or a restore to a point in time may hand out the same transaction ids again).
@@ -20,10 +22,10 @@ export const ENTRY_OVERHEAD = 640;
  * One cache per database handle: two databases in one process (tests) can hold the same ids
  * written by the same transaction numbers.
  *
- * An entry is the row's UTF-8 bytes held as a one-byte string (each byte one character): compact
- * in V8's heap, and copied into the answer as it is (`latin1` — no decoding or encoding). Buffers
- * of their own took 1,391 bytes each for the same rows (one allocation apiece); buffers cut from
- * Node's shared 8 KB slabs kept whole slabs of evicted entries alive.
+ * An entry is UTF-8 bytes held as a one-byte string (each byte one character): compact in V8's
+ * heap, and copied into the answer as it is (`latin1` — no decoding or encoding). Buffers of their
+ * own took 1,391 bytes each for the same rows (one allocation apiece); buffers cut from Node's
+ * shared 8 KB slabs kept whole slabs of evicted entries alive.
  */
 export class RowJsonCache {
   private readonly lru: LRUCache<string, string>;
@@ -32,26 +34,31 @@ export class RowJsonCache {
     this.lru = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (v, k) => v.length + k.length + ENTRY_OVERHEAD });
   }
 
-  private static key(what: string, ws: number, id: number, version: string) {
-    return `${what}:${ws}:${id}:${version}`;
+  /**
+   * `what`: the kind of entry (a resource's rows, its pages in one sort, deal cards); `n`: a row's
+   * or card's id, a page's limit; `version`: what the database confirmed (a row's stored version, a
+   * page's rows and versions, a card's stamp).
+   */
+  private static key(what: string, ws: number, n: number, version: string) {
+    return `${what}:${ws}:${n}:${version}`;
   }
 
-  /** The row's JSON as UTF-8 bytes in a one-byte string (write it with the `latin1` encoding). */
-  get(what: string, ws: number, id: number, version: string): string | undefined {
-    return this.lru.get(RowJsonCache.key(what, ws, id, version));
+  /** The entry's JSON as UTF-8 bytes in a one-byte string (write it with the `latin1` encoding). */
+  get(what: string, ws: number, n: number, version: string): string | undefined {
+    return this.lru.get(RowJsonCache.key(what, ws, n, version));
   }
 
   /** Keeps `json` (a JS string) and returns it as `get` would. */
-  set(what: string, ws: number, id: number, version: string, json: string): string {
+  set(what: string, ws: number, n: number, version: string, json: string): string {
     const bytes = Buffer.from(json).toString('latin1');
-    this.lru.set(RowJsonCache.key(what, ws, id, version), bytes);
+    this.lru.set(RowJsonCache.key(what, ws, n, version), bytes);
     return bytes;
   }
 
   /** Keeps bytes already encoded (a whole page) and returns them as `get` would. */
-  keep(what: string, ws: number, id: number, version: string, bytes: Buffer): string {
+  keep(what: string, ws: number, n: number, version: string, bytes: Buffer): string {
     const held = bytes.toString('latin1');
-    this.lru.set(RowJsonCache.key(what, ws, id, version), held);
+    this.lru.set(RowJsonCache.key(what, ws, n, version), held);
     return held;
   }
 
@@ -66,7 +73,7 @@ export class RowJsonCache {
 
 const caches = new WeakMap<Db, RowJsonCache | null>();
 
-/** Megabytes for the row cache of lists: `VORONKA_ROW_CACHE_MB` (0 turns it off), 64 by default. */
+/** Megabytes for the row cache (rows, pages, deal cards): `VORONKA_ROW_CACHE_MB` (0 turns it off), 64 by default. */
 export function rowCacheMegabytes(env: NodeJS.ProcessEnv = process.env): number {
   const v = env.VORONKA_ROW_CACHE_MB;
   if (v === undefined || v === '') return 64;
