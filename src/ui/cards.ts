@@ -89,9 +89,10 @@ function cardPart(p: {
 }) {
   const from = raw(`from ${p.table} ${p.alias}`);
   const tail = raw(` order by ${p.order}${p.limit ? ` limit ${p.limit}` : ''}`);
+  // Built when asked: a card seen before needs only the versions, a card read whole the JSON.
   return {
-    json: jsonList(sql`select ${p.cols} ${from} ${p.joins ?? empty} where ${p.where}${tail}`, p.jsonOrder),
-    versions: sql`(select concat(${raw(`'${p.table}:', ${p.alias}.id, ':', ${p.alias}.xmin`)}) as v ${from} where ${p.where}${tail})`,
+    json: () => jsonList(sql`select ${p.cols} ${from} ${p.joins ?? empty} where ${p.where}${tail}`, p.jsonOrder),
+    versions: () => sql`(select concat(${raw(`'${p.table}:', ${p.alias}.id, ':', ${p.alias}.xmin`)}) as v ${from} where ${p.where}${tail})`,
   };
 }
 
@@ -278,22 +279,21 @@ export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   const edits = editsPart(ws, 'deals', id);
   const names = (table: string) =>
     sql`(select string_agg(concat(id, ':', length(name), ':', name), ',' order by id) from ${raw(table)} where workspace_id = ${ws})`;
-  const stamp = sql`encode(sha256(convert_to(concat(d.row_version,
+  const stamp = () => sql`encode(sha256(convert_to(concat(d.row_version,
     '|', (select string_agg(v, ',') from (${join(
-      [tasks, moves, activities, edits].map((p) => p.versions),
+      [tasks, moves, activities, edits].map((p) => p.versions()),
       ' union all ',
     )}) x),
     '|', ${names('users')}, '|', ${names('stages')}, '|', ${namesStampSql(ws, 'd')}), 'UTF8')), 'base64')`;
-  const card = (withStamp: boolean) =>
-    prepared(sql`${d}
-      select ${apiJsonSql(deals, 'd')} as deal, ${tasks.json} as tasks, ${moves.json} as moves,
-             ${activities.json} as activities, ${edits.json} as edits, ${namesSql(ws, 'd')}${withStamp ? sql`, ${stamp} as stamp` : empty}
-        from d`);
   return {
     /** The deal's pipeline and the card's stamp: what a card kept in the cache is checked against. */
-    stamp: () => prepared(sql`${d} select d.pipeline_id, ${stamp} as stamp from d`),
+    stamp: () => prepared(sql`${d} select d.pipeline_id, ${stamp()} as stamp from d`),
     /** Everything of the deal's own on the card, with its stamp when the card is to be kept. */
-    card,
+    card: (withStamp: boolean) =>
+      prepared(sql`${d}
+        select ${apiJsonSql(deals, 'd')} as deal, ${tasks.json()} as tasks, ${moves.json()} as moves,
+               ${activities.json()} as activities, ${edits.json()} as edits, ${namesSql(ws, 'd')}${withStamp ? sql`, ${stamp()} as stamp` : empty}
+          from d`),
   };
 }
 
@@ -475,8 +475,8 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
           }
           const [c] = await tx.query<Names & { activities: ActivityRow[]; edits: EditRow[]; blocks: BlockRow[]; fields: FieldRow[] }>(
             prepared(sql`select ${namesSql(ws, rec)}, ${blocksJson(ws, object)},
-                                ${activitiesPart(ws, column, req.params.id).json} as activities,
-                                ${editsPart(ws, r.table, req.params.id).json} as edits`),
+                                ${activitiesPart(ws, column, req.params.id).json()} as activities,
+                                ${editsPart(ws, r.table, req.params.id).json()} as edits`),
           );
           return {
             record: toApi(r, rec),

@@ -50,9 +50,7 @@ export class RowJsonCache {
 
   /** Keeps `json` (a JS string) and returns it as `get` would. */
   set(what: string, ws: number, n: number, version: string, json: string): string {
-    const bytes = Buffer.from(json).toString('latin1');
-    this.lru.set(RowJsonCache.key(what, ws, n, version), bytes);
-    return bytes;
+    return this.keep(what, ws, n, version, Buffer.from(json));
   }
 
   /** Keeps bytes already encoded (a whole page) and returns them as `get` would. */
