@@ -122,10 +122,21 @@ interface PrincipalRow {
   locale: 'ru' | 'en' | null;
 }
 
-/** Resolves a session cookie or API token; null when unknown, expired or revoked. */
-export async function authenticate(ctx: AppContext, secret: string, cache?: AuthCache): Promise<Principal | null> {
+/**
+ * Resolves a session cookie or API token; null when unknown, expired or revoked. `carrier`
+ * says where the secret came from: the session cookie carries sessions only, because the
+ * cross-site check applies to sessions — an API token in the cookie would be a credential
+ * the browser sends by itself that skips it.
+ */
+export async function authenticate(
+  ctx: AppContext,
+  secret: string,
+  cache?: AuthCache,
+  carrier: 'header' | 'cookie' = 'cookie',
+): Promise<Principal | null> {
   const parsed = parseSecret(secret);
   if (!parsed) return null;
+  if (carrier === 'cookie' && parsed.kind !== 'vks') return null;
   const now = ctx.clock.now();
   const hit = cache?.get(parsed.hash, now.getTime());
   if (hit) return hit;

@@ -179,7 +179,7 @@ export async function buildServer(
     if (req.routeOptions.config?.public) return;
     const header = req.headers.authorization;
     const secret = header?.startsWith('Bearer ') ? header.slice(7).trim() : req.cookies[SESSION_COOKIE];
-    const principal = secret ? await authenticate(ctx, secret, authCache) : null;
+    const principal = secret ? await authenticate(ctx, secret, authCache, header?.startsWith('Bearer ') ? 'header' : 'cookie') : null;
     if (!principal) {
       throw new AppError('UNAUTHENTICATED', {
         en: 'sign in first: a session cookie or an API token (Authorization: Bearer …) is required',
