@@ -115,7 +115,10 @@ export async function restoreCommand(file: string, opts: RestoreOptions): Promis
         for (const c of await inWorkspace(db, w.workspace_id, (tx) => checkHistory(tx, w.workspace_id))) {
           checks++;
           problems += c.problems;
-          if (c.problems) process.stdout.write(`FAIL  ${w.name}: ${c.check} — ${c.problems} (e.g. ${c.example})\n`);
+          if (c.problems)
+            process.stdout.write(
+              `FAIL  ${w.name}: ${say(c.check, c.check_ru)} — ${c.problems} (${c.examples.join(', ')}${c.problems > c.examples.length ? ', …' : ''})\n`,
+            );
         }
       }
       process.stdout.write(

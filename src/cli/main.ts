@@ -197,7 +197,7 @@ program
           for (const r of results) {
             bad += r.problems;
             process.stdout.write(
-              `${r.problems === 0 ? 'ok  ' : 'FAIL'}  ${w.name}: ${r.check}${r.problems ? ` — ${r.problems} (e.g. ${r.example})` : ''}\n`,
+              `${r.problems === 0 ? 'ok  ' : 'FAIL'}  ${w.name}: ${say(r.check, r.check_ru)}${r.problems ? ` — ${r.problems} (${r.examples.join(', ')}${r.problems > r.examples.length ? ', …' : ''})` : ''}\n`,
             );
           }
         }

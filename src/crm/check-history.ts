@@ -1,10 +1,15 @@
 import sql from 'sql-template-tag';
 import type { Queryable } from '../platform/db/types.ts';
+import { visitRowsSql } from './stage-history.ts';
 
 export interface CheckResult {
   check: string;
+  check_ru: string;
   problems: number;
+  /** The first problem: a deal as `#id (external id)`, or an entry or stage id. */
   example: string | null;
+  /** Up to ten of them, in id order. */
+  examples: string[];
 }
 
 /**
@@ -14,37 +19,64 @@ export interface CheckResult {
  * derived visits, deal cache and funnel counters are compared with a recount.
  */
 export async function checkHistory(tx: Queryable, ws: number): Promise<CheckResult[]> {
-  const checks: [string, ReturnType<typeof sql>][] = [
+  const checks: [{ en: string; ru: string }, ReturnType<typeof sql>][] = [
     [
-      'stage entries of unknown deals',
+      { en: 'stage entries of unknown deals', ru: 'записи этапов несуществующих сделок' },
       sql`select e.id::text as example from stage_events e where e.workspace_id = ${ws}
            and not exists (select 1 from deals d where d.workspace_id = e.workspace_id and d.id = e.deal_id)`,
     ],
     [
-      'stage entries of unknown stages (or of another pipeline)',
+      { en: 'stage entries of unknown stages (or of another pipeline)', ru: 'записи несуществующих этапов (или этапов другой воронки)' },
       sql`select e.id::text as example from stage_events e where e.workspace_id = ${ws}
            and not exists (select 1 from stages s where s.workspace_id = e.workspace_id and s.id = e.stage_id and s.pipeline_id = e.pipeline_id)`,
     ],
     [
-      'deals without any stage entry',
+      { en: 'deals without any stage entry', ru: 'сделки без единой записи этапа' },
       sql`select d.id::text as example from deals d where d.workspace_id = ${ws}
            and not exists (select 1 from stage_events e where e.workspace_id = d.workspace_id and e.deal_id = d.id)`,
     ],
     [
-      'deals whose visits do not match their stage entries',
-      sql`select coalesce(e.deal_id, v.deal_id)::text as example
-            from (select deal_id, count(*) as n from stage_events where workspace_id = ${ws} group by 1) e
-            full join (select deal_id, count(*) as n from stage_visits where workspace_id = ${ws} group by 1) v on v.deal_id = e.deal_id
-           where e.n is distinct from v.n`,
+      {
+        en: 'deals whose visits differ from a rebuild from their stage entries',
+        ru: 'сделки, чьи визиты не совпадают с пересчётом по истории этапов',
+      },
+      sql`with e0 as (${visitRowsSql(ws, () => sql`true`)}),
+          e as (select e0.*, case when e0.advanced_at = 'infinity' then (
+                  select min(x.entered_at) from e0 x where x.deal_id = e0.deal_id and x.visit_no > e0.visit_no
+                     and x.stage_kind <> 'lost' and x.stage_pos > e0.stage_pos) else e0.advanced_at end as adv from e0),
+          v as (select * from stage_visits where workspace_id = ${ws})
+          select distinct coalesce(e.deal_id, v.deal_id) as deal_id
+            from e full join v on v.deal_id = e.deal_id and v.visit_no = e.visit_no
+           where row(e.pipeline_id, e.stage_id, e.stage_kind, e.stage_pos, e.entered_at, e.exited_at, e.next_stage_id, e.next_kind,
+                     e.duration_s, e.prev_same_stage_at, e.adv, e.cum_mask, e.created_at)
+                 is distinct from row(v.pipeline_id, v.stage_id, v.stage_kind, v.stage_pos, v.entered_at, v.exited_at, v.next_stage_id,
+                     v.next_kind, v.duration_s, v.prev_same_stage_at, v.advanced_at, v.cum_mask, v.created_at)`,
     ],
     [
-      'deals whose current stage differs from their last visit',
-      sql`select d.id::text as example from deals d
-            join stage_visits v on v.workspace_id = d.workspace_id and v.deal_id = d.id and v.exited_at is null
-           where d.workspace_id = ${ws} and row(d.stage_id, d.stage_entered_at, d.status) is distinct from row(v.stage_id, v.entered_at, v.stage_kind)`,
+      {
+        en: 'deals whose visits carry other attributes than the deal (segment, owner, channel, region, amount)',
+        ru: 'сделки, чьи визиты хранят другие сегмент, ответственного, канал, регион или сумму, чем сама сделка',
+      },
+      sql`select distinct v.deal_id from stage_visits v join deals d on d.workspace_id = v.workspace_id and d.id = v.deal_id
+           where v.workspace_id = ${ws}
+             and row(v.segment_id, v.owner_id, v.channel_id, v.region, v.amount_minor)
+                 is distinct from row(d.segment_id, d.owner_id, d.channel_id, d.region, d.amount_minor)`,
     ],
     [
-      'funnel counters that differ from a recount',
+      {
+        en: 'deals whose current stage, status or dates differ from their history',
+        ru: 'сделки, чьи текущий этап, статус или даты расходятся с историей',
+      },
+      sql`select d.id as deal_id from deals d
+            left join stage_visits v on v.workspace_id = d.workspace_id and v.deal_id = d.id and v.exited_at is null
+           where d.workspace_id = ${ws}
+             and exists (select 1 from stage_events e where e.workspace_id = d.workspace_id and e.deal_id = d.id)
+             and row(d.stage_id, d.stage_entered_at, d.status, d.closed_at, d.created_at)
+                 is distinct from row(v.stage_id, v.entered_at, v.stage_kind,
+                                      case when v.stage_kind = 'open' then null else v.entered_at end, v.created_at)`,
+    ],
+    [
+      { en: 'funnel counters that differ from a recount', ru: 'счётчики воронки, расходящиеся с пересчётом' },
       sql`with recount as (
             select pipeline_id, stage_id, seg, sum(finished) as finished, sum(won) as won, sum(closed) as closed, sum(current_closed) as current_closed
               from (
@@ -67,8 +99,23 @@ export async function checkHistory(tx: Queryable, ws: number): Promise<CheckResu
   ];
   const out: CheckResult[] = [];
   for (const [check, q] of checks) {
-    const rows = await tx.query<{ example: string }>(q);
-    out.push({ check, problems: rows.length, example: rows[0]?.example ?? null });
+    const rows = await tx.query<{ example?: string; deal_id?: number }>(q);
+    const first = rows
+      .map((r) => r.deal_id ?? Number(r.example))
+      .sort((a, b) => a - b)
+      .slice(0, 10);
+    let examples = first.map(String);
+    if (rows[0]?.deal_id !== undefined) {
+      const names = new Map(
+        (
+          await tx.query<{ id: number; external_id: string | null }>(
+            sql`select id, external_id from deals where workspace_id = ${ws} and id = any(${first}::int8[])`,
+          )
+        ).map((d) => [Number(d.id), d.external_id]),
+      );
+      examples = first.map((id) => (names.get(id) ? `#${id} (${names.get(id)})` : `#${id}`));
+    }
+    out.push({ check: check.en, check_ru: check.ru, problems: rows.length, example: examples[0] ?? null, examples });
   }
   return out;
 }

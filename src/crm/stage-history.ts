@@ -94,28 +94,60 @@ export async function recountCounters(tx: Queryable, ws: number, pipelineId: num
   );
 }
 
-async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, bulk = false): Promise<void> {
-  await lockCounters(tx, ws, dealIn);
-  await applyCounters(tx, ws, dealIn, -1);
-  await tx.query(sql`delete from stage_visits where workspace_id = ${ws} and ${dealIn('deal_id')}`);
-  await tx.query(sql`
-    insert into stage_visits (workspace_id, deal_id, visit_no, pipeline_id, stage_id, stage_kind, stage_pos, entered_at, exited_at,
-                              next_stage_id, next_kind, duration_s, prev_same_stage_at, advanced_at, cum_mask, created_at,
-                              segment_id, owner_id, channel_id, region, amount_minor)
-    select e.workspace_id, e.deal_id, row_number() over w, e.pipeline_id, e.stage_id, s.kind, s.position, e.entered_at,
-           lead(e.entered_at) over w, lead(e.stage_id) over w, lead(s.kind) over w,
-           extract(epoch from lead(e.entered_at) over w - e.entered_at)::float8,
-           lag(e.entered_at) over (partition by e.deal_id, e.stage_id order by e.entered_at, s.position, e.id),
+/** The columns of stage_visits, in the order `visitRowsSql` writes them. */
+export const VISIT_COLUMNS = [
+  'workspace_id',
+  'deal_id',
+  'visit_no',
+  'pipeline_id',
+  'stage_id',
+  'stage_kind',
+  'stage_pos',
+  'entered_at',
+  'exited_at',
+  'next_stage_id',
+  'next_kind',
+  'duration_s',
+  'prev_same_stage_at',
+  'advanced_at',
+  'cum_mask',
+  'created_at',
+  'segment_id',
+  'owner_id',
+  'channel_id',
+  'region',
+  'amount_minor',
+] as const;
+
+/**
+ * The visits of the given deals as derived from their stage entries and the deals'
+ * attributes: the one definition that the refresh writes and `checkHistory` compares
+ * with. `advanced_at` is 'infinity' where only a look past the next entry can tell
+ * (after a move back or a reopening): the refresh resolves those in a second pass.
+ */
+export function visitRowsSql(ws: number, dealIn: (col: string) => Sql): Sql {
+  return sql`
+    select e.workspace_id, e.deal_id, row_number() over w as visit_no, e.pipeline_id, e.stage_id, s.kind as stage_kind,
+           s.position as stage_pos, e.entered_at, lead(e.entered_at) over w as exited_at, lead(e.stage_id) over w as next_stage_id,
+           lead(s.kind) over w as next_kind, extract(epoch from lead(e.entered_at) over w - e.entered_at)::float8 as duration_s,
+           lag(e.entered_at) over (partition by e.deal_id, e.stage_id order by e.entered_at, s.position, e.id) as prev_same_stage_at,
            case when lead(s.kind) over w <> 'lost' and lead(s.position) over w > s.position then lead(e.entered_at) over w
-                when lead(e.entered_at, 2) over w is not null then 'infinity'::timestamptz end,
-           bit_or(1::int8 << s.position) over w,
-           first_value(e.entered_at) over w,
+                when lead(e.entered_at, 2) over w is not null then 'infinity'::timestamptz end as advanced_at,
+           bit_or(1::int8 << s.position) over w as cum_mask,
+           first_value(e.entered_at) over w as created_at,
            d.segment_id, d.owner_id, d.channel_id, d.region, d.amount_minor
       from stage_events e
       join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
       join deals d on d.workspace_id = e.workspace_id and d.id = e.deal_id
      where e.workspace_id = ${ws} and ${dealIn('e.deal_id')}
-    window w as (partition by e.deal_id order by e.entered_at, s.position, e.id)`);
+    window w as (partition by e.deal_id order by e.entered_at, s.position, e.id)`;
+}
+
+async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, bulk = false): Promise<void> {
+  await lockCounters(tx, ws, dealIn);
+  await applyCounters(tx, ws, dealIn, -1);
+  await tx.query(sql`delete from stage_visits where workspace_id = ${ws} and ${dealIn('deal_id')}`);
+  await tx.query(sql`insert into stage_visits (${raw(VISIT_COLUMNS.join(', '))}) ${visitRowsSql(ws, dealIn)}`);
   // After a bulk insert the planner's statistics still describe the old table; without
   // fresh ones it picks a nested loop that is quadratic in the number of deals.
   if (bulk) await tx.exec('analyze stage_visits');
@@ -138,19 +170,35 @@ async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, 
        and v.workspace_id = d.workspace_id and v.deal_id = d.id and v.exited_at is null`);
 }
 
-/** Copies a deal's filterable attributes onto its visits after the deal changed. */
-export async function syncVisitAttributes(tx: Queryable, ws: number, dealId: number): Promise<void> {
-  const one = (col: string) => sql`${raw(col)} = ${dealId}`;
-  await lockCounters(tx, ws, one);
-  await applyCounters(tx, ws, one, -1);
+/**
+ * Copies deals' filterable attributes (segment, owner, channel, region, amount) onto
+ * their visits after the deals changed, and moves their funnel_counters contribution
+ * when the segment moved. Every path that changes those columns of `deals` ends here
+ * (or in a full refresh, which copies them too); `checkHistory` verifies it.
+ */
+export async function syncVisitAttributes(tx: Queryable, ws: number, dealIds: number | number[]): Promise<void> {
+  const ids = Array.isArray(dealIds) ? dealIds : [dealIds];
+  if (ids.length === 0) return;
+  await sync(tx, ws, (col) => sql`${raw(col)} = any(${ids}::int8[])`);
+}
+
+/** The same for a large set of deals named in a (temporary) table with a `deal_id` column. */
+export async function syncVisitAttributesIn(tx: Queryable, ws: number, table: string): Promise<void> {
+  if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);
+  await sync(tx, ws, (col) => sql`${raw(col)} in (select deal_id from ${raw(table)})`);
+}
+
+async function sync(tx: Queryable, ws: number, dealIn: (col: string) => Sql): Promise<void> {
+  await lockCounters(tx, ws, dealIn);
+  await applyCounters(tx, ws, dealIn, -1);
   await tx.query(sql`
     update stage_visits v set segment_id = d.segment_id, owner_id = d.owner_id, channel_id = d.channel_id,
                               region = d.region, amount_minor = d.amount_minor
       from deals d
-     where v.workspace_id = ${ws} and v.deal_id = ${dealId} and d.workspace_id = v.workspace_id and d.id = v.deal_id
+     where v.workspace_id = ${ws} and ${dealIn('v.deal_id')} and d.workspace_id = v.workspace_id and d.id = v.deal_id
        and row(v.segment_id, v.owner_id, v.channel_id, v.region, v.amount_minor)
            is distinct from row(d.segment_id, d.owner_id, d.channel_id, d.region, d.amount_minor)`);
-  await applyCounters(tx, ws, one, 1);
+  await applyCounters(tx, ws, dealIn, 1);
 }
 
 /** Appends one stage entry (the history is append-only) and refreshes the deal. */

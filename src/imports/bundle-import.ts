@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
-import { refreshDealsIn } from '../crm/stage-history.ts';
+import { refreshDealsIn, syncVisitAttributesIn } from '../crm/stage-history.ts';
 import { bulkInsert } from '../platform/db/bulk.ts';
 import { isInitialLoad, withBulkLoad } from '../platform/db/bulk-load.ts';
 import { analyzeChanged } from '../platform/db/maintenance.ts';
@@ -593,14 +593,19 @@ async function checkAndMerge(
       left join ch on ch.k = lower(d.channel)
       left join co on co.k = lower(d.company);
     analyze imp_resolved;`);
+  // The updated deals are kept: their visits carry copies of these attributes (step 8).
+  await tx.exec('create temp table imp_updated (deal_id int8 primary key) on commit drop');
   report.deals_updated = await tx.run(sql`
-    update deals x set title = r.title, amount_minor = r.amount_minor, owner_id = r.owner_id, segment_id = r.segment_id,
-                       channel_id = r.channel_id, company_id = r.company_id, region = r.region,
-                       version = x.version + 1, updated_at = now()
-      from imp_resolved r
-     where x.workspace_id = ${ws} and x.id = r.existing_id
-       and (x.title, x.amount_minor, x.owner_id, x.segment_id, x.channel_id, x.company_id, x.region)
-           is distinct from (r.title, r.amount_minor, r.owner_id, r.segment_id, r.channel_id, r.company_id, r.region)`);
+    with u as (
+      update deals x set title = r.title, amount_minor = r.amount_minor, owner_id = r.owner_id, segment_id = r.segment_id,
+                         channel_id = r.channel_id, company_id = r.company_id, region = r.region,
+                         version = x.version + 1, updated_at = now()
+        from imp_resolved r
+       where x.workspace_id = ${ws} and x.id = r.existing_id
+         and (x.title, x.amount_minor, x.owner_id, x.segment_id, x.channel_id, x.company_id, x.region)
+             is distinct from (r.title, r.amount_minor, r.owner_id, r.segment_id, r.channel_id, r.company_id, r.region)
+      returning x.id)
+    insert into imp_updated select id from u`);
   const [{ n: existingInFile }] = await tx.query<{ n: number }>(
     sql`select count(*)::int8 as n from imp_resolved where existing_id is not null`,
   );
@@ -639,6 +644,11 @@ async function checkAndMerge(
       select distinct m.existing_id as deal_id from imp_events e join imp_map m on m.deal_id = e.deal_id;
     analyze imp_touched;`);
   await refreshDealsIn(tx, ws, 'imp_touched');
+  // Updated deals without new entries keep their visits: only the copied attributes move.
+  await tx.exec(`
+    delete from imp_updated u using imp_touched t where t.deal_id = u.deal_id;
+    analyze imp_updated;`);
+  await syncVisitAttributesIn(tx, ws, 'imp_updated');
   const [{ n: differs }] = await tx.query<{ n: number }>(sql`
     select count(*)::int8 as n from imp_resolved r join deals x on x.workspace_id = ${ws} and x.external_id = r.deal_id
      where x.created_at <> r.created_at`);

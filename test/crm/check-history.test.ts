@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('voronka check', () => {
   it('finds nothing wrong with a consistent workspace', async () => {
     const r = await inWorkspace(db, ws, (tx) => checkHistory(tx, ws));
-    expect(r).toHaveLength(6);
+    expect(r).toHaveLength(7);
     expect(r.filter((x) => x.problems > 0)).toEqual([]);
   });
 
@@ -43,9 +43,38 @@ describe('voronka check', () => {
     const failing = Object.fromEntries(r.filter((x) => x.problems > 0).map((x) => [x.check, x.problems]));
     expect(failing).toEqual({
       'stage entries of unknown deals': 1,
-      'deals whose visits do not match their stage entries': 1,
-      'deals whose current stage differs from their last visit': 1,
+      'deals whose current stage, status or dates differ from their history': 1,
       'funnel counters that differ from a recount': 1,
     });
+  });
+
+  it('names the deals whose visits drifted from their deal or their history', async () => {
+    const picked = await inWorkspace(db, ws, async (tx) => {
+      const ds = await tx.query<{ id: number; external_id: string | null }>(
+        sql`select d.id, d.external_id from deals d where d.workspace_id = ${ws} and d.status = 'won'
+             and (select count(*) from stage_visits v where v.workspace_id = d.workspace_id and v.deal_id = d.id) >= 3
+             order by d.id limit 3`,
+      );
+      // An amount and a segment copied onto visits go stale (the re-import defect), a closing date and an
+      // exit time drift (what a half-done refresh would leave).
+      await tx.query(sql`update stage_visits set amount_minor = amount_minor + 100 where workspace_id = ${ws} and deal_id = ${ds[0].id}`);
+      await tx.query(sql`update stage_visits set segment_id = null where workspace_id = ${ws} and deal_id = ${ds[1].id}`);
+      await tx.query(sql`update deals set closed_at = closed_at + interval '1 second' where workspace_id = ${ws} and id = ${ds[2].id}`);
+      await tx.query(
+        sql`update stage_visits set exited_at = exited_at + interval '1 hour' where workspace_id = ${ws} and deal_id = ${ds[2].id} and visit_no = 1`,
+      );
+      return ds;
+    });
+    const r = await inWorkspace(db, ws, (tx) => checkHistory(tx, ws));
+    const by = Object.fromEntries(r.map((x) => [x.check, x]));
+    const label = (d: { id: number; external_id: string | null }) => (d.external_id ? `#${d.id} (${d.external_id})` : `#${d.id}`);
+    const attrs = by['deals whose visits carry other attributes than the deal (segment, owner, channel, region, amount)'];
+    expect(attrs.problems).toBe(2);
+    expect(attrs.examples).toEqual([picked[0], picked[1]].sort((a, b) => a.id - b.id).map(label));
+    expect(by['deals whose visits differ from a rebuild from their stage entries'].examples).toContain(label(picked[2]));
+    expect(by['deals whose current stage, status or dates differ from their history'].examples).toContain(label(picked[2]));
+    expect(by['deals whose visits carry other attributes than the deal (segment, owner, channel, region, amount)'].check_ru).toMatch(
+      /^сделки/,
+    );
   });
 });
