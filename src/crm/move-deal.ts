@@ -4,7 +4,8 @@ import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';
 import { AppError, fieldIssue, validationError, versionConflict } from '../platform/errors.ts';
 import { WHAT } from '../platform/resource/fields.ts';
-import { getRecord, updateRecord } from '../platform/resource/resource.ts';
+import { getRecord } from '../platform/resource/resource.ts';
+import { updateChecked } from '../platform/resource/resource-routes.ts';
 import { onStageEntered, onStageLeft } from '../process/playbooks.ts';
 import { isFilled, requirementsFor } from '../process/requirements.ts';
 import { deals, resolveStage } from './deals.ts';
@@ -80,7 +81,7 @@ export async function moveDeal(
     });
   }
   if (input.set && Object.keys(input.set).length > 0) {
-    deal = await updateRecord(tx, ctx, p, deals, dealId, { ...input.set, version: deal.version });
+    deal = await updateChecked(tx, ctx, p, deals, dealId, { ...input.set, version: deal.version });
   }
   const [current] = await tx.query<{ kind: string; position: number }>(
     sql`select kind, position from stages where workspace_id = ${ws} and id = ${deal.stage_id as number}`,

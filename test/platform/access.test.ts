@@ -139,6 +139,20 @@ describe('who sees which records', () => {
     );
   });
 
+  it("checks a move's `set` exactly as PATCH checks the same fields", async () => {
+    const before = (await as.anna.get(`/deals/${ids.dealA}`)).body;
+    const next = w.stage('Встреча').id === before.stage_id ? w.stage('Квалификация').id : w.stage('Встреча').id;
+    const unknownUser = await as.anna.post(`/deals/${ids.dealA}/move`, { stage_id: next, set: { shared_with: [999999] } });
+    expect(unknownUser.status).toBe(400);
+    expect(unknownUser.body.error.fields[0]).toMatchObject({ field: 'shared_with', code: 'not_found' });
+    const foreignOwner = await as.anna.post(`/deals/${ids.dealA}/move`, { stage_id: next, set: { owner_id: ids.boris } });
+    expect(foreignOwner.status).toBe(403);
+    expect(foreignOwner.body.error.fields[0].field).toBe('owner_id');
+    // Nothing of the refused moves was written.
+    const after = (await as.anna.get(`/deals/${ids.dealA}`)).body;
+    expect(after).toMatchObject({ version: before.version, stage_id: before.stage_id, shared_with: before.shared_with });
+  });
+
   it('counts only what the caller may see in the board and the reports', async () => {
     h.clock.advance(3_600_000); // an hour later: the reports (as of now) see everything created above
     const count = (b: { columns: { count: number }[] }) => b.columns.reduce((n, c) => n + c.count, 0);

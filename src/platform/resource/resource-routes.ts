@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type AccessObject, assertVisible, checkScopedWrite, knownScope, type Scope, scopeFor, visibleSql } from '../auth/access.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { AppContext } from '../context.ts';
-import type { Queryable } from '../db/types.ts';
+import type { Queryable, Row } from '../db/types.ts';
 import { inWorkspace, readInWorkspace } from '../db/workspace-scope.ts';
 import { AppError, fieldIssue, validationError } from '../errors.ts';
 import { sendJson } from '../http/serializer.ts';
@@ -85,6 +85,54 @@ export function scopedRead<T>(
 /** The resources whose list route is registered (the list's JSON is written by SQL; tests check each). */
 export const listedResources = new Set<Resource>();
 
+/** Users named in `shared_with` must exist in the workspace. */
+async function checkShares(tx: Queryable, ws: number, input: Record<string, unknown>): Promise<void> {
+  const ids = input.shared_with;
+  if (!Array.isArray(ids) || ids.length === 0) return;
+  const found = await tx.query<{ id: number }>(sql`select id from users where workspace_id = ${ws} and id = any(${ids}::int8[])`);
+  const missing = ids.filter((id) => !found.some((f) => Number(f.id) === id));
+  if (missing.length > 0)
+    throw validationError([
+      fieldIssue('shared_with', `no users ${missing.join(', ')} in this workspace`, `нет пользователей ${missing.join(', ')}`, 'not_found'),
+    ]);
+}
+
+const writeScope = (tx: Queryable, p: Principal, r: Resource): Promise<Scope | null> =>
+  r.access ? scopeFor(tx, p, r.access, 'write') : Promise.resolve(null);
+
+/** Creates a record after the checks every create passes, whichever route it comes by. */
+export async function createChecked(
+  tx: Queryable,
+  ctx: AppContext,
+  p: Principal,
+  r: Resource,
+  input: Record<string, unknown>,
+): Promise<Row> {
+  await checkScopedWrite(tx, p.workspaceId, await writeScope(tx, p, r), input, 'owner_id' in r.fields);
+  await checkShares(tx, p.workspaceId, input);
+  return createRecord(tx, ctx, p, r, input);
+}
+
+/**
+ * Updates a record after the checks every update passes, whichever route it comes by
+ * (PATCH, the fields a move fills in its `set`): visible and writable to the caller,
+ * owners within the caller's scope, shared users that exist.
+ */
+export async function updateChecked(
+  tx: Queryable,
+  ctx: AppContext,
+  p: Principal,
+  r: Resource,
+  id: number,
+  input: Record<string, unknown>,
+): Promise<Row> {
+  const s = await writeScope(tx, p, r);
+  await assertVisible(tx, p.workspaceId, r.table, id, s, r.what);
+  await checkScopedWrite(tx, p.workspaceId, s, input, 'owner_id' in r.fields);
+  await checkShares(tx, p.workspaceId, input);
+  return updateRecord(tx, ctx, p, r, id, input);
+}
+
 /** Create / read / update / list routes for a described resource. */
 export function registerResourceRoutes(
   app: FastifyInstance,
@@ -101,22 +149,6 @@ export function registerResourceRoutes(
   /** The caller's scope on this resource (null: everything), 403 when the role has no access. */
   const scope = (tx: Queryable, p: Principal, action: 'read' | 'write'): Promise<Scope | null> =>
     r.access ? scopeFor(tx, p, r.access, action) : Promise.resolve(null);
-  const checkShares = async (tx: Queryable, ws: number, input: Record<string, unknown>) => {
-    const ids = input.shared_with;
-    if (!Array.isArray(ids) || ids.length === 0) return;
-    const found = await tx.query<{ id: number }>(sql`select id from users where workspace_id = ${ws} and id = any(${ids}::int8[])`);
-    const missing = ids.filter((id) => !found.some((f) => Number(f.id) === id));
-    if (missing.length > 0)
-      throw validationError([
-        fieldIssue(
-          'shared_with',
-          `no users ${missing.join(', ')} in this workspace`,
-          `нет пользователей ${missing.join(', ')}`,
-          'not_found',
-        ),
-      ]);
-  };
-
   if (!skip.has('list')) {
     listedResources.add(r);
     const rows = rowCacheOf(ctx.db); // made (and VORONKA_ROW_CACHE_MB checked) as the server starts
@@ -157,13 +189,7 @@ export function registerResourceRoutes(
       },
       async (req, reply) => {
         check(req, 'write');
-        const row = await scoped(ctx, req, async (tx, p) => {
-          const input = req.body as Record<string, unknown>;
-          const s = await scope(tx, p, 'write');
-          await checkScopedWrite(tx, p.workspaceId, s, input, 'owner_id' in r.fields);
-          await checkShares(tx, p.workspaceId, input);
-          return createRecord(tx, ctx, p, r, input);
-        });
+        const row = await scoped(ctx, req, (tx, p) => createChecked(tx, ctx, p, r, req.body as Record<string, unknown>));
         return reply.status(201).send(toApi(r, row));
       },
     );
@@ -203,14 +229,7 @@ export function registerResourceRoutes(
       },
       async (req) => {
         check(req, 'write');
-        const row = await scoped(ctx, req, async (tx, p) => {
-          const input = req.body as Record<string, unknown>;
-          const s = await scope(tx, p, 'write');
-          await assertVisible(tx, p.workspaceId, r.table, req.params.id, s, r.what);
-          await checkScopedWrite(tx, p.workspaceId, s, input, 'owner_id' in r.fields);
-          await checkShares(tx, p.workspaceId, input);
-          return updateRecord(tx, ctx, p, r, req.params.id, input);
-        });
+        const row = await scoped(ctx, req, (tx, p) => updateChecked(tx, ctx, p, r, req.params.id, req.body as Record<string, unknown>));
         return toApi(r, row);
       },
     );
