@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
+import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
-import { AppError } from '../platform/errors.ts';
+import type { Row } from '../platform/db/types.ts';
+import { AppError, notFound } from '../platform/errors.ts';
 import { readTime, requiredText } from '../platform/resource/fields.ts';
 import { idSchema, type Resource, schemasOf, toApi } from '../platform/resource/resource.ts';
-import { errorResponses, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
+import { errorResponses, idParams, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
 
 /** A list's filters and sort saved under a name, for oneself or shared with the workspace. */
 export const savedViews: Resource = {
@@ -35,12 +37,21 @@ export const savedViews: Resource = {
   },
   beforeWrite: async ({ principal, values, existing }) => {
     if (!existing) values.user_id = principal.userId;
+    else if (!isVisibleView(existing, principal)) throw notFound(savedViews.what, existing.id);
     else if (existing.user_id !== principal.userId && principal.role !== 'admin') {
       throw new AppError('FORBIDDEN', { en: 'only its author changes a view', ru: 'менять вид может только его автор' });
     }
   },
-  without: ['list'],
+  without: ['list', 'get'],
 };
+
+/**
+ * The one visibility rule of saved views, for the list and for reads by id: one's own
+ * views and the shared ones. A private view of someone else does not exist for the caller
+ * (404), whatever the role.
+ */
+const visibleViewSql = (p: Principal) => sql`(user_id = ${p.userId} or shared)`;
+const isVisibleView = (row: Row, p: Principal) => Number(row.user_id) === p.userId || row.shared === true;
 
 /** Views: mine and those shared with the workspace. */
 export function registerSavedViewRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -63,10 +74,29 @@ export function registerSavedViewRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req) =>
       scoped(ctx, req, async (tx, p) => {
         const rows = await tx.query(sql`
-          select * from saved_views where workspace_id = ${p.workspaceId} and (user_id = ${p.userId} or shared)
+          select * from saved_views where workspace_id = ${p.workspaceId} and ${visibleViewSql(p)}
              and (${req.query.object_type ?? null}::text is null or object_type = ${req.query.object_type ?? null})
            order by name, id`);
         return { items: rows.map((r) => toApi(savedViews, r)), next_cursor: null };
+      }),
+  );
+  zapp.get(
+    '/api/v1/saved-views/:id',
+    {
+      schema: {
+        tags: ['saved-views'],
+        summary: 'Read a saved view: one of mine or a shared one',
+        params: idParams,
+        response: { 200: s.output, ...errorResponses },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const [row] = await tx.query(
+          sql`select * from saved_views where workspace_id = ${p.workspaceId} and id = ${req.params.id} and ${visibleViewSql(p)}`,
+        );
+        if (!row) throw notFound(savedViews.what, req.params.id);
+        return toApi(savedViews, row);
       }),
   );
 }

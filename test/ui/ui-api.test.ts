@@ -104,6 +104,14 @@ describe('saved views', () => {
 
     const foreign = await manager.patch(`/saved-views/${shared.body.id}`, { name: 'Чужое', version: shared.body.version });
     expect(foreign.status).toBe(403);
+    // Reads by id follow the list's rule: someone else's private view does not exist for the caller.
+    expect((await manager.get(`/saved-views/${shared.body.id}`)).body.name).toBe('Все открытые');
+    expect((await manager.get(`/saved-views/${mine.body.id}`)).body.query).toBe('status=open&sort=-amount_minor');
+    const peeked = await w.api.get(`/saved-views/${mine.body.id}`);
+    expect(peeked.status).toBe(404);
+    expect(peeked.body.error.code).toBe('NOT_FOUND');
+    expect(JSON.stringify(peeked.body)).not.toContain('amount_minor');
+    expect((await w.api.patch(`/saved-views/${mine.body.id}`, { shared: true, version: mine.body.version })).status).toBe(404);
     const renamed = await manager.patch(`/saved-views/${mine.body.id}`, { name: 'Крупные', version: mine.body.version });
     expect(renamed.status).toBe(200);
     const stale = await manager.patch(`/saved-views/${mine.body.id}`, { name: 'Снова', version: mine.body.version });
