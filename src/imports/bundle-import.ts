@@ -367,6 +367,17 @@ export async function importBundle(
     const pipelineId = stages[0].pipeline_id;
     const stageByName = new Map(stages.map((s) => [s.name.trim().toLowerCase(), s]));
     const files = await stageBundle(tx, dir, zone, stageByName, report);
+    if (report.deals_in_file === 0 && report.stage_entries_in_file === 0) {
+      // Headers only: an import that brings nothing creates nothing (no workspace, no pipeline).
+      throw new AppError(
+        'IMPORT_FILE_INVALID',
+        {
+          en: 'deals.csv and stage_events.csv hold no rows, only their headers: nothing to import, nothing was created',
+          ru: 'в deals.csv и stage_events.csv нет ни одной строки, только заголовки: импортировать нечего, ничего не создано',
+        },
+        { file: 'deals.csv', line: null, column: null, value: null, reason: 'no rows' },
+      );
+    }
     opts.onProgress?.(`deals.csv: ${report.deals_in_file} rows`);
     opts.onProgress?.(`stage_events.csv: ${report.stage_entries_in_file} rows`);
 

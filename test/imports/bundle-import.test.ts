@@ -285,4 +285,18 @@ describe('canonical bundle import', () => {
     );
     expect(n).toBe(2);
   });
+
+  it('creates nothing from files that hold only their headers, and says so', async () => {
+    const err = await expectImportError(
+      writeBundle({ deals: [], events: [] }),
+      'Пустой импорт',
+      { file: 'deals.csv', reason: 'no rows' },
+      /nothing to import, nothing was created/,
+    );
+    expect(err.msg.ru).toMatch(/импортировать нечего, ничего не создано/);
+    expect(await db.query(sql`select name from workspaces where name = 'Пустой импорт'`)).toEqual([]);
+    expect(await db.query(sql`select id from pipelines p join workspaces w using (workspace_id) where w.name = 'Пустой импорт'`)).toEqual(
+      [],
+    );
+  });
 });
