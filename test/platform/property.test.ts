@@ -21,6 +21,7 @@ import {
   type Hint,
   HOSTILE_STRINGS,
   hostileKey,
+  hostileNumber,
   hostileString,
   hostileValue,
   type JsonSchema,
@@ -156,7 +157,7 @@ function summary(x: Exchange, res?: RawResponse): string {
 }
 
 /** Sends one request and checks every property; throws with a readable reproduction. */
-async function exchange(x: Exchange, expectStatus?: number): Promise<void> {
+async function exchange(x: Exchange, expectStatus?: number, check?: (res: RawResponse) => string | undefined): Promise<RawResponse> {
   const res = await send(h.url, x.req);
   const after = await fingerprint();
   const before = current;
@@ -183,6 +184,9 @@ async function exchange(x: Exchange, expectStatus?: number): Promise<void> {
   }
   const touched = changedTables(otherBaseline, after.otherWorkspace);
   if (touched.length > 0) fail(`the other workspace's rows changed in ${touched.join(', ')}`);
+  const wrong = check?.(res);
+  if (wrong) fail(wrong);
+  return res;
 }
 
 /** Runs a property per route; collects failures (the first counterexample, shrunk) instead of stopping. */
@@ -191,11 +195,14 @@ async function forEachRoute(
   numRuns: (r: Route) => number,
   arb: (r: Route) => fc.Arbitrary<Exchange>,
   expectStatus?: (r: Route) => number | undefined,
+  check?: (res: RawResponse) => string | undefined,
 ): Promise<string[]> {
   const failures: string[] = [];
   for (const r of list) {
     const details = await fc.check(
-      fc.asyncProperty(arb(r), (x) => exchange(x, expectStatus?.(r))),
+      fc.asyncProperty(arb(r), async (x) => {
+        await exchange(x, expectStatus?.(r), check);
+      }),
       { seed: SEED ^ hash(r.key), numRuns: numRuns(r) },
     );
     if (details.failed) {
@@ -384,6 +391,79 @@ const cursorArb = fc.oneof(
     .map((t) => Buffer.from(t).toString('base64url')),
   deepJson.map((d) => Buffer.from(d.text.slice(0, 1400)).toString('base64url')),
   fc.string({ maxLength: 30 }),
+);
+
+/**
+ * Cursors for a list sorted by any field: arbitrary JSON (base64 and base64url), and pairs whose
+ * first element is a value of every kind a sort key has or nearly has — times well and badly
+ * formed, integers within and beyond int4, int8 and 2^53, floats, booleans, strings with NUL and
+ * lone surrogates, arrays and objects — and whose second is a row id or not.
+ */
+const cursorTime = fc
+  .tuple(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.nat(999_999))
+  .map(([d, us]) => `${d.toISOString().slice(0, 19)}.${String(us).padStart(6, '0')}Z`);
+const sortKeyArb: fc.Arbitrary<unknown> = fc.oneof(
+  // Of a sort key's kinds, so that many reach the database …
+  { arbitrary: cursorTime, weight: 10 },
+  { arbitrary: fc.integer({ min: -5, max: 200 }), weight: 4 },
+  { arbitrary: fc.maxSafeInteger(), weight: 1 },
+  { arbitrary: fc.string({ unit: 'grapheme', maxLength: 12 }), weight: 4 },
+  { arbitrary: fc.constantFrom('open', 'done', 'new', 'qualified', 'Сделка', 'ООО Ромашка'), weight: 1 },
+  { arbitrary: fc.constant(null), weight: 2 },
+  // … and all the rest.
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constant(null),
+  fc.boolean(),
+  fc.double(),
+  fc.integer(),
+  fc.maxSafeInteger(),
+  hostileNumber,
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  // Negative milliseconds make a negative fraction: ".-123456Z" once reached the database as a time zone (22009, a 500).
+  fc.date({ noInvalidDate: true }).map((d) => `${d.toISOString().slice(0, 19)}.${String(d.getTime() % 1_000_000).padStart(6, '0')}Z`),
+  fc.date({ noInvalidDate: true }).map((d) => d.getTime()),
+  fc.constantFrom(
+    '2025-03-03T09:00:00.000000Z',
+    '2025-02-29T00:00:00.000000Z',
+    '2024-02-29T23:59:59.999999Z',
+    '0000-01-01T00:00:00Z',
+    '0001-01-01T00:00:00Z',
+    '294276-12-31T23:59:59.999999Z',
+    '9999-12-31T24:00:00Z',
+    '2025-03-03T09:00:60Z',
+    '2025-03-03 09:00:00+03',
+    '2025-03-03',
+    'infinity',
+    '-infinity',
+    'epoch',
+    'now',
+    'allballs',
+    '\u0000',
+  ),
+  hostileString.map((s) => s.slice(0, 300)),
+);
+const rowIdArb: fc.Arbitrary<unknown> = fc.oneof(
+  { arbitrary: fc.integer({ min: -2, max: 5_000 }), weight: 8 },
+  { arbitrary: fc.maxSafeInteger(), weight: 1 },
+  { arbitrary: hostileNumber, weight: 1 },
+  { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 },
+);
+const anyCursorArb: fc.Arbitrary<string> = fc.oneof(
+  {
+    arbitrary: fc
+      .tuple(sortKeyArb, rowIdArb, fc.boolean())
+      .map(([v, id, url]) => Buffer.from(toJson([v, id])).toString(url ? 'base64url' : 'base64')),
+    weight: 6,
+  },
+  {
+    arbitrary: fc
+      .tuple(fc.array(sortKeyArb, { maxLength: 4 }), fc.boolean())
+      .map(([a, url]) => Buffer.from(toJson(a)).toString(url ? 'base64url' : 'base64')),
+    weight: 2,
+  },
+  { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(toJson(v)).toString('base64url')), weight: 2 },
+  { arbitrary: fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64url')), weight: 1 },
+  { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
 );
 
 /** A plausible value for a query parameter, from its schema and name. */
@@ -709,6 +789,40 @@ describe('every API route under random and hostile input: never a 500, never a c
           },
         }));
     const failures = await forEachRoute(routes, (r) => (r.params.some((p) => p.in === 'query') ? runs(12) : runs(3)), arb);
+    expect(failures).toEqual([]);
+  });
+
+  it('list cursors: arbitrary base64 of arbitrary JSON for every sort field of every list, both ways, answer 200 or 400 naming the cursor', async () => {
+    const lists = routes.flatMap((r) => {
+      const sort = r.params.find((p) => p.in === 'query' && p.name === 'sort');
+      if (r.method !== 'GET' || !sort || !r.params.some((p) => p.in === 'query' && p.name === 'cursor')) return [];
+      return (sort.schema.enum ?? []).map((s) => ({ ...r, key: `${r.key}?sort=${String(s)}`, sort: String(s) }));
+    });
+    // Every list of a described resource, with each of its sort fields (plus id) both ways.
+    expect(new Set(lists.map((l) => l.path)).size).toBeGreaterThan(12);
+    expect(lists.length).toBeGreaterThan(80);
+    const arb = (r: Route): fc.Arbitrary<Exchange> =>
+      fc.tuple(anyCursorArb, fc.integer({ min: 1, max: 3 })).map(([cursor, limit]) => ({
+        label: 'cursor',
+        req: {
+          method: 'GET',
+          path: `${r.path}?sort=${pct((r as Route & { sort: string }).sort)}&limit=${limit}&cursor=${pct(cursor)}`,
+          headers: { authorization: token() },
+        },
+      }));
+    const failures = await forEachRoute(
+      lists,
+      () => runs(10),
+      arb,
+      undefined,
+      (res) => {
+        if (res.status === 200) return undefined;
+        const err = (res.json as { error?: { fields?: { field?: string }[] } } | undefined)?.error;
+        if (res.status !== 400) return 'neither 200 nor 400';
+        if (err?.fields?.length !== 1 || err.fields[0].field !== 'cursor') return 'a 400 that does not name the cursor';
+        return undefined;
+      },
+    );
     expect(failures).toEqual([]);
   });
 

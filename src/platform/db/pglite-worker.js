@@ -26,6 +26,27 @@ function serialiseError(e) {
   };
 }
 
+/**
+ * Parameters go to PGlite as text the way node-postgres sends them to a server: a Date as its ISO
+ * time, anything else as `String(v)`, for the database to parse. PGlite's own serializers for
+ * times and booleans convert in JavaScript instead — a number as milliseconds since 1970, and
+ * `1e308` or `true` for a time as a RangeError or a plain Error without a SQLSTATE, which the error
+ * handler could only answer as a 500 (issue 14.6) where the server answers 22007 (a 400). Here the
+ * database says what a value cannot be, with the same SQLSTATE on both engines.
+ * @param {unknown} v
+ */
+const asText = (v) => (v instanceof Date ? v.toISOString() : String(v));
+/** @param {unknown} v */
+const boolAsText = (v) => (typeof v === 'boolean' ? (v ? 't' : 'f') : String(v));
+const textSerializers = {
+  [types.TIMESTAMPTZ]: asText,
+  [types.TIMESTAMP]: asText,
+  [types.DATE]: asText,
+  [types.TIME]: asText,
+  [types.TIMETZ]: asText,
+  [types.BOOL]: boolAsText,
+};
+
 /** @type {import('@electric-sql/pglite').PGlite} */
 let db;
 try {
@@ -38,6 +59,7 @@ try {
       [types.INT8]: (v) => Number(v),
       [types.NUMERIC]: (v) => Number(v),
     },
+    serializers: textSerializers,
   });
   port.postMessage({ id: 0, ok: true });
 } catch (e) {

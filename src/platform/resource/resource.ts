@@ -6,6 +6,7 @@ import type { Principal } from '../auth/roles.ts';
 import type { AppContext } from '../context.ts';
 import { prepared, type Queryable, type Row } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
+import { RequestValidationError } from '../http/validation.ts';
 import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
 import type { RowJsonCache } from './row-cache.ts';
 
@@ -104,7 +105,7 @@ export function schemasOf(r: Resource) {
   const sortable = [
     'id',
     ...Object.entries(r.fields)
-      .filter(([, f]) => f.sort)
+      .filter(([n, f]) => f.sort && sortKind(n, f))
       .map(([n]) => n),
   ];
   const listShape: Record<string, ZodType> = {
@@ -395,15 +396,94 @@ function encodeCursor(c: CursorState): string {
   return Buffer.from(JSON.stringify([c.v instanceof Date ? c.v.toISOString() : c.v, c.id])).toString('base64url');
 }
 
-function decodeCursor(s: string): CursorState {
-  try {
-    const [v, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (!Number.isSafeInteger(id)) throw new Error('bad id');
-    if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new Error('bad value');
-    return { v, id };
-  } catch {
-    throw validationError([fieldIssue('cursor', 'not a cursor returned by this list', 'это не курсор из этого списка', 'invalid_cursor')]);
+/** What the sort key of a list is (`pageSql`'s `k`), for checking a cursor before any SQL. */
+type SortKind = 'time' | 'integer' | 'number' | 'string' | 'boolean';
+/**
+ * What a cursor's integer is compared as: int8, so that a safe integer beyond an int4 column's
+ * range is compared (int4 and int8 share the index's operator family) rather than refused by the
+ * database. Other kinds take their column's type, which holds any value `fitsSort` lets through.
+ */
+const castOf = (kind: SortKind) => (kind === 'integer' ? raw('::int8') : empty);
+
+const sortKinds = new WeakMap<Field, SortKind>();
+/** A sortable field's kind, from its JSON Schema (as `isTime`); a field of no such kind cannot be sorted. */
+function sortKind(name: string, f: Field): SortKind {
+  let k = sortKinds.get(f);
+  if (k === undefined) {
+    const js = z.toJSONSchema(f.out, { io: 'output', unrepresentable: 'any' }) as { type?: string | string[]; anyOf?: { type?: string }[] };
+    const types = new Set([js.type ?? [], ...(js.anyOf ?? []).map((x) => x.type ?? [])].flat());
+    types.delete('null');
+    const [only] = types;
+    if (isTime(f)) k = 'time';
+    else if (types.size === 1 && (only === 'integer' || only === 'number' || only === 'string' || only === 'boolean')) k = only;
+    else throw new Error(`${name} cannot be a sort field: lists sort by one time, number, text or boolean`);
+    sortKinds.set(f, k);
   }
+  return k;
+}
+
+/**
+ * A time as `utcSql(…, 'US')` writes it: the sort key of a cursor. Checked to the day of the month,
+ * within what PostgreSQL's timestamptz holds (years 1 to 294276), so that a forged one is refused
+ * here rather than by the database.
+ */
+function isCursorTime(s: string): boolean {
+  const m = /^(\d{4,6})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?Z$/.exec(s);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return year >= 1 && year <= 294_275 && days !== undefined && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60;
+}
+
+function fitsSort(v: unknown, kind: SortKind): boolean {
+  switch (kind) {
+    case 'time':
+      return typeof v === 'string' && isCursorTime(v);
+    case 'integer':
+      return Number.isSafeInteger(v);
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'string':
+      // PostgreSQL's text cannot hold NUL.
+      return typeof v === 'string' && !v.includes('\u0000');
+    case 'boolean':
+      return typeof v === 'boolean';
+  }
+}
+
+/**
+ * A cursor from the query string, checked against the field the list is sorted by (`field` of `r`,
+ * or `id`): a JSON pair of a sort key of the field's kind (null only where the field may be null;
+ * always null for `id`) and a row id. Anything else — a forged or garbled cursor, or one of a list
+ * sorted by another field — answers 400 naming `cursor` before any SQL runs (issue 14.6: the
+ * embedded engine had answered 500 to a number for a time).
+ */
+function decodeCursor(s: string, r: Resource, field: string): CursorState {
+  let pair: unknown;
+  try {
+    pair = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+  } catch {
+    pair = undefined;
+  }
+  const ok = (() => {
+    if (!Array.isArray(pair) || pair.length !== 2 || !Number.isSafeInteger(pair[1])) return false;
+    const v: unknown = pair[0];
+    if (field === 'id') return v === null;
+    const f = r.fields[field];
+    return v === null ? nullable(f) : fitsSort(v, sortKind(field, f));
+  })();
+  if (!ok)
+    throw new RequestValidationError('query', [
+      fieldIssue(
+        'cursor',
+        `not a cursor returned by this list sorted by ${field}: pass the next_cursor of the previous page with the same sort`,
+        `это не курсор этого списка с сортировкой по ${field}: передайте next_cursor предыдущей страницы с той же сортировкой`,
+        'invalid_cursor',
+      ),
+    ]);
+  const [v, id] = pair as [unknown, number];
+  return { v, id };
 }
 
 /** Builds the WHERE conditions of a list from its query string; `extra` adds resource-specific ones. */
@@ -482,11 +562,14 @@ function pageSql(ws: number, r: Resource, query: Record<string, unknown>, extra:
   const limit = (query.limit as number | undefined) ?? 50;
   const where = [sql`workspace_id = ${ws}`, ...listConditions(r, query), ...extra];
   if (typeof query.cursor === 'string') {
-    const c = decodeCursor(query.cursor);
+    const c = decodeCursor(query.cursor, r, field);
     const cmp = raw(desc ? '<' : '>');
     if (field === 'id') where.push(sql`id ${cmp} ${c.id}`);
     else if (c.v === null) where.push(sql`(${col} is null and id ${cmp} ${c.id})`);
-    else where.push(sql`((${col} ${cmp} ${c.v} or (${col} = ${c.v} and id ${cmp} ${c.id})) or ${col} is null)`);
+    else {
+      const v = sql`${c.v}${castOf(sortKind(field, r.fields[field]))}`;
+      where.push(sql`((${col} ${cmp} ${v} or (${col} = ${v} and id ${cmp} ${c.id})) or ${col} is null)`);
+    }
   }
   const dir = raw(desc ? 'desc' : 'asc');
   // Nulls come last either way; a column that cannot be null is ordered plainly, so that one
