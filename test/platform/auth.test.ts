@@ -93,7 +93,7 @@ describe('authentication', () => {
     expect((await anonymous().get('/auth/me', { cookie: session })).status).toBe(401);
   });
 
-  it('asks for the workspace only when the password opens several', async () => {
+  it('asks for the workspace when the password proves an e-mail that is in several', async () => {
     const other = await seedWorkspace(h, 'Второе');
     // The same e-mail and password in the second workspace.
     await h.db.query(

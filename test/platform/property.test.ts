@@ -98,10 +98,12 @@ interface Fingerprint {
  */
 /**
  * The one write a rejected request makes on purpose: a failed sign-in counts towards the
- * lockout (docs/security.md), so the counter and the lock time are left out of the hash.
- * The test of that behaviour is in security.test.ts.
+ * lockout (docs/security.md), so the counter and the lock time are left out of the hash: the
+ * count per e-mail (a table of its own since 0011) and the columns 0009 kept it in.
+ * The test of that behaviour is in security.test.ts and auth-lockout.test.ts.
  */
 const LOGIN_COUNTERS: Record<string, string[]> = { 'public.users': ['failed_logins', 'locked_until'] };
+const LOGIN_TABLES = new Set(['voronka_meta.sign_in_failures']);
 
 async function installFingerprint(): Promise<void> {
   const parts = tables.map((t) => {
@@ -672,7 +674,7 @@ beforeAll(async () => {
       where t.table_schema in ('public', 'voronka_meta') and t.table_type = 'BASE TABLE'
       order by 1, 2`,
   );
-  tables = cols.map((c) => ({ name: `${c.schema}.${c.name}`, scoped: c.scoped }));
+  tables = cols.map((c) => ({ name: `${c.schema}.${c.name}`, scoped: c.scoped })).filter((t) => !LOGIN_TABLES.has(t.name));
   await installFingerprint();
   current = await fingerprint();
   otherBaseline = current.otherWorkspace;

@@ -10,11 +10,13 @@ interface Candidate {
   workspace_name: string;
   id: number;
   password_hash: string | null;
-  locked_until: Date | null;
 }
 
-/** Wrong passwords in a row before an account locks, and for how long. */
-export const LOCKOUT = { attempts: 5, minutes: 15 };
+/**
+ * Wrong passwords in a row before an e-mail locks, for how long, and after how long without
+ * an attempt its count is forgotten.
+ */
+export const LOCKOUT = { attempts: 5, minutes: 15, forgetAfterHours: 24 };
 
 const badLogin = () =>
   new AppError('UNAUTHENTICATED', {
@@ -22,10 +24,44 @@ const badLogin = () =>
     ru: 'неверный e-mail или пароль',
   });
 
+const lockedOut = (until: Date) =>
+  new AppError(
+    'RATE_LIMITED',
+    {
+      en: `too many wrong passwords: the account is locked until ${until.toISOString()} (or ask an admin to reset the password)`,
+      ru: `слишком много неверных паролей: вход заблокирован до ${until.toISOString()} (или попросите администратора сменить пароль)`,
+    },
+    { retry_at: until.toISOString() },
+  );
+
 /**
- * Password sign-in. An e-mail may belong to users of several workspaces; the
- * password is checked against each, and only a person who proved the password for
- * more than one is asked to pick the workspace.
+ * Counts the attempt and decides, in one statement, before any password is checked: the
+ * attempts since the last success, per e-mail (known or not); the one past the limit locks
+ * the e-mail, and while it is locked nothing is counted. Parallel attempts each get their own
+ * number, so no more than `LOCKOUT.attempts` of them reach a password check.
+ */
+const COUNT_ATTEMPT = `
+  insert into voronka_meta.sign_in_failures as f (email_key, failures, last_at, locked_until)
+  values (voronka_meta.sign_in_key($1), 1, $2, null)
+  on conflict (email_key) do update set
+    failures = case when f.locked_until > $2 then f.failures
+                    when f.locked_until is not null or f.last_at <= $2::timestamptz - $5::interval then 1
+                    else f.failures + 1 end,
+    locked_until = case when f.locked_until > $2 then f.locked_until
+                        when f.locked_until is null and f.last_at > $2::timestamptz - $5::interval and f.failures + 1 > $3
+                          then $4::timestamptz
+                        end,
+    last_at = case when f.locked_until > $2 then f.last_at else $2 end
+  returning locked_until`;
+
+/**
+ * Password sign-in. An e-mail may belong to users of several workspaces. Whatever the
+ * e-mail matches — nobody, one account, several — an attempt costs the same: one count,
+ * one lookup and one argon2 verification (against a dummy hash when there is no account),
+ * and a wrong password answers the same 401, so neither the answer nor its time tells
+ * whether an account exists. The password is checked against the named workspace's
+ * account, else the first (by workspace id); a person who proved it and has accounts in
+ * other workspaces too is asked to pick one.
  */
 export async function login(
   ctx: AppContext,
@@ -36,56 +72,41 @@ export async function login(
   workspaceId: number;
   userId: number;
 }> {
+  const email = input.email.trim();
+  const now = ctx.clock.now();
+  const [count] = await ctx.db.query<{ locked_until: Date | null }>(COUNT_ATTEMPT, [
+    email,
+    now,
+    LOCKOUT.attempts,
+    new Date(now.getTime() + LOCKOUT.minutes * 60_000),
+    `${LOCKOUT.forgetAfterHours} hours`,
+  ]);
+  if (count.locked_until && count.locked_until.getTime() > now.getTime()) throw lockedOut(count.locked_until);
   // Sign-in is the one lookup across workspaces: the e-mail decides which one.
   const candidates = await ctx.db.query<Candidate>(
-    `select u.workspace_id, w.name as workspace_name, u.id, u.password_hash, u.locked_until
+    `select u.workspace_id, w.name as workspace_name, u.id, u.password_hash
        from users u join workspaces w on w.workspace_id = u.workspace_id
       where lower(u.email) = lower($1) and u.active
         and ($2::text is null or lower(w.name) = lower($2) or w.workspace_id::text = $2)
       order by u.workspace_id`,
-    [input.email.trim(), input.workspace ?? null],
+    [email, input.workspace ?? null],
   );
-  if (candidates.length === 0) {
-    await verifyPassword(null, input.password);
+  const who = candidates[0] as Candidate | undefined;
+  if (!(await verifyPassword(who?.password_hash ?? null, input.password)) || !who) {
+    // Counts idle for a day are forgotten: so are their rows.
+    await ctx.db.query(`delete from voronka_meta.sign_in_failures where last_at <= $1::timestamptz - $2::interval`, [
+      now,
+      `${LOCKOUT.forgetAfterHours} hours`,
+    ]);
     throw badLogin();
   }
-  const now0 = ctx.clock.now();
-  const open = candidates.filter((c) => !c.locked_until || c.locked_until.getTime() <= now0.getTime());
-  if (open.length === 0) {
-    const until = new Date(Math.min(...candidates.map((c) => (c.locked_until as Date).getTime())));
-    throw new AppError(
-      'RATE_LIMITED',
-      {
-        en: `too many wrong passwords: the account is locked until ${until.toISOString()} (or ask an admin to reset the password)`,
-        ru: `слишком много неверных паролей: вход заблокирован до ${until.toISOString()} (или попросите администратора сменить пароль)`,
-      },
-      { retry_at: until.toISOString() },
-    );
-  }
-  const matched: Candidate[] = [];
-  const failed: Candidate[] = [];
-  for (const c of open) ((await verifyPassword(c.password_hash, input.password)) ? matched : failed).push(c);
-  // Count the failure for every account of that e-mail the password did not open; lock at the limit.
-  for (const c of matched.length === 0 ? failed : []) {
-    await ctx.db.query(
-      `update users set failed_logins = case when failed_logins + 1 >= $3 then 0 else failed_logins + 1 end,
-                        locked_until = case when failed_logins + 1 >= $3 then $4::timestamptz else locked_until end
-        where workspace_id = $1 and id = $2`,
-      [c.workspace_id, c.id, LOCKOUT.attempts, new Date(now0.getTime() + LOCKOUT.minutes * 60_000)],
-    );
-  }
-  if (matched.length === 0) throw badLogin();
-  for (const c of matched)
-    await ctx.db.query(
-      'update users set failed_logins = 0, locked_until = null where workspace_id = $1 and id = $2 and failed_logins > 0',
-      [c.workspace_id, c.id],
-    );
-  if (matched.length > 1) {
+  await ctx.db.query('delete from voronka_meta.sign_in_failures where email_key = voronka_meta.sign_in_key($1)', [email]);
+  if (candidates.length > 1) {
     throw new AppError(
       'VALIDATION_FAILED',
       {
-        en: `this account exists in several workspaces; add "workspace": one of ${matched.map((m) => m.workspace_name).join(', ')}`,
-        ru: `эта учётная запись есть в нескольких пространствах; укажите "workspace": ${matched.map((m) => m.workspace_name).join(', ')}`,
+        en: `this account exists in several workspaces; add "workspace": one of ${candidates.map((m) => m.workspace_name).join(', ')}`,
+        ru: `эта учётная запись есть в нескольких пространствах; укажите "workspace": ${candidates.map((m) => m.workspace_name).join(', ')}`,
       },
       {
         fields: [
@@ -95,18 +116,17 @@ export async function login(
             message: { en: 'choose a workspace', ru: 'выберите пространство' },
           },
         ],
-        workspaces: matched.map((m) => m.workspace_name),
+        workspaces: candidates.map((m) => m.workspace_name),
       },
     );
   }
-  const who = matched[0];
   const { token, hash } = newSecret('vks', who.workspace_id);
-  const now = ctx.clock.now();
-  const expiresAt = new Date(now.getTime() + ctx.config.sessionTtlHours * 3600_000);
+  const opened = ctx.clock.now();
+  const expiresAt = new Date(opened.getTime() + ctx.config.sessionTtlHours * 3600_000);
   await inWorkspace(ctx.db, who.workspace_id, (tx) =>
     tx.query(
       'insert into sessions (workspace_id, user_id, token_hash, created_at, expires_at, last_seen_at) values ($1, $2, $3, $4, $5, $4)',
-      [who.workspace_id, who.id, hash, now, expiresAt],
+      [who.workspace_id, who.id, hash, opened, expiresAt],
     ),
   );
   return { token, expiresAt, workspaceId: who.workspace_id, userId: who.id };

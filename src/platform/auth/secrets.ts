@@ -4,7 +4,12 @@ import { hash, verify } from '@node-rs/argon2';
 /** argon2id with the library's defaults (OWASP-recommended memory and time costs). */
 export const hashPassword = (password: string) => hash(password);
 
+let verifications = 0;
+/** argon2 verifications run by this process so far: sign-in's work, counted (tests read it). */
+export const argon2Verifications = () => verifications;
+
 export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
+  verifications++;
   if (!stored) {
     // Spend the same time as a real check so response times do not reveal accounts.
     await verify(DUMMY_HASH, password).catch(() => false);

@@ -53,9 +53,7 @@ export const users: Resource = {
     await tx.query(
       sql`delete from sessions where workspace_id = ${existing.workspace_id as number} and user_id = ${existing.id as number}`,
     );
-    await tx.query(
-      sql`update users set failed_logins = 0, locked_until = null where workspace_id = ${existing.workspace_id as number} and id = ${existing.id as number}`,
-    );
+    await tx.query(sql`select voronka_meta.lift_sign_in_lock(${existing.id as number})`);
   },
 };
 
