@@ -191,8 +191,17 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return reply.status(fe.statusCode).send(body(locale, 'VALIDATION_FAILED', err.message));
   }
-  req.log.error({ err }, 'unhandled error');
+  // Logged at every log setting (docs/operations.md), with the request id the answer gives the client.
+  req.log.error({ err, req }, 'unhandled error');
+  loggedErrors.add(req);
   // Under the test runner pino's async output can be lost when a worker exits: print it too.
   if (process.env.VITEST) console.error(`${req.method} ${req.url}:`, err);
-  return reply.status(500).send(body(locale, 'INTERNAL', locale === 'ru' ? 'внутренняя ошибка сервера' : 'internal server error'));
+  return reply.status(500).send(
+    body(locale, 'INTERNAL', locale === 'ru' ? 'внутренняя ошибка сервера' : 'internal server error', undefined, {
+      request_id: req.id,
+    }),
+  );
 }
+
+/** Requests whose unexpected error the handler has logged (the server's `onResponse` logs any other 5xx). */
+export const loggedErrors = new WeakSet<FastifyRequest>();

@@ -13,7 +13,7 @@ import { authenticate } from '../auth/auth-service.ts';
 import type { Principal } from '../auth/roles.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { errorHandler } from './error-handler.ts';
+import { errorHandler, loggedErrors } from './error-handler.ts';
 import { serializerCompiler } from './serializer.ts';
 import { zodValidatorCompiler } from './validation.ts';
 
@@ -73,21 +73,23 @@ function sameOrigin(req: FastifyRequest): boolean {
   }
 }
 
-/** Builds the HTTP app: API under /api/v1 (validated by the same zod schemas that make the OpenAPI document) and the web app. */
+/**
+ * Builds the HTTP app: API under /api/v1 (validated by the same zod schemas that make the OpenAPI document) and the web app.
+ * The log (JSON lines, pino; stdout unless `logStream`) always holds errors — every 5xx and every
+ * unexpected error, with its request id; `logger` (VORONKA_LOG=1) adds a line per request.
+ */
 export async function buildServer(
   ctx: AppContext,
   modules: RouteModule[],
   opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger
-      ? {
-          level: 'info',
-          // Secrets never reach the log: credentials in headers, and request bodies are not logged at all.
-          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-api-key"]'],
-          ...(opts.logStream ? { stream: opts.logStream } : {}),
-        }
-      : false,
+    logger: {
+      level: opts.logger ? 'info' : 'error',
+      // Secrets never reach the log: credentials in headers, and request bodies are not logged at all.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-api-key"]'],
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
+    },
     bodyLimit: 2 * 1024 * 1024,
     // Deep JSON is refused by the parser's depth guard rather than by a stack overflow.
     onProtoPoisoning: 'error',
@@ -105,6 +107,11 @@ export async function buildServer(
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // A 5xx that did not come from an error (a handler answering 503 itself) is logged too; one the
+  // error handler logged is not logged twice.
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode >= 500 && !loggedErrors.has(req)) req.log.error({ req, res: reply }, 'server error answered');
+  });
   // The API speaks JSON only: a text/plain body answers 415 instead of failing validation.
   app.removeContentTypeParser('text/plain');
 
