@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import sql, { raw } from 'sql-template-tag';
+import sql, { raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, validationError } from '../platform/errors.ts';
@@ -224,6 +224,62 @@ export async function resolveFunnelQuery(tx: Queryable, ws: number, params: Funn
     filters,
     by: (params.by as Breakdown | undefined) ?? null,
   };
+}
+
+/**
+ * What one report request may ask, so that no request can hold the server: the period's
+ * length, the months of a monthly breakdown, the groups of any other breakdown. A larger
+ * request is refused before any report SQL runs, with the limit in the message.
+ */
+export const REPORT_LIMITS = { periodYears: 50, months: 120, groups: 500 } as const;
+
+const GROUP_SQL: Record<string, Sql> = {
+  owner: sql`d.owner_id::text`,
+  segment: sql`d.segment_id::text`,
+  channel: sql`d.channel_id::text`,
+  region: sql`d.region`,
+  team: sql`(select u.team from users u where u.workspace_id = d.workspace_id and u.id = d.owner_id)`,
+};
+
+export async function checkReportSize(tx: Queryable, q: FunnelQuery, by: string | null): Promise<void> {
+  const start = DateTime.fromJSDate(q.from, { zone: q.timeZone });
+  if (DateTime.fromJSDate(q.to, { zone: q.timeZone }) > start.plus({ years: REPORT_LIMITS.periodYears })) {
+    throw validationError([
+      fieldIssue(
+        'to',
+        `the period may span at most ${REPORT_LIMITS.periodYears} years`,
+        `период может охватывать не более ${REPORT_LIMITS.periodYears} лет`,
+        'too_big',
+      ),
+    ]);
+  }
+  if (by === 'month') {
+    const months = monthsOf(q).length;
+    if (months > REPORT_LIMITS.months)
+      throw validationError([
+        fieldIssue(
+          'by',
+          `a monthly breakdown covers at most ${REPORT_LIMITS.months} months; this period has ${months}: shorten the period`,
+          `помесячная разбивка охватывает не более ${REPORT_LIMITS.months} месяцев, а в периоде ${months}: сократите период`,
+          'too_big',
+        ),
+      ]);
+    return;
+  }
+  const key = by ? GROUP_SQL[by] : undefined;
+  if (!key) return;
+  const [{ n }] = await tx.query<{ n: number }>(sql`
+    select count(distinct ${key}) + (count(*) filter (where ${key} is null) > 0)::int as n
+      from deals d where d.workspace_id = ${q.workspaceId} and d.pipeline_id = ${q.pipeline.id}`);
+  if (Number(n) > REPORT_LIMITS.groups)
+    throw validationError([
+      fieldIssue(
+        'by',
+        `a breakdown by ${by} would give ${n} groups; the limit is ${REPORT_LIMITS.groups}: filter first`,
+        `разбивка по ${by} дала бы ${n} групп при пределе ${REPORT_LIMITS.groups}: сначала отфильтруйте`,
+        'too_big',
+      ),
+    ]);
 }
 
 /** The months a period touches, in the workspace zone: [start, end) clipped to the period. */

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACCESS, scopeFor } from '../platform/auth/access.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
-import type { Queryable } from '../platform/db/types.ts';
+import { DbError, type Queryable } from '../platform/db/types.ts';
 import { AppError } from '../platform/errors.ts';
 import { errorResponses, scoped } from '../platform/resource/resource-routes.ts';
 import {
@@ -17,7 +17,7 @@ import {
   suggestionSchema,
 } from './discipline-report.ts';
 import { DRILL_METRICS, drillItem, funnelDeals } from './funnel-deals.ts';
-import { type FunnelParams, funnelParamsSchema, resolveFunnelQuery } from './funnel-query.ts';
+import { checkReportSize, type FunnelParams, funnelParamsSchema, resolveFunnelQuery } from './funnel-query.ts';
 import { funnelReport } from './funnel-report.ts';
 import { funnelReportSchema, reportMetaSchema } from './funnel-schema.ts';
 import type { FunnelQuery } from './funnel-types.ts';
@@ -36,9 +36,16 @@ const disciplineParams = funnelParamsSchema.omit({ by: true }).extend({
  * Resolves a report query for the caller: a manager's or team lead's reports count
  * only their own (team's) deals and tasks; asking for another owner or team is refused.
  */
-async function queryFor(tx: Queryable, ctx: AppContext, p: Principal, params: FunnelParams): Promise<FunnelQuery> {
+async function queryFor(
+  tx: Queryable,
+  ctx: AppContext,
+  p: Principal,
+  params: FunnelParams,
+  by: string | null = params.by ?? null,
+): Promise<FunnelQuery> {
   const scope = await scopeFor(tx, p, 'reports', 'read');
   const q = await resolveFunnelQuery(tx, p.workspaceId, params, ctx.clock.now());
+  await checkReportSize(tx, q, by);
   if (!scope) return q;
   const owner = q.filters.owner?.value;
   if (owner !== undefined && (owner === null || !scope.owners.includes(Number(owner)))) {
@@ -48,6 +55,28 @@ async function queryFor(tx: Queryable, ctx: AppContext, p: Principal, params: Fu
     });
   }
   return { ...q, ownerScope: scope.owners };
+}
+
+/**
+ * A report's transaction: its statements may run `reportTimeoutMs` at most on a PostgreSQL
+ * server (PGlite has no timer: there the request bounds are the guard), and a report cut
+ * short answers 503 with what to do instead of a bare 500.
+ */
+function reportScoped<T>(ctx: AppContext, req: FastifyRequest, fn: (tx: Queryable, p: Principal) => Promise<T>): Promise<T> {
+  const ms = ctx.config.reportTimeoutMs;
+  return scoped(ctx, req, async (tx, p) => {
+    if (ms > 0 && tx.engine !== 'pglite') await tx.exec(`set local statement_timeout = ${Math.trunc(ms)}`);
+    try {
+      return await fn(tx, p);
+    } catch (e) {
+      if (e instanceof DbError && e.code === '57014')
+        throw new AppError('REPORT_TIMEOUT', {
+          en: `the report took longer than ${ms / 1000} s and was stopped: shorten the period, add a filter or drop the breakdown`,
+          ru: `отчёт считался дольше ${ms / 1000} с и был остановлен: сократите период, добавьте фильтр или уберите разбивку`,
+        });
+      throw e;
+    }
+  });
 }
 
 export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -75,9 +104,9 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) =>
-      scoped(ctx, req, async (tx, p) => {
+      reportScoped(ctx, req, async (tx, p) => {
         const { by, ...params } = req.query;
-        const q = await queryFor(tx, ctx, p, params);
+        const q = await queryFor(tx, ctx, p, params, by ?? null);
         return cached(p, 'discipline', req.query, async () => disciplineReport(tx, q, by ?? null));
       }),
   );
@@ -104,7 +133,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) =>
-      scoped(ctx, req, async (tx, p) => {
+      reportScoped(ctx, req, async (tx, p) => {
         const { metric, limit, offset, ...params } = req.query;
         const q = await queryFor(tx, ctx, p, params);
         return disciplineTasks(tx, q, metric, { limit, offset });
@@ -121,7 +150,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) =>
-      scoped(ctx, req, async (tx, p) => {
+      reportScoped(ctx, req, async (tx, p) => {
         return cached(p, 'funnel', req.query, async () => funnelReport(tx, await queryFor(tx, ctx, p, req.query)));
       }),
   );
@@ -156,7 +185,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) =>
-      scoped(ctx, req, async (tx, p) => {
+      reportScoped(ctx, req, async (tx, p) => {
         const { metric, stage, limit, offset, ...params } = req.query;
         const q = await queryFor(tx, ctx, p, params);
         return funnelDeals(tx, q, metric, stage, { limit, offset });

@@ -38,7 +38,11 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
         process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'vacuum analyze', ms, rows_written: rowsWritten })}\n`);
     },
   });
-  const ctx = { db, clock: systemClock, config: { ...defaultConfig, secureCookies: process.env.VORONKA_SECURE_COOKIES === '1' } };
+  const ctx = {
+    db,
+    clock: systemClock,
+    config: { ...defaultConfig, secureCookies: process.env.VORONKA_SECURE_COOKIES === '1', reportTimeoutMs: reportTimeoutMs() },
+  };
   const app = await buildApp(ctx, { logger: process.env.VORONKA_LOG === '1' });
   await app.listen({ port, host });
   const address = app.server.address();
@@ -76,4 +80,13 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** `VORONKA_REPORT_TIMEOUT_MS`: how long a report's statements may run on a PostgreSQL server (0: no limit). */
+function reportTimeoutMs(): number {
+  const raw = process.env.VORONKA_REPORT_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return defaultConfig.reportTimeoutMs;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`VORONKA_REPORT_TIMEOUT_MS must be whole milliseconds (0: no limit), not "${raw}"`);
+  return n;
 }

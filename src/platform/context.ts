@@ -13,6 +13,12 @@ export interface AppConfig {
   authCacheMs: number;
   /** Sign-in attempts per minute from one address for one e-mail. */
   loginAttemptsPerMinute: number;
+  /**
+   * The longest a report's statements may run on a PostgreSQL server (statement_timeout; 0: no
+   * limit); a report cut short answers 503 REPORT_TIMEOUT. PGlite has no timer to cancel a
+   * statement: there the request bounds (funnel-query.ts) keep reports small.
+   */
+  reportTimeoutMs: number;
   /** Marks the session cookie Secure (set behind HTTPS). */
   secureCookies: boolean;
 }
@@ -28,6 +34,7 @@ export const defaultConfig: AppConfig = {
   sessionTtlHours: 24 * 14,
   loginAttemptsPerMinute: 10,
   reportCacheMs: 30_000,
+  reportTimeoutMs: 30_000,
   authCacheMs: 10_000,
   secureCookies: false,
 };

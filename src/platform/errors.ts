@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
-  | 'NOT_ENOUGH_DATA';
+  | 'NOT_ENOUGH_DATA'
+  | 'REPORT_TIMEOUT';
 
 /** A message in both languages the product speaks; the request's locale picks one. */
 export interface Msg {
@@ -113,5 +114,7 @@ export function httpStatusOf(code: ErrorCode): number {
       return 422;
     case 'RATE_LIMITED':
       return 429;
+    case 'REPORT_TIMEOUT':
+      return 503;
   }
 }

@@ -55,16 +55,22 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
           200: z.object({
             status: z.literal('ok'),
             engine: z.string(),
+            database: z
+              .enum(['ok', 'busy'])
+              .describe('`busy`: the embedded database is running a statement (a report, say); it is alive, and not asked again'),
             time: isoTime,
           }),
         },
       },
     },
     async () => {
-      await ctx.db.query('select 1');
+      // The embedded database has one session: a probe would wait behind whatever runs there.
+      const busy = ctx.db.busy();
+      if (!busy) await ctx.db.query('select 1');
       return {
         status: 'ok' as const,
         engine: ctx.db.engine,
+        database: busy ? ('busy' as const) : ('ok' as const),
         time: ctx.clock.now().toISOString(),
       };
     },

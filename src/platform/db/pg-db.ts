@@ -248,6 +248,10 @@ export class PgDb implements Db {
     }
   }
 
+  busy(): boolean {
+    return false;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -215,6 +215,10 @@ export class PgliteDb implements Db {
     this.maintenanceTimer.unref();
   }
 
+  busy(): boolean {
+    return this.mutex.isLocked();
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);

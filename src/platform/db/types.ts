@@ -49,6 +49,11 @@ export interface Db extends Queryable {
   /** A human-readable location: the data folder or the server URL without password. */
   readonly location: string;
   /**
+   * True while the database cannot take another statement at once: PGlite's one session is
+   * held by a transaction (a report, say). A server with a pool is never busy in this sense.
+   */
+  busy(): boolean;
+  /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
    * Never nest: pass the `tx` down instead.
    */
