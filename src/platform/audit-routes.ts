@@ -1,9 +1,9 @@
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql, { empty } from 'sql-template-tag';
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
+import { csvExport } from './csv-export.ts';
 import { AppError } from './errors.ts';
 import { idSchema, isoTime } from './resource/resource.ts';
 import { errorResponses, principalOf, scoped } from './resource/resource-routes.ts';
@@ -85,9 +85,9 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: AppContext) {
         const header = ru
           ? ['№', 'Когда', 'Кто', 'Объект', 'ID', 'Действие', 'Изменения']
           : ['id', 'at', 'user', 'entity', 'entity_id', 'action', 'changes'];
-        const csv = stringify(
+        const csv = csvExport(
           page.map((r) => [r.id, r.at, r.user ?? '', r.entity, r.entity_id, r.action, JSON.stringify(r.changes)]),
-          { header: true, columns: header, delimiter: ';', bom: true, record_delimiter: 'windows' },
+          { columns: header },
         );
         return reply
           .type('text/csv; charset=utf-8')

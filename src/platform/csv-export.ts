@@ -1,0 +1,37 @@
+import { stringify } from 'csv-stringify/sync';
+
+/** A cell as the product writes it: text, a number, a boolean (1 or empty), or nothing (empty). */
+export type CsvCell = string | number | boolean | null | undefined;
+
+export interface CsvExportOptions {
+  /** The header row (the product's own words, escaped like any cell). */
+  columns: readonly string[];
+  /** `;` by default: what a Russian Excel splits on when it opens a file as is. */
+  delimiter?: ';' | ',';
+}
+
+/**
+ * Every CSV file the product writes for people to open (the audit-log export) goes through here:
+ * semicolons, UTF-8 with a BOM and CRLF line ends, so that Excel opens it as is in Russian, and no
+ * live formulas. A text cell that a spreadsheet would read as a formula or a command — it begins
+ * with `=`, `+`, `-`, `@`, a tab or a carriage return, or the full-width `＝ ＋ － ＠` that some
+ * spreadsheets take for them — is written with a single quote in front (the OWASP rule for CSV
+ * injection): `=HYPERLINK(…)` in a user's name reaches the sheet as the text `'=HYPERLINK(…)`.
+ * Only text cells are escaped: a number is written as a number, so a negative amount stays `-42`,
+ * a number to the spreadsheet. A value that must stay numeric has to be passed as a number, not as
+ * its text (`'-5` is text in the sheet). This is csv-stringify's `escape_formulas`, on for every
+ * file, in one place.
+ */
+export function csvExport(rows: readonly (readonly CsvCell[])[], opts: CsvExportOptions): string {
+  return stringify(
+    rows.map((r) => [...r]),
+    {
+      header: true,
+      columns: [...opts.columns],
+      delimiter: opts.delimiter ?? ';',
+      bom: true,
+      record_delimiter: 'windows',
+      escape_formulas: true,
+    },
+  );
+}
