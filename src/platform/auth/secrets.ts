@@ -1,8 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { checkPassword } from './password-strength.ts';
 
-/** argon2id with the library's defaults (OWASP-recommended memory and time costs). */
-export const hashPassword = (password: string) => hash(password);
+/**
+ * A new password, checked (`checkPassword`: a 400 naming `password` when too short or easy to
+ * guess; `userInputs` — the person's name, e-mail — count as known words) and hashed with
+ * argon2id at the library's defaults (OWASP-recommended memory and time costs). Every place
+ * that sets a password comes through here, so one rule applies everywhere.
+ */
+export async function hashPassword(password: string, userInputs: readonly (string | null | undefined)[] = []): Promise<string> {
+  checkPassword(password, userInputs);
+  return hash(password);
+}
 
 let verifications = 0;
 /** argon2 verifications run by this process so far: sign-in's work, counted (tests read it). */

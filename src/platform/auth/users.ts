@@ -37,13 +37,16 @@ export const users: Resource = {
       out: z.string(),
       in: z.string().min(10, 'at least 10 characters').max(200),
       writeOnly: true,
-      description: 'Set or reset the password (admins only); never returned',
+      description:
+        "Set or reset the password (admins only): 10 to 200 characters, hard to guess (zxcvbn score 3 or more, the person's name and e-mail count as known words); a reset ends the person's sessions; never returned",
     },
     created_at: readTime(),
   },
-  beforeWrite: async ({ values }) => {
+  beforeWrite: async ({ values, existing }) => {
     if (typeof values.password === 'string') {
-      values.password_hash = await hashPassword(values.password);
+      const name = values.name === undefined ? existing?.name : values.name;
+      const email = values.email === undefined ? existing?.email : values.email;
+      values.password_hash = await hashPassword(values.password, [name as string | null, email as string | null]);
     }
     delete values.password;
   },
