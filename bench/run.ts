@@ -13,7 +13,9 @@
  *
  * Then backup and restore of the demo workspace with the CLI (bench/backup.ts).
  *
- *   npm run bench -- [--suite funnel,web,load,backup] [--load-seconds 60] [--engines postgres,pglite] [--deals-postgres 1000000] [--deals-pglite 100000] [--runs 5] [--no-duckdb]
+ * Then, when asked (`--suite reimport`), the cost of a small re-import (bench/reimport.ts).
+ *
+ *   npm run bench -- [--suite funnel,web,load,backup,reimport] [--deals-reimport 100000] [--load-seconds 60] [--engines postgres,pglite] [--deals-postgres 1000000] [--deals-pglite 100000] [--runs 5] [--no-duckdb]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -29,6 +31,7 @@ import { benchBackup, printBackup } from './backup.ts';
 import { DuckReference, type DuckVariant } from './duckdb-reference.ts';
 import { generateBundle } from './generate-bundle.ts';
 import { benchLoad, printLoad } from './load.ts';
+import { benchReimport, printReimport } from './reimport.ts';
 import { freshPgDatabase, median, printTable } from './support.ts';
 import { benchWeb, printWeb } from './web.ts';
 
@@ -199,6 +202,7 @@ for (const e of engines) results.push(await benchEngine(e));
 const web = suites.includes('web') ? await benchWeb(runs) : null;
 const load = suites.includes('load') ? await benchLoad(Number(arg('load-seconds', '60'))) : null;
 const backup = suites.includes('backup') ? await benchBackup(runs) : null;
+const reimport = suites.includes('reimport') ? await benchReimport(Number(arg('deals-reimport', '100000'))) : null;
 
 mkdirSync(join('bench', 'results'), { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -230,6 +234,13 @@ if (results.length > 0) {
 if (web) printWeb(web);
 if (load) printLoad(load);
 if (backup) printBackup(backup);
+if (reimport) {
+  printReimport(reimport);
+  writeFileSync(
+    join('bench', 'results', 'reimport.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, ...reimport }, null, 2)}\n`,
+  );
+}
 if (results.length > 0 || web) process.stdout.write(`\nfunnel and web: median of ${runs} runs after one warm-up\n`);
 if (load) process.stdout.write(`load: one run of ${load.seconds} s per scenario, ${load.connections} connections (autocannon)\n`);
 if (backup)

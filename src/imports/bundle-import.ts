@@ -383,7 +383,7 @@ export async function importBundle(
 
     const merge = () => checkAndMerge(tx, wsId, pipelineId, report, files);
     const bulkTables = ['deals', 'stage_events', 'stage_visits'];
-    const bulk = await isInitialLoad(tx, report.stage_entries_in_file);
+    const bulk = await isInitialLoad(tx, wsId, report.stage_entries_in_file);
     if (bulk) {
       opts.onProgress?.('initial load: indexes and foreign keys of deals and the history are rebuilt once at the end');
       await withBulkLoad(tx, bulkTables, merge);

@@ -10,6 +10,7 @@ import { type FunnelParams, resolveFunnelQuery } from '../../src/analytics/funne
 import { funnelReport } from '../../src/analytics/funnel-report.ts';
 import { checkHistory } from '../../src/crm/check-history.ts';
 import { importBundle } from '../../src/imports/bundle-import.ts';
+import { isInitialLoad } from '../../src/platform/db/bulk-load.ts';
 import type { Db } from '../../src/platform/db/types.ts';
 import { inWorkspace } from '../../src/platform/db/workspace-scope.ts';
 import { expectKpisClose } from '../support/funnel-data.ts';
@@ -101,5 +102,19 @@ describe('re-import of a bundle with changed deal attributes', () => {
     }
     const problems = (await inWorkspace(db, re, (tx) => checkHistory(tx, re))).filter((c) => c.problems > 0);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the initial-load path (indexes dropped and rebuilt once)', () => {
+  it('is taken by a large first import only, never by a re-import, however large its bundle', async () => {
+    await db.exec('analyze stage_events');
+    const [{ n: rows }] = await db.query<{ n: number }>(`select reltuples::int8 as n from pg_class where relname = 'stage_events'`);
+    const re = await wsId('Повторный');
+    // A bundle larger than what the tables hold: an initial load for a new workspace…
+    const [{ id: fresh }] = await db.query<{ id: number }>(`select coalesce(max(workspace_id), 0) + 1 as id from workspaces`);
+    expect(await db.transaction((tx) => isInitialLoad(tx, fresh, rows + 1, 1))).toBe(true);
+    // …and never for one that has a history: 5 changed amounts and 10 new deals once rebuilt every index.
+    expect(await db.transaction((tx) => isInitialLoad(tx, re, rows + 1, 1))).toBe(false);
+    expect(await db.transaction((tx) => isInitialLoad(tx, fresh, rows + 1))).toBe(rows + 1 >= 50_000);
   });
 });
