@@ -3,13 +3,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import type { Queryable } from '../db/types.ts';
 import { inWorkspace } from '../db/workspace-scope.ts';
 import { notFound } from '../errors.ts';
 import { SESSION_COOKIE } from '../http/server.ts';
+import { WHAT } from '../resource/fields.ts';
 import { idSchema, isoTime } from '../resource/resource.ts';
 import { errorResponses, idParams, principalOf, scoped } from '../resource/resource-routes.ts';
-import { createApiToken, login, logout } from './auth-service.ts';
+import { createApiToken, login, logout, revokeApiTokens } from './auth-service.ts';
 import { ROLES } from './roles.ts';
+import { usersGuard } from './users.ts';
 
 const me = z.object({
   user: z.object({
@@ -138,14 +141,6 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
       return whoAmI(ctx, p.workspaceId, p.userId);
     },
   );
-  const tokenOut = z.object({
-    id: idSchema,
-    name: z.string(),
-    scopes: z.array(z.enum(['read', 'write'])),
-    created_at: isoTime,
-    expires_at: isoTime.nullable(),
-    last_used_at: isoTime.nullable(),
-  });
   zapp.get(
     '/api/v1/auth/tokens',
     {
@@ -158,30 +153,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
         },
       },
     },
-    async (req) =>
-      scoped(ctx, req, async (tx, p) => {
-        const rows = await tx.query<{
-          id: number;
-          name: string;
-          scopes: ('read' | 'write')[];
-          created_at: Date;
-          expires_at: Date | null;
-          last_used_at: Date | null;
-        }>(
-          sql`select id, name, scopes, created_at, expires_at, last_used_at from api_tokens
-             where workspace_id = ${p.workspaceId} and user_id = ${p.userId} and revoked_at is null order by id`,
-        );
-        return {
-          items: rows.map((r) => ({
-            id: r.id,
-            name: r.name,
-            scopes: r.scopes,
-            created_at: r.created_at.toISOString(),
-            expires_at: r.expires_at?.toISOString() ?? null,
-            last_used_at: r.last_used_at?.toISOString() ?? null,
-          })),
-        };
-      }),
+    async (req) => scoped(ctx, req, async (tx, p) => ({ items: await tokensOf(tx, p.workspaceId, p.userId) })),
   );
   zapp.post(
     '/api/v1/auth/tokens',
@@ -225,13 +197,94 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req, reply) => {
-      const n = await scoped(ctx, req, (tx, p) =>
-        tx.run(
-          sql`update api_tokens set revoked_at = ${ctx.clock.now()} where workspace_id = ${p.workspaceId} and user_id = ${p.userId} and id = ${req.params.id} and revoked_at is null`,
-        ),
+      const revoked = await scoped(ctx, req, (tx, p) =>
+        revokeApiTokens(tx, { workspaceId: p.workspaceId, userId: p.userId, tokenId: req.params.id, by: p.userId, at: ctx.clock.now() }),
       );
-      if (n === 0) throw notFound({ en: 'API token', ru: 'API-токен' }, req.params.id);
+      if (revoked.length === 0) throw notFound({ en: 'API token', ru: 'API-токен' }, req.params.id);
       return reply.status(204).send(null);
     },
   );
+  // An admin sees and revokes anyone's tokens, without deactivating the person (a reset of the
+  // password revokes them all, users.ts).
+  const userTokenParams = idParams.extend({ token_id: idParams.shape.id });
+  zapp.get(
+    '/api/v1/users/:id/tokens',
+    {
+      schema: {
+        tags,
+        summary: "A person's working API tokens (admins; never the secrets)",
+        params: idParams,
+        response: { 200: z.object({ items: z.array(tokenOut) }), ...errorResponses },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        usersGuard(p, 'write');
+        await assertUser(tx, p.workspaceId, req.params.id);
+        return { items: await tokensOf(tx, p.workspaceId, req.params.id) };
+      }),
+  );
+  zapp.delete(
+    '/api/v1/users/:id/tokens/:token_id',
+    {
+      schema: {
+        tags,
+        summary: "Revoke a person's API token (admins); recorded in the audit log",
+        params: userTokenParams,
+        response: { 204: z.null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const revoked = await scoped(ctx, req, async (tx, p) => {
+        usersGuard(p, 'write');
+        await assertUser(tx, p.workspaceId, req.params.id);
+        return revokeApiTokens(tx, {
+          workspaceId: p.workspaceId,
+          userId: req.params.id,
+          tokenId: req.params.token_id,
+          by: p.userId,
+          at: ctx.clock.now(),
+        });
+      });
+      if (revoked.length === 0) throw notFound({ en: 'API token', ru: 'API-токен' }, req.params.token_id);
+      return reply.status(204).send(null);
+    },
+  );
+}
+
+const tokenOut = z.object({
+  id: idSchema,
+  name: z.string(),
+  scopes: z.array(z.enum(['read', 'write'])),
+  created_at: isoTime,
+  expires_at: isoTime.nullable(),
+  last_used_at: isoTime.nullable(),
+});
+
+/** A person's tokens that still work (revoked ones are not listed), oldest first. */
+async function tokensOf(tx: Queryable, workspaceId: number, userId: number): Promise<z.infer<typeof tokenOut>[]> {
+  const rows = await tx.query<{
+    id: number;
+    name: string;
+    scopes: ('read' | 'write')[];
+    created_at: Date;
+    expires_at: Date | null;
+    last_used_at: Date | null;
+  }>(
+    sql`select id, name, scopes, created_at, expires_at, last_used_at from api_tokens
+         where workspace_id = ${workspaceId} and user_id = ${userId} and revoked_at is null order by id`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    scopes: r.scopes,
+    created_at: r.created_at.toISOString(),
+    expires_at: r.expires_at?.toISOString() ?? null,
+    last_used_at: r.last_used_at?.toISOString() ?? null,
+  }));
+}
+
+async function assertUser(tx: Queryable, workspaceId: number, userId: number) {
+  const found = await tx.query(sql`select 1 from users where workspace_id = ${workspaceId} and id = ${userId}`);
+  if (found.length === 0) throw notFound(WHAT.user, userId);
 }

@@ -1,4 +1,7 @@
+import sql, { empty } from 'sql-template-tag';
+import { audit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import type { Queryable } from '../db/types.ts';
 import { inWorkspace } from '../db/workspace-scope.ts';
 import { AppError } from '../errors.ts';
 import type { AuthCache } from './auth-cache.ts';
@@ -235,4 +238,33 @@ export async function createApiToken(
     expires_at: expires?.toISOString() ?? null,
     created_at: now.toISOString(),
   };
+}
+
+/**
+ * Revokes a person's API tokens — the one `tokenId`, or all that still work — in the caller's
+ * transaction, each recorded in the audit log as a change of `revoked_at` by `by`. The ids
+ * revoked, in order (none: no such working token of that person).
+ */
+export async function revokeApiTokens(
+  tx: Queryable,
+  input: { workspaceId: number; userId: number; tokenId?: number; by: number; at: Date },
+): Promise<number[]> {
+  const rows = await tx.query<{ id: number }>(
+    sql`update api_tokens set revoked_at = ${input.at}
+         where workspace_id = ${input.workspaceId} and user_id = ${input.userId} and revoked_at is null
+               ${input.tokenId === undefined ? empty : sql`and id = ${input.tokenId}`}
+        returning id`,
+  );
+  const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  for (const id of ids)
+    await audit(tx, {
+      workspaceId: input.workspaceId,
+      userId: input.by,
+      entity: 'api_tokens',
+      entityId: id,
+      action: 'update',
+      at: input.at,
+      changes: { revoked_at: { from: null, to: input.at.toISOString() } },
+    });
+  return ids;
 }

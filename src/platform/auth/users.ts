@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { oneOf, readTime, requiredText, WHAT } from '../resource/fields.ts';
 import type { Resource } from '../resource/resource.ts';
+import { revokeApiTokens } from './auth-service.ts';
 import type { Principal } from './roles.ts';
 import { ROLES } from './roles.ts';
 import { hashPassword } from './secrets.ts';
@@ -38,7 +39,7 @@ export const users: Resource = {
       in: z.string().min(10, 'at least 10 characters').max(200),
       writeOnly: true,
       description:
-        "Set or reset the password (admins only): 10 to 200 characters, hard to guess (zxcvbn score 3 or more, the person's name and e-mail count as known words); a reset ends the person's sessions; never returned",
+        "Set or reset the password (admins only): 10 to 200 characters, hard to guess (zxcvbn score 3 or more, the person's name and e-mail count as known words); a reset ends the person's sessions and revokes their API tokens; never returned",
     },
     created_at: readTime(),
   },
@@ -50,12 +51,14 @@ export const users: Resource = {
     }
     delete values.password;
   },
-  // A password reset by an admin ends the person's sessions and lifts a lockout.
-  afterUpdate: async ({ tx, values, existing }) => {
+  // A password reset by an admin ends the person's sessions, revokes their API tokens (a
+  // reset is what one does when a credential may be in the wrong hands) and lifts a lockout.
+  afterUpdate: async ({ tx, ctx, principal, values, existing }) => {
     if (values.password_hash === undefined || !existing) return;
-    await tx.query(
-      sql`delete from sessions where workspace_id = ${existing.workspace_id as number} and user_id = ${existing.id as number}`,
-    );
+    const workspaceId = existing.workspace_id as number;
+    const userId = existing.id as number;
+    await tx.query(sql`delete from sessions where workspace_id = ${workspaceId} and user_id = ${userId}`);
+    await revokeApiTokens(tx, { workspaceId, userId, by: principal.userId, at: ctx.clock.now() });
     await tx.query(sql`select voronka_meta.lift_sign_in_lock(${existing.id as number})`);
   },
 };
