@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { Msg } from '../platform/errors.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; en: string; ru: string };
 
@@ -78,4 +79,20 @@ export function parseInstant(raw: string, zone: string): Parsed<Date> {
   }
   if (dt.year < 1990 || dt.year > 2200) return { ok: false, en: `"${raw}" is outside 1990–2200`, ru: `«${raw}» вне диапазона 1990–2200` };
   return { ok: true, value: dt.toJSDate() };
+}
+
+const PLURAL = { en: new Intl.PluralRules('en'), ru: new Intl.PluralRules('ru') };
+
+/**
+ * A count with its noun in the right plural form: 1 строка, 2 строки, 5 строк /
+ * 1 row, 2 rows. CLDR's categories through Intl.PluralRules, as the web app's
+ * i18next keys (`_one`, `_few`, `_many`); a fraction (`other` in Russian) takes
+ * the form of "few", as there.
+ */
+export function countOf(n: number, en: [one: string, other: string], ru: [one: string, few: string, many: string]): Msg {
+  const r = PLURAL.ru.select(n);
+  return {
+    en: `${n} ${PLURAL.en.select(n) === 'one' ? en[0] : en[1]}`,
+    ru: `${n} ${r === 'one' ? ru[0] : r === 'many' ? ru[2] : ru[1]}`,
+  };
 }

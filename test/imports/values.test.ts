@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAmountMinor, parseInstant } from '../../src/imports/values.ts';
+import { countOf, parseAmountMinor, parseInstant } from '../../src/imports/values.ts';
 
 describe('amounts from CSV', () => {
   it.each([
@@ -56,5 +56,24 @@ describe('timestamps from CSV', () => {
     expect(at('вчера')).toMatch(/^error: .*not a date/);
     expect(at('')).toMatch(/^error: date is empty/);
     expect(at('1899-01-01')).toMatch(/outside 1990–2200/);
+  });
+});
+
+describe('counts in import messages', () => {
+  it.each([
+    [0, '0 rows', '0 строк'],
+    [1, '1 row', '1 строка'],
+    [2, '2 rows', '2 строки'],
+    [4, '4 rows', '4 строки'],
+    [5, '5 rows', '5 строк'],
+    [11, '11 rows', '11 строк'],
+    [12, '12 rows', '12 строк'],
+    [21, '21 rows', '21 строка'],
+    [22, '22 rows', '22 строки'],
+    [25, '25 rows', '25 строк'],
+    [101, '101 rows', '101 строка'],
+    [111, '111 rows', '111 строк'],
+  ])('%i → %s / %s', (n, en, ru) => {
+    expect(countOf(n, ['row', 'rows'], ['строка', 'строки', 'строк'])).toEqual({ en, ru });
   });
 });
