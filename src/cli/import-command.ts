@@ -1,35 +1,56 @@
 import { resolve } from 'node:path';
 import { type ImportReport, importBundle } from '../imports/bundle-import.ts';
 import { importMaven } from '../imports/maven-import.ts';
+import { countOf } from '../imports/values.ts';
 import { systemClock } from '../platform/clock.ts';
-import { type DbOptions, openMigrated, say } from './cli-support.ts';
+import type { Locale } from '../platform/errors.ts';
+import { cliLocale, type DbOptions, openMigrated, say } from './cli-support.ts';
 
 export interface ImportOptions extends DbOptions {
   workspace?: string;
   format: 'canonical' | 'maven';
 }
 
-export function printImportReport(r: ImportReport) {
-  const out = (en: string, ru: string) => process.stdout.write(`${say(en, ru)}\n`);
+/** Files the import read and the encoding of each, once bundle-import reports them (`encodings`). */
+type ReportWithEncodings = ImportReport & { encodings?: Record<string, string> };
+
+/** Seconds with one decimal: "0.4" in English, "0,4" in Russian. */
+const seconds = (s: number, locale: Locale) =>
+  new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-US', {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+    useGrouping: false,
+  }).format(s);
+
+/** The import report as the CLI prints it, in one language. */
+export function formatImportReport(r: ReportWithEncodings, locale: Locale): string[] {
+  const lines: string[] = [];
+  const out = (en: string, ru: string) => lines.push(locale === 'ru' ? ru : en);
+  const rows = (n: number) => countOf(n, ['row', 'rows'], ['строка', 'строки', 'строк']);
   if (!r.changed) {
+    const deals = countOf(r.deals_in_file, ['deal', 'deals'], ['сделка', 'сделки', 'сделок']);
+    const entries = countOf(r.stage_entries_in_file, ['stage entry', 'stage entries'], ['переход', 'перехода', 'переходов']);
     out(
-      `Nothing changed: all ${r.deals_in_file} deals and ${r.stage_entries_in_file} stage entries are already in workspace "${r.workspace}".`,
-      `Ничего не изменилось: все ${r.deals_in_file} сделок и ${r.stage_entries_in_file} переходов уже есть в пространстве «${r.workspace}».`,
+      `Nothing changed: all ${deals.en} and ${entries.en} are already in workspace "${r.workspace}".`,
+      `Ничего не изменилось: ${deals.ru} и ${entries.ru} уже есть в пространстве «${r.workspace}».`,
     );
   } else {
     out(
-      `Imported into workspace "${r.workspace}"${r.workspace_created ? ' (new)' : ''}, pipeline "${r.pipeline}"${r.pipeline_created ? ' (new)' : ''} in ${r.seconds.toFixed(1)} s:`,
-      `Импортировано в пространство «${r.workspace}»${r.workspace_created ? ' (новое)' : ''}, воронка «${r.pipeline}»${r.pipeline_created ? ' (новая)' : ''} за ${r.seconds.toFixed(1)} с:`,
-    );
-    out(
-      `  deals: ${r.deals_created} created, ${r.deals_updated} updated, ${r.deals_unchanged} unchanged (${r.deals_in_file} rows)`,
-      `  сделки: создано ${r.deals_created}, обновлено ${r.deals_updated}, без изменений ${r.deals_unchanged} (строк: ${r.deals_in_file})`,
-    );
-    out(
-      `  stage entries: ${r.stage_entries_added} added, ${r.stage_entries_already_present} already present (${r.stage_entries_in_file} rows)`,
-      `  переходы: добавлено ${r.stage_entries_added}, уже были ${r.stage_entries_already_present} (строк: ${r.stage_entries_in_file})`,
+      `Imported into workspace "${r.workspace}"${r.workspace_created ? ' (new)' : ''}, pipeline "${r.pipeline}"${r.pipeline_created ? ' (new)' : ''} in ${seconds(r.seconds, 'en')} s:`,
+      `Импортировано в пространство «${r.workspace}»${r.workspace_created ? ' (новое)' : ''}, воронка «${r.pipeline}»${r.pipeline_created ? ' (новая)' : ''} за ${seconds(r.seconds, 'ru')} с:`,
     );
   }
+  const files = Object.entries(r.encodings ?? {}).map(([file, encoding]) => `${file} (${encoding})`);
+  if (files.length > 0) out(`  files read: ${files.join(', ')}`, `  прочитаны файлы: ${files.join(', ')}`);
+  if (!r.changed) return lines;
+  out(
+    `  deals: ${r.deals_created} created, ${r.deals_updated} updated, ${r.deals_unchanged} unchanged (${rows(r.deals_in_file).en})`,
+    `  сделки: создано ${r.deals_created}, обновлено ${r.deals_updated}, без изменений ${r.deals_unchanged} (${rows(r.deals_in_file).ru})`,
+  );
+  out(
+    `  stage entries: ${r.stage_entries_added} added, ${r.stage_entries_already_present} already present (${rows(r.stage_entries_in_file).en})`,
+    `  переходы: добавлено ${r.stage_entries_added}, уже были ${r.stage_entries_already_present} (${rows(r.stage_entries_in_file).ru})`,
+  );
   const notes: [number | string[], string, string][] = [
     [r.identical_duplicate_deal_rows, 'identical repeated deal rows merged', 'одинаковых повторов строк сделок объединено'],
     [r.identical_duplicate_stage_rows, 'identical repeated stage rows merged', 'одинаковых повторов строк переходов объединено'],
@@ -50,6 +71,11 @@ export function printImportReport(r: ImportReport) {
     const shown = Array.isArray(v) ? `${v.length}: ${v.slice(0, 12).join(', ')}${v.length > 12 ? ', …' : ''}` : String(v);
     out(`  ${en}: ${shown}`, `  ${ru}: ${shown}`);
   }
+  return lines;
+}
+
+export function printImportReport(r: ImportReport) {
+  for (const line of formatImportReport(r, cliLocale())) process.stdout.write(`${line}\n`);
 }
 
 export async function importCommand(dir: string, opts: ImportOptions): Promise<void> {
