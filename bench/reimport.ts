@@ -122,14 +122,14 @@ export function printReimport(r: ReimportResult): void {
   printTable([
     ['workspace', 'fresh import, s', 're-import with the change, s', 're-import of the same bundle, s', 'change / fresh'],
     [
-      'first',
+      'alone in the database',
       s(r.fresh_import_seconds.first),
       s(r.reimport_seconds.first),
       s(r.reimport_seconds.unchanged_first),
       s(r.reimport_seconds.first / r.fresh_import_seconds.first),
     ],
     [
-      'second (shares the tables)',
+      'beside another of the same size',
       s(r.fresh_import_seconds.second),
       s(r.reimport_seconds.second),
       s(r.reimport_seconds.unchanged_second),
