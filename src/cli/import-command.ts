@@ -12,7 +12,6 @@ export interface ImportOptions extends DbOptions {
 }
 
 /** Files the import read and the encoding of each, once bundle-import reports them (`encodings`). */
-type ReportWithEncodings = ImportReport & { encodings?: Record<string, string> };
 
 /** Seconds with one decimal: "0.4" in English, "0,4" in Russian. */
 const seconds = (s: number, locale: Locale) =>
@@ -23,7 +22,7 @@ const seconds = (s: number, locale: Locale) =>
   }).format(s);
 
 /** The import report as the CLI prints it, in one language. */
-export function formatImportReport(r: ReportWithEncodings, locale: Locale): string[] {
+export function formatImportReport(r: ImportReport, locale: Locale): string[] {
   const lines: string[] = [];
   const out = (en: string, ru: string) => lines.push(locale === 'ru' ? ru : en);
   const rows = (n: number) => countOf(n, ['row', 'rows'], ['строка', 'строки', 'строк']);

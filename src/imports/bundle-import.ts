@@ -11,7 +11,7 @@ import { scopeTo } from '../platform/db/workspace-scope.ts';
 import { AppError } from '../platform/errors.ts';
 import { checkWorkspaceInput, createWorkspace, findWorkspace } from '../platform/workspaces.ts';
 import { checkStageSet, createPipeline, loadStages, STAGE_KINDS, type StageRow } from '../process/pipelines.ts';
-import { type StagedCsv, stageCsv } from './csv-stage.ts';
+import { type StagedCsv, stageCsv, stagedSummary } from './csv-stage.ts';
 import { rowError } from './import-errors.ts';
 import { type Parsed, parseAmountMinor, parseInstant } from './values.ts';
 
@@ -76,6 +76,8 @@ export interface ImportReport {
   ignored_columns: string[];
   changed: boolean;
   seconds: number;
+  /** The encoding each CSV file was read in, e.g. {"deals.csv": "Windows-1251"}. */
+  encodings?: Record<string, StagedCsv['encoding']>;
 }
 
 export function readPipelineFile(dir: string): PipelineFile {
@@ -378,8 +380,8 @@ export async function importBundle(
         { file: 'deals.csv', line: null, column: null, value: null, reason: 'no rows' },
       );
     }
-    opts.onProgress?.(`deals.csv: ${report.deals_in_file} rows`);
-    opts.onProgress?.(`stage_events.csv: ${report.stage_entries_in_file} rows`);
+    report.encodings = { [files.deals.file]: files.deals.encoding, [files.events.file]: files.events.encoding };
+    for (const f of [files.deals, files.events]) opts.onProgress?.(stagedSummary(f).en);
 
     const merge = () => checkAndMerge(tx, wsId, pipelineId, report, files);
     const bulkTables = ['deals', 'stage_events', 'stage_visits'];
