@@ -2,9 +2,13 @@
  * `npm run bench`: generates deterministic deal histories in the canonical bundle
  * format, imports them, and times the funnel report — no filter; a segment
  * filter; a by-owner breakdown; an as-of half a year back — median of N runs, on
- * a PostgreSQL server and on PGlite. DuckDB computes the same figures from the
- * same CSV files as the hardware's reference. Results go to bench/results/ as
- * JSON and a table is printed.
+ * a PostgreSQL server and on PGlite. DuckDB computes every figure of the same
+ * reports from the same CSV files as the hardware's reference, in two fair ways
+ * (bench/duckdb-reference.ts): from the raw stage entries on each request, and from a
+ * visits table built at load. The three are timed interleaved — in every round each
+ * variant runs on Voronka, DuckDB raw and DuckDB visits in a rotating order, the first
+ * round warming all three up — so each ratio compares medians of the same minutes on
+ * this shared machine. Results go to bench/results/ as JSON and tables are printed.
  *
  * Then the web app in the real browser (bench/web.ts): first render of the
  * dashboard and of the board with 5,000 open deals, and the bundle size.
@@ -28,7 +32,7 @@ import { openDb } from '../src/platform/db/open-db.ts';
 import type { Db } from '../src/platform/db/types.ts';
 import { inWorkspace } from '../src/platform/db/workspace-scope.ts';
 import { benchBackup, printBackup } from './backup.ts';
-import { DuckReference, type DuckVariant } from './duckdb-reference.ts';
+import { compareFigures, DUCK_KINDS, type DuckKind, DuckReference, type DuckVariant } from './duckdb-reference.ts';
 import { generateBundle } from './generate-bundle.ts';
 import { benchLoad, printLoad } from './load.ts';
 import { benchReimport, printReimport } from './reimport.ts';
@@ -95,14 +99,34 @@ interface EngineResult {
   stage_entries: number;
   import_seconds: number;
   import_entries_per_second: number;
+  /** Voronka's report, median of the timed rounds (interleaved with DuckDB's when it runs). */
   report_seconds: Record<string, number>;
   report_runs: Record<string, number[]>;
-  duckdb_seconds?: Record<string, number>;
-  duckdb_load_seconds?: number;
-  ratio_to_duckdb?: Record<string, number>;
-  figures_match_duckdb?: Record<string, boolean>;
+  /** Peak resident size through the import and one report of each variant, before DuckDB is loaded. */
   peak_rss_mib?: number;
+  /** How the times below were taken. */
+  duckdb_method?: string;
+  /** DuckDB's load from the CSV files: the raw tables (integer ids, stage positions), then the visits table from them. */
+  duckdb_load_seconds?: { raw: number; visits: number };
+  duckdb_raw_seconds?: Record<string, number>;
+  duckdb_raw_runs?: Record<string, number[]>;
+  duckdb_visits_seconds?: Record<string, number>;
+  duckdb_visits_runs?: Record<string, number[]>;
+  /** Voronka's median / DuckDB's median, same rounds: below 1 Voronka is faster, above 1 slower. */
+  ratio_to_duckdb_raw?: Record<string, number>;
+  ratio_to_duckdb_visits?: Record<string, number>;
+  /** The figures compared per variant (92 per group: the total, and each owner with by=owner). */
+  figures_compared?: Record<string, number>;
+  figures_match_duckdb_raw?: Record<string, boolean>;
+  figures_match_duckdb_visits?: Record<string, boolean>;
+  /** The figures that differ, `path: voronka vs duckdb` (empty when all match). */
+  figures_differ?: Record<string, { raw: string[]; visits: string[] }>;
 }
+
+type Contender = 'voronka' | DuckKind;
+const CONTENDERS: Contender[] = ['voronka', ...DUCK_KINDS];
+/** Round r, variant i: the contenders rotated by r + i, so none always runs first or after the same one. */
+const rotation = (r: number, i: number) => CONTENDERS.map((_, k) => CONTENDERS[(k + r + i) % CONTENDERS.length]);
 
 async function benchEngine(engine: string): Promise<EngineResult> {
   const deals = Number(arg(`deals-${engine}`, engine === 'postgres' ? '1000000' : '100000'));
@@ -133,62 +157,99 @@ async function benchEngine(engine: string): Promise<EngineResult> {
       report_seconds: {},
       report_runs: {},
     };
-    const voronkaFigures: Record<string, Record<string, unknown>> = {};
-    for (const v of VARIANTS) {
-      const times: number[] = [];
-      for (let i = 0; i <= runs; i++) {
-        const s = performance.now();
-        const r = await inWorkspace(db, ws, async (tx) => funnelReport(tx, await resolveFunnelQuery(tx, ws, v.params, NOW)));
-        const secs = (performance.now() - s) / 1000;
-        if (i > 0) times.push(secs); // the first run warms caches
-        voronkaFigures[v.name] = r as unknown as Record<string, unknown>;
-      }
-      result.report_runs[v.name] = times;
-      result.report_seconds[v.name] = median(times);
-      process.stdout.write(
-        `[${engine}] ${v.name}: median ${median(times).toFixed(3)} s (${times.map((t) => t.toFixed(2)).join(', ')}); peak RSS so far ${Math.round(peak / 2 ** 20)} MiB\n`,
-      );
-    }
+    const report = (v: (typeof VARIANTS)[number]) =>
+      inWorkspace(db, ws, async (tx) => funnelReport(tx, await resolveFunnelQuery(tx, ws, v.params, NOW)));
+    // One report of each variant on Voronka alone: its peak memory, before DuckDB shares the process.
+    for (const v of VARIANTS) await report(v);
     clearInterval(sampler);
     result.peak_rss_mib = Math.round(peak / 2 ** 20);
+    process.stdout.write(`[${engine}] peak RSS through import and one report of each variant ${result.peak_rss_mib} MiB\n`);
+
+    let duck: DuckReference | null = null;
     if (withDuck) {
       const { ref, loadSeconds } = await DuckReference.load(gen.dir);
+      duck = ref;
       result.duckdb_load_seconds = loadSeconds;
-      result.duckdb_seconds = {};
-      result.ratio_to_duckdb = {};
-      result.figures_match_duckdb = {};
-      for (const v of VARIANTS) {
-        const times: number[] = [];
-        let figs = null as Awaited<ReturnType<DuckReference['figures']>>['figures'] | null;
-        for (let i = 0; i <= runs; i++) {
-          const r = await ref.figures(v.duck);
-          if (i > 0) times.push(r.seconds);
-          figs = r.figures;
+      result.duckdb_method =
+        'in-process DuckDB (@duckdb/node-api, default threads), same CSV files; every round runs each variant on Voronka, DuckDB raw and DuckDB visits in a rotating order; round 0 warms up and is not counted; medians of the other rounds';
+      process.stdout.write(
+        `[duckdb ] loaded: raw tables ${loadSeconds.raw.toFixed(2)} s, visits table from them ${loadSeconds.visits.toFixed(2)} s\n`,
+      );
+    }
+    const runsOf: Record<Contender, Record<string, number[]>> = { voronka: {}, raw: {}, visits: {} };
+    const contenders = duck ? CONTENDERS : (['voronka'] as Contender[]);
+    for (const v of VARIANTS) for (const c of contenders) runsOf[c][v.name] = [];
+    const firstFigures: Record<string, Partial<Record<Contender, unknown>>> = {};
+    for (let round = 0; round <= runs; round++) {
+      for (const [i, v] of VARIANTS.entries()) {
+        for (const c of rotation(round, i)) {
+          if (!contenders.includes(c)) continue;
+          let secs: number;
+          let figures: unknown;
+          if (c === 'voronka') {
+            const s = performance.now();
+            figures = await report(v);
+            secs = (performance.now() - s) / 1000;
+          } else {
+            const r = await (duck as DuckReference).figures(c, v.duck);
+            secs = r.seconds;
+            figures = r.figures;
+          }
+          if (round > 0) runsOf[c][v.name].push(secs);
+          else firstFigures[v.name] = { ...firstFigures[v.name], [c]: figures };
         }
-        result.duckdb_seconds[v.name] = median(times);
-        result.ratio_to_duckdb[v.name] = result.report_seconds[v.name] / median(times);
-        const mine = voronkaFigures[v.name];
-        const total = (mine.total ?? mine) as Record<string, any>;
-        const same =
-          figs !== null &&
-          total.deals_created === figs.deals_created &&
-          total.deals_won === figs.deals_won &&
-          total.deals_lost === figs.deals_lost &&
-          Math.abs(total.won_amount - figs.won_amount) < 0.005 &&
-          total.open_deals === figs.open_deals &&
-          total.stuck_deals === figs.stuck_deals &&
-          JSON.stringify(total.stage_conversion.map((c: { entered: number }) => c.entered)) === JSON.stringify(figs.entered) &&
-          JSON.stringify(total.stage_conversion.map((c: { advanced: number }) => c.advanced)) === JSON.stringify(figs.advanced);
-        result.figures_match_duckdb[v.name] = same;
-        if (!same)
-          process.stdout.write(
-            `[${engine}] ${v.name}: figures differ from DuckDB\n  voronka ${JSON.stringify({ c: total.deals_created, w: total.deals_won, l: total.deals_lost, o: total.open_deals, s: total.stuck_deals })}\n  duckdb  ${JSON.stringify(figs)}\n`,
-          );
+      }
+      if (round > 0)
         process.stdout.write(
-          `[duckdb ] ${v.name}: median ${median(times).toFixed(3)} s; ratio Voronka/DuckDB ${(result.ratio_to_duckdb[v.name]).toFixed(2)}\n`,
+          `[${engine}] round ${round}/${runs}: ${VARIANTS.map((v) => `${v.name} ${contenders.map((c) => `${c} ${runsOf[c][v.name][round - 1].toFixed(3)}`).join(' ')}`).join('; ')}\n`,
         );
+    }
+    for (const v of VARIANTS) {
+      result.report_runs[v.name] = runsOf.voronka[v.name];
+      result.report_seconds[v.name] = median(runsOf.voronka[v.name]);
+    }
+    if (duck) {
+      result.duckdb_raw_runs = runsOf.raw;
+      result.duckdb_visits_runs = runsOf.visits;
+      result.duckdb_raw_seconds = {};
+      result.duckdb_visits_seconds = {};
+      result.ratio_to_duckdb_raw = {};
+      result.ratio_to_duckdb_visits = {};
+      result.figures_compared = {};
+      result.figures_match_duckdb_raw = {};
+      result.figures_match_duckdb_visits = {};
+      result.figures_differ = {};
+      for (const v of VARIANTS) {
+        const mine = firstFigures[v.name].voronka;
+        const raw = compareFigures(mine, firstFigures[v.name].raw as Parameters<typeof compareFigures>[1]);
+        const visits = compareFigures(mine, firstFigures[v.name].visits as Parameters<typeof compareFigures>[1]);
+        result.figures_compared[v.name] = raw.compared;
+        result.figures_match_duckdb_raw[v.name] = raw.differ.length === 0;
+        result.figures_match_duckdb_visits[v.name] = visits.differ.length === 0;
+        result.figures_differ[v.name] = { raw: raw.differ, visits: visits.differ };
+        for (const [kind, c] of [['raw', raw] as const, ['visits', visits] as const])
+          if (c.differ.length > 0)
+            process.stdout.write(
+              `[${engine}] ${v.name}: ${c.differ.length} of ${c.compared} figures differ from DuckDB ${kind}:\n${c.differ
+                .slice(0, 20)
+                .map((d) => `  ${d}\n`)
+                .join('')}`,
+            );
+        result.duckdb_raw_seconds[v.name] = median(runsOf.raw[v.name]);
+        result.duckdb_visits_seconds[v.name] = median(runsOf.visits[v.name]);
+        result.ratio_to_duckdb_raw[v.name] = result.report_seconds[v.name] / result.duckdb_raw_seconds[v.name];
+        result.ratio_to_duckdb_visits[v.name] = result.report_seconds[v.name] / result.duckdb_visits_seconds[v.name];
       }
     }
+    for (const v of VARIANTS)
+      process.stdout.write(
+        `[${engine}] ${v.name}: Voronka median ${result.report_seconds[v.name].toFixed(3)} s (${result.report_runs[v.name].map((t) => t.toFixed(2)).join(', ')})${
+          duck
+            ? `; DuckDB raw ${result.duckdb_raw_seconds?.[v.name].toFixed(3)} s, visits ${result.duckdb_visits_seconds?.[v.name].toFixed(3)} s`
+            : ''
+        }\n`,
+      );
+    duck?.close();
     return result;
   } finally {
     clearInterval(sampler);
@@ -215,9 +276,7 @@ if (results.length > 0) {
     );
   writeFileSync(join('bench', 'results', `funnel-latest.json`), `${JSON.stringify({ date: stamp, machine, results }, null, 2)}\n`);
 
-  const rows = [
-    ['engine', 'deals', 'entries', 'import entries/s', ...VARIANTS.map((v) => `${v.name} s`), 'ratio current/DuckDB', 'peak RSS MiB'],
-  ];
+  const rows = [['engine', 'deals', 'entries', 'import entries/s', ...VARIANTS.map((v) => `${v.name} s`), 'peak RSS MiB']];
   for (const r of results) {
     rows.push([
       r.engine,
@@ -225,11 +284,41 @@ if (results.length > 0) {
       String(r.stage_entries),
       String(Math.round(r.import_entries_per_second)),
       ...VARIANTS.map((v) => r.report_seconds[v.name].toFixed(3)),
-      r.ratio_to_duckdb ? r.ratio_to_duckdb.current.toFixed(2) : '—',
       String(r.peak_rss_mib ?? '—'),
     ]);
   }
   printTable(rows);
+  for (const r of results) {
+    if (!r.ratio_to_duckdb_raw || !r.ratio_to_duckdb_visits) continue;
+    const duckRows = [
+      [
+        `${r.engine}, ${r.deals} deals`,
+        'Voronka s',
+        'DuckDB raw s',
+        'DuckDB visits s',
+        'Voronka / DuckDB raw',
+        'Voronka / DuckDB visits',
+        'figures equal (raw, visits)',
+      ],
+    ];
+    for (const v of VARIANTS) {
+      const n = r.figures_compared?.[v.name] ?? 0;
+      const ok = (m?: Record<string, boolean>) => (m?.[v.name] ? `${n}/${n}` : 'DIFFER');
+      duckRows.push([
+        v.name,
+        r.report_seconds[v.name].toFixed(3),
+        (r.duckdb_raw_seconds?.[v.name] ?? Number.NaN).toFixed(3),
+        (r.duckdb_visits_seconds?.[v.name] ?? Number.NaN).toFixed(3),
+        r.ratio_to_duckdb_raw[v.name].toFixed(2),
+        r.ratio_to_duckdb_visits[v.name].toFixed(2),
+        `${ok(r.figures_match_duckdb_raw)}, ${ok(r.figures_match_duckdb_visits)}`,
+      ]);
+    }
+    printTable(duckRows);
+    process.stdout.write(
+      `ratio = Voronka's median / DuckDB's median over the same interleaved rounds: below 1 Voronka is faster, above 1 DuckDB is. DuckDB load: raw ${r.duckdb_load_seconds?.raw.toFixed(2)} s + visits ${r.duckdb_load_seconds?.visits.toFixed(2)} s\n`,
+    );
+  }
 }
 if (web) printWeb(web);
 if (load) printLoad(load);
