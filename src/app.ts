@@ -1,9 +1,13 @@
 import { registerReportRoutes } from './analytics/report-routes.ts';
+import { registerSlaRoutes } from './analytics/sla-routes.ts';
 import { activities } from './crm/activities.ts';
+import { registerBoardRoutes } from './crm/board.ts';
+import { registerCardRoutes } from './crm/cards.ts';
 import { companies } from './crm/companies.ts';
 import { contacts } from './crm/contacts.ts';
 import { registerDealRoutes } from './crm/deal-routes.ts';
 import { leads } from './crm/leads.ts';
+import { registerReviewRoutes } from './crm/review-routes.ts';
 import { segments } from './crm/segments.ts';
 import { channels } from './marketing/channels.ts';
 import { registerAuditRoutes } from './platform/audit-routes.ts';
@@ -11,19 +15,16 @@ import { registerAuthRoutes } from './platform/auth/auth-routes.ts';
 import { users, usersGuard } from './platform/auth/users.ts';
 import type { AppContext } from './platform/context.ts';
 import { buildServer, type RouteModule } from './platform/http/server.ts';
+import { registerPreferenceRoutes } from './platform/preferences.ts';
 import { registerResourceRoutes } from './platform/resource/resource-routes.ts';
+import { registerSavedViewRoutes } from './platform/saved-views.ts';
 import { registerCalendarRoutes } from './process/calendar-routes.ts';
 import { registerConfigRoutes } from './process/config-routes.ts';
 import { customFields, fieldBlocks } from './process/custom-fields.ts';
 import { configGuard, registerPipelineRoutes } from './process/pipelines.ts';
 import { registerPlaybookRoutes } from './process/playbook-routes.ts';
 import { stageRequirements } from './process/requirements.ts';
-import { registerReviewRoutes } from './process/review-routes.ts';
 import { tasks } from './process/tasks.ts';
-import { registerBoardRoutes } from './ui/board.ts';
-import { registerCardRoutes } from './ui/cards.ts';
-import { registerPreferenceRoutes } from './ui/preferences.ts';
-import { registerSavedViewRoutes } from './ui/saved-views.ts';
 
 /** Every feature's routes, in one list: the HTTP app is exactly this. */
 export const routeModules: RouteModule[] = [
@@ -46,6 +47,7 @@ export const routeModules: RouteModule[] = [
   registerConfigRoutes,
   registerReviewRoutes,
   registerReportRoutes,
+  registerSlaRoutes,
   registerBoardRoutes,
   registerCardRoutes,
   registerPreferenceRoutes,

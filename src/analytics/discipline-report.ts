@@ -1,7 +1,7 @@
 import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
-import { IN_REVIEW } from '../process/review-routes.ts';
+import { IN_REVIEW } from '../process/review.ts';
 import { monthsOf } from './funnel-query.ts';
 import { reportMeta } from './funnel-report.ts';
 import type { FunnelQuery, FunnelReportMeta } from './funnel-types.ts';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkHistory } from '../crm/check-history.ts';
+import { checkHistory } from '../history/check-history.ts';
 import {
   type BackupSource,
   checkBackupTarget,

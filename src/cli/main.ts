@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { checkHistory } from '../crm/check-history.ts';
 import { DEMO_WORKSPACE, loadDemo } from '../demo/load-demo.ts';
+import { checkHistory } from '../history/check-history.ts';
 import { systemClock } from '../platform/clock.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
 import { listWorkspaces, resolveWorkspace } from '../platform/workspaces.ts';
-import { importCalendar, parseCalendarCsv } from '../process/calendar-routes.ts';
+import { importCalendar, parseCalendarCsv } from '../process/calendar-import.ts';
 import { exportConfig, importConfig, parseConfigDoc } from '../process/config-doc.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { openMigrated, runCommand, say } from './cli-support.ts';

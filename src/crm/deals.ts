@@ -1,5 +1,6 @@
 import sql from 'sql-template-tag';
 import { z } from 'zod';
+import { appendStageEntry, syncVisitAttributes } from '../history/stage-history.ts';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError, fieldIssue, validationError } from '../platform/errors.ts';
 import {
@@ -17,7 +18,6 @@ import { idSchema, type Resource } from '../platform/resource/resource.ts';
 import { STAGE_KINDS, type StageRow } from '../process/pipelines.ts';
 import { onStageEntered } from '../process/playbooks.ts';
 import { isFilled, requirementsFor } from '../process/requirements.ts';
-import { appendStageEntry, syncVisitAttributes } from './stage-history.ts';
 
 export async function workspaceCurrency(tx: Queryable, ws: number): Promise<string> {
   const [w] = await tx.query<{ currency: string }>(sql`select currency from workspaces where workspace_id = ${ws}`);

@@ -1,4 +1,5 @@
 import sql from 'sql-template-tag';
+import { appendStageEntry } from '../history/stage-history.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';
@@ -9,7 +10,6 @@ import { updateChecked } from '../platform/resource/resource-routes.ts';
 import { onStageEntered, onStageLeft } from '../process/playbooks.ts';
 import { isFilled, requirementsFor } from '../process/requirements.ts';
 import { deals, resolveStage } from './deals.ts';
-import { appendStageEntry } from './stage-history.ts';
 
 export interface MoveInput {
   stage_id: number;

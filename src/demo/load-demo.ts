@@ -1,5 +1,5 @@
 import sql from 'sql-template-tag';
-import { refreshDeals } from '../crm/stage-history.ts';
+import { refreshDeals } from '../history/stage-history.ts';
 import { hashPassword } from '../platform/auth/secrets.ts';
 import { bulkInsert, reserveIds } from '../platform/db/bulk.ts';
 import { analyzeChanged, DATA_TABLES } from '../platform/db/maintenance.ts';

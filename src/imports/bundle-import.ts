@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
-import { refreshDealsIn, syncVisitAttributesIn } from '../crm/stage-history.ts';
+import { refreshDealsIn, syncVisitAttributesIn } from '../history/stage-history.ts';
 import { bulkInsert } from '../platform/db/bulk.ts';
 import { isInitialLoad, withBulkLoad } from '../platform/db/bulk-load.ts';
 import { analyzeChanged } from '../platform/db/maintenance.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
-import { recountCounters, refreshDealsIn } from '../crm/stage-history.ts';
+import { recountCounters, refreshDealsIn } from '../history/stage-history.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';

@@ -1,6 +1,6 @@
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHistory } from '../../src/crm/check-history.ts';
+import { checkHistory } from '../../src/history/check-history.ts';
 import { inWorkspace } from '../../src/platform/db/workspace-scope.ts';
 import { type ApiResponse, type Harness, type SeededWorkspace, seedWorkspace, startHarness } from '../support/harness.ts';
 

@@ -1,6 +1,6 @@
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recountCounters } from '../../src/crm/stage-history.ts';
+import { recountCounters } from '../../src/history/stage-history.ts';
 import { countRows, type Harness, type SeededWorkspace, seedWorkspace, startHarness } from '../support/harness.ts';
 
 let h: Harness;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateBundle } from '../../bench/generate-bundle.ts';
 import { type FunnelParams, resolveFunnelQuery } from '../../src/analytics/funnel-query.ts';
 import { funnelReport } from '../../src/analytics/funnel-report.ts';
-import { checkHistory } from '../../src/crm/check-history.ts';
+import { checkHistory } from '../../src/history/check-history.ts';
 import { importBundle } from '../../src/imports/bundle-import.ts';
 import { isInitialLoad } from '../../src/platform/db/bulk-load.ts';
 import type { Db } from '../../src/platform/db/types.ts';

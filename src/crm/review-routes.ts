@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
-import { deals } from '../crm/deals.ts';
 import type { AppContext } from '../platform/context.ts';
 import { AppError, versionConflict } from '../platform/errors.ts';
 import { WHAT } from '../platform/resource/fields.ts';
 import { getRecord, schemasOf, toApi } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, scoped } from '../platform/resource/resource-routes.ts';
+import { IN_REVIEW } from '../process/review.ts';
+import { deals } from './deals.ts';
 
 const reviewer = (role: string) => {
   if (role !== 'admin' && role !== 'head_of_sales') {
@@ -17,9 +18,6 @@ const reviewer = (role: string) => {
     });
   }
 };
-
-/** Atypical deals wait here for the head of sales; until decided they stay out of managers' discipline figures. */
-export const IN_REVIEW = sql`(d.atypical or exists (select 1 from segments s where s.workspace_id = d.workspace_id and s.id = d.segment_id and s.kind = 'atypical'))`;
 
 export function registerReviewRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
-import type { AppContext } from '../platform/context.ts';
-import type { Queryable } from '../platform/db/types.ts';
-import { AppError } from '../platform/errors.ts';
-import { errorResponses, principalOf, scoped } from '../platform/resource/resource-routes.ts';
+import type { AppContext } from './context.ts';
+import type { Queryable } from './db/types.ts';
+import { AppError } from './errors.ts';
+import { errorResponses, principalOf, scoped } from './resource/resource-routes.ts';
 
 /** The pages of the web app a person can start on and put in the menu. */
 export const PAGES = ['tasks', 'board', 'dashboard', 'yesterday', 'deals', 'companies', 'contacts', 'leads', 'review'] as const;

@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
-import type { Principal } from '../platform/auth/roles.ts';
-import type { AppContext } from '../platform/context.ts';
-import type { Row } from '../platform/db/types.ts';
-import { AppError, notFound } from '../platform/errors.ts';
-import { readTime, requiredText } from '../platform/resource/fields.ts';
-import { idSchema, type Resource, schemasOf, toApi } from '../platform/resource/resource.ts';
-import { errorResponses, idParams, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
+import type { Principal } from './auth/roles.ts';
+import type { AppContext } from './context.ts';
+import type { Row } from './db/types.ts';
+import { AppError, notFound } from './errors.ts';
+import { readTime, requiredText } from './resource/fields.ts';
+import { idSchema, type Resource, schemasOf, toApi } from './resource/resource.ts';
+import { errorResponses, idParams, registerResourceRoutes, scoped } from './resource/resource-routes.ts';
 
 /** A list's filters and sort saved under a name, for oneself or shared with the workspace. */
 export const savedViews: Resource = {

@@ -1,7 +1,7 @@
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHistory } from '../../src/crm/check-history.ts';
 import { loadDemo } from '../../src/demo/load-demo.ts';
+import { checkHistory } from '../../src/history/check-history.ts';
 import type { Db } from '../../src/platform/db/types.ts';
 import { inWorkspace } from '../../src/platform/db/workspace-scope.ts';
 import { openTestDb } from '../support/test-db.ts';

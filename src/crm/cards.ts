@@ -4,10 +4,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { workspaceCache } from '../analytics/report-cache.ts';
-import { companies } from '../crm/companies.ts';
-import { contacts } from '../crm/contacts.ts';
-import { deals } from '../crm/deals.ts';
-import { leads } from '../crm/leads.ts';
 import { ACCESS, type AccessObject, assertVisible, type Scope, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { AppContext } from '../platform/context.ts';
 import { prepared, type Row } from '../platform/db/types.ts';
@@ -18,6 +14,10 @@ import { apiJsonSql, getRecord, idSchema, isoTime, type Resource, schemasOf, toA
 import { errorResponses, idParams, principalOf, scoped, scopedRead } from '../platform/resource/resource-routes.ts';
 import { rowCacheOf } from '../platform/resource/row-cache.ts';
 import { appliesTo, isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
+import { companies } from './companies.ts';
+import { contacts } from './contacts.ts';
+import { deals } from './deals.ts';
+import { leads } from './leads.ts';
 
 /**
  * Cards: one request with everything a card shows — the record, the names behind
