@@ -2,7 +2,7 @@ import sql, { raw } from 'sql-template-tag';
 import { expect } from 'vitest';
 import type { FunnelKpis, FunnelStage } from '../../src/analytics/funnel-types.ts';
 import { close } from '../../src/analytics/stats.ts';
-import { refreshDealsIn } from '../../src/crm/stage-history.ts';
+import { refreshDealsIn } from '../../src/history/stage-history.ts';
 import { bulkInsert, reserveIds } from '../../src/platform/db/bulk.ts';
 import type { Db } from '../../src/platform/db/types.ts';
 import { scopeTo } from '../../src/platform/db/workspace-scope.ts';
