@@ -30,5 +30,11 @@ step('build the web app', process.execPath, [join(root, 'scripts', 'build-web.mj
 step('type-check sources and tests', bin('tsc'), ['--noEmit', '-p', '.']);
 step('type-check the web app', bin('tsc'), ['--noEmit', '-p', 'web']);
 step('lint and format check', bin('biome'), ['check', '.']);
-step('import direction between folders (no cycles)', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']);
+step('import direction between folders (no cycles)', bin('depcruise'), [
+  'src',
+  '--config',
+  '.dependency-cruiser.cjs',
+  '--output-type',
+  'err',
+]);
 step('test suite (pglite, postgres, browser)', bin('vitest'), ['run', ...process.argv.slice(2)]);
