@@ -56,6 +56,8 @@ const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
 /** Per-request predicates over one source relation; the aggregate queries are shared. */
 interface Source {
   table: string;
+  /** A common table expression the statement starts with (the raw kind's window pass). */
+  prelude?: string;
   created: string;
   closing: string;
   cohortWon: string;
@@ -206,8 +208,11 @@ export class DuckReference {
     const inP = (col: string) => `(${col} >= ${F} and ${col} < ${E})`;
     let src: Source;
     if (kind === 'raw') {
-      // Every visible entry with what its visit needs, in one window pass.
-      await this.conn.run(`create or replace temp table rv as
+      // Every visible entry with what its visit needs, in one window pass, materialized once
+      // for the aggregates of the same statement.
+      src = {
+        table: 'rv',
+        prelude: `rv as materialized (
         select e.deal, e.pos, s.kind, e.t, d.owner, d.seg, d.amount,
                row_number() over w = 1 as is_first,
                lead(e.t) over w as next_t, lead(s.kind) over w as next_kind,
@@ -216,9 +221,7 @@ export class DuckReference {
                bit_or(1::INTEGER << e.pos) over (w rows between unbounded preceding and current row) as mask
           from events e join stages s using (pos) join deals d using (deal)
          where e.t < ${A}
-        window w as (partition by e.deal order by e.t, e.pos)`);
-      src = {
-        table: 'rv',
+        window w as (partition by e.deal order by e.t, e.pos))`,
         created: `is_first and ${inP('t')}`,
         closing: `kind <> 0 and next_t is null and ${inP('t')}`,
         cohortWon: `kind = 1 and next_t is null and ${inP('created_t')}`,
@@ -266,7 +269,14 @@ export class DuckReference {
     const cyc = `((t - created_t) / 1e6)::DOUBLE / ${DAY_S}`;
     const T = src.table;
 
-    const head = await this.rows(`
+    const probCols = this.open
+      .map(
+        (s) => `count(*) filter (where (${src.mask} & ${1 << s.pos}) <> 0) as c${s.pos},
+                count(*) filter (where kind = 1 and (${src.mask} & ${1 << s.pos}) <> 0) as w${s.pos}`,
+      )
+      .join(', ');
+    const ctes: Record<string, string> = {
+      head: `
       select ${gcols},
              count(*) filter (where ${src.created}) as created,
              count(*) filter (where ${src.closing} and kind = 1) as won,
@@ -275,48 +285,53 @@ export class DuckReference {
              avg(${cyc}) filter (where ${src.closing} and kind = 1) as cmean,
              quantile_cont(${cyc}, [0.5, 0.9]) filter (where ${src.closing} and kind = 1) as cq,
              count(*) filter (where ${src.cohortWon}) as cohort_won
-        from ${T} where ${filter} group by ${gsets}`);
-    const conv = src.first
-      ? await this.rows(`
+        from ${T} where ${filter} group by ${gsets}`,
+      ...(src.first
+        ? {
+            conv: `
       select ${gcols}, pos,
              count(*) filter (where ${src.first}) as entered,
              count(*) filter (where ${src.first} and ${src.advanced}) as advanced,
              count(*) filter (where ${src.first} and ${src.lostNext}) as lost,
              count(*) filter (where ${src.finished}) as n,
              quantile_cont(${src.duration} / ${DAY_S}, [0.5, 0.9]) filter (where ${src.finished}) as dq
-        from ${T} where ${src.periodVisit} and ${filter} group by ${gsetsPos}`)
-      : [
-          // Per deal and stage, the first visit in the period (a hash aggregate, not a sort) …
-          ...(await this.rows(`
+        from ${T} where ${src.periodVisit} and ${filter} group by ${gsetsPos}`,
+          }
+        : {
+            // Per deal and stage, the first visit in the period (a hash aggregate, not a sort) …
+            conv: `
       select ${gcols}, pos, count(*) as entered, count(*) filter (where adv) as advanced, count(*) filter (where lost) as lost
         from (select owner, pos, arg_min(${src.advanced}, t) as adv, arg_min(${src.lostNext}, t) as lost
                 from ${T} where ${src.periodVisit} and ${filter} group by deal, owner, pos)
-       group by ${gsetsPos}`)),
-          // … and the durations of all the period's visits.
-          ...(await this.rows(`
+       group by ${gsetsPos}`,
+            // … and the durations of all the period's visits.
+            durations: `
       select ${gcols}, pos, count(*) filter (where ${src.finished}) as n,
              quantile_cont(${src.duration} / ${DAY_S}, [0.5, 0.9]) filter (where ${src.finished}) as dq
-        from ${T} where ${src.periodVisit} and ${filter} group by ${gsetsPos}`)),
-        ];
-    // The stuck threshold is workspace-wide: p90 of the finished visits of each open stage before as-of.
-    const open = await this.rows(`
-      with thr as (
-        select pos, quantile_cont(${src.duration}, 0.9) as p90 from ${T}
-         where kind = 0 and ${src.finished} group by pos having count(*) >= 5)
+        from ${T} where ${src.periodVisit} and ${filter} group by ${gsetsPos}`,
+          }),
+      // The stuck threshold is workspace-wide: p90 of the finished visits of each open stage before as-of.
+      thr: `
+      select pos, quantile_cont(${src.duration}, 0.9) as p90 from ${T}
+       where kind = 0 and ${src.finished} group by pos having count(*) >= 5`,
+      open: `
       select ${gcols}, pos, count(*) as n, coalesce(sum(amount), 0) as minor,
              count(*) filter (where ((${A} - t) / 1e6)::DOUBLE > thr.p90) as stuck
-        from ${T} left join thr using (pos) where ${src.openAt} and ${filter} group by ${gsetsPos}`);
-    // Won and closed per open stage over deals closed at as-of, whole history, per segment.
-    const probCols = this.open
-      .map(
-        (s) => `count(*) filter (where (${src.mask} & ${1 << s.pos}) <> 0) as c${s.pos},
-                count(*) filter (where kind = 1 and (${src.mask} & ${1 << s.pos}) <> 0) as w${s.pos}`,
-      )
-      .join(', ');
-    const probs = await this.rows(`
+        from ${T} left join thr using (pos) where ${src.openAt} and ${filter} group by ${gsetsPos}`,
+      // Won and closed per open stage over deals closed at as-of, whole history, per segment.
+      probs: `
       select seg, count(*) as closed, count(*) filter (where kind = 1) as won, ${probCols}
-        from ${T} where ${src.closedAt} group by seg`);
-    const present = v.byOwner ? await this.rows(`select distinct owner from ${T} where ${src.present}`) : [];
+        from ${T} where ${src.closedAt} group by seg`,
+      ...(v.byOwner ? { present: `select distinct owner from ${T} where ${src.present}` } : {}),
+    };
+    // One statement: every aggregate as a list of rows.
+    const names = Object.keys(ctes).filter((k) => k !== 'thr');
+    const [res] = await this.rows(`
+      with ${[...(src.prelude ? [src.prelude] : []), ...Object.entries(ctes).map(([k, q]) => `${k} as (${q})`)].join(',\n')}
+      select ${names.map((k) => `(select list(x) from ${k} x) as ${k}`).join(', ')}`);
+    const list = (k: string) => (res[k] ?? []) as Record<string, unknown>[];
+    const [head, open, probs, present] = [list('head'), list('open'), list('probs'), list('present')];
+    const conv = [...list('conv'), ...list('durations')];
 
     const parts = new Map<string, Partial_>();
     const at = (r: Record<string, unknown>) => {
