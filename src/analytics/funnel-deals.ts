@@ -2,6 +2,7 @@ import sql, { type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { fieldIssue, validationError } from '../platform/errors.ts';
+import { toMajor } from '../platform/money.ts';
 import { metricSets, stuckThresholds, where } from './funnel-report.ts';
 import type { FunnelQuery } from './funnel-types.ts';
 
@@ -140,7 +141,7 @@ export async function funnelDeals(
     return {
       deal_id: r.deal_id as number,
       title: r.title as string,
-      amount: (r.amount_minor as number) / 100,
+      amount: toMajor(r.amount_minor as number, q.currency),
       stage: r.stage as string,
       entered_at: entered.toISOString(),
       days_in_stage: (until.getTime() - entered.getTime()) / 86_400_000,

@@ -1,5 +1,6 @@
 import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import type { Queryable } from '../platform/db/types.ts';
+import { toMajor } from '../platform/money.ts';
 import { monthsOf } from './funnel-query.ts';
 import type {
   Breakdown,
@@ -410,7 +411,8 @@ async function periodFigures(
 
 function assemble(q: FunnelQuery, p: Partial_, probs: StageProb): FunnelKpis {
   const open = q.stages.filter((s) => s.kind === 'open');
-  const wonAmount = p.won_amount_minor / 100;
+  // Money leaves in major units of the workspace currency (kpi.md): by its minor units, never by 100.
+  const wonAmount = toMajor(p.won_amount_minor, q.currency);
   let openDeals = 0;
   let openAmountMinor = 0;
   let stuck = 0;
@@ -451,9 +453,9 @@ function assemble(q: FunnelQuery, p: Partial_, probs: StageProb): FunnelKpis {
       return { stage: s.name, n: c?.n ?? 0, median: c?.median ?? null, p90: c?.p90 ?? null };
     }),
     open_deals: openDeals,
-    open_amount: openAmountMinor / 100,
+    open_amount: toMajor(openAmountMinor, q.currency),
     stage_win_probability: probs,
-    weighted_pipeline: weighted === null ? null : weighted / 100,
+    weighted_pipeline: weighted === null ? null : toMajor(weighted, q.currency),
     velocity_per_day:
       winRate === null || avgWon === null || cycleMean === null || cycleMean === 0 ? null : (openDeals * winRate * avgWon) / cycleMean,
     stuck_deals: stuck,

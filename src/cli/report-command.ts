@@ -7,6 +7,7 @@ import { systemClock } from '../platform/clock.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
 import { validationError } from '../platform/errors.ts';
 import { issuesToFields } from '../platform/http/validation.ts';
+import { formatEstimate, formatMajor } from '../platform/money.ts';
 import { resolveWorkspace } from '../platform/workspaces.ts';
 import { cliLocale, type DbOptions, openMigrated, say } from './cli-support.ts';
 
@@ -48,10 +49,11 @@ function params(opts: ReportOptions): FunnelParams {
 }
 
 const nf = () => new Intl.NumberFormat(cliLocale() === 'ru' ? 'ru-RU' : 'en-US', { maximumFractionDigits: 1 });
-const money = (v: number | null, currency: string) =>
-  v === null
-    ? '—'
-    : new Intl.NumberFormat(cliLocale() === 'ru' ? 'ru-RU' : 'en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(v);
+const locale = () => (cliLocale() === 'ru' ? 'ru-RU' : 'en-US');
+/** An exact amount (a deal, a sum of deals) in major units: the currency's decimals only when it has a fraction. */
+const money = (v: number | null, currency: string) => (v === null ? '—' : formatMajor(v, currency, locale()));
+/** An estimate (an average, a weighted sum, money per day): whole units. */
+const estimate = (v: number | null, currency: string) => (v === null ? '—' : formatEstimate(v, currency, locale()));
 const pct = (v: number | null) => (v === null ? '—' : `${nf().format(v * 100)}%`);
 const num = (v: number | null) => (v === null ? '—' : nf().format(v));
 
@@ -80,7 +82,7 @@ function summary(k: FunnelKpis, currency: string): string {
       say('Won amount', 'Выиграно, сумма'),
       money(k.won_amount, currency),
       say('Average won deal', 'Средняя выигранная'),
-      money(k.avg_won_amount, currency),
+      estimate(k.avg_won_amount, currency),
     ],
     [
       say('Cycle, days (mean / median / p90)', 'Цикл, дней (среднее / медиана / p90)'),
@@ -91,9 +93,9 @@ function summary(k: FunnelKpis, currency: string): string {
     [say('Open deals', 'Открытых сделок'), num(k.open_deals), say('Open amount', 'Сумма открытых'), money(k.open_amount, currency)],
     [
       say('Weighted pipeline', 'Взвешенная воронка'),
-      money(k.weighted_pipeline, currency),
+      estimate(k.weighted_pipeline, currency),
       say('Velocity per day', 'Скорость, в день'),
-      money(k.velocity_per_day, currency),
+      estimate(k.velocity_per_day, currency),
     ],
     [say('Stuck deals', 'Подвисших сделок'), num(k.stuck_deals), '', ''],
   ];
@@ -150,7 +152,7 @@ function groupsTable(groups: FunnelGroup[], total: FunnelKpis, currency: string)
     money(k.won_amount, currency),
     num(k.cycle_days.median),
     String(k.open_deals),
-    money(k.weighted_pipeline, currency),
+    estimate(k.weighted_pipeline, currency),
     String(k.stuck_deals),
   ];
   return table(

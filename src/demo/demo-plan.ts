@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { toMinor } from '../platform/money.ts';
 import { Rand } from '../platform/random.ts';
 import { addDays, type Calendar } from '../process/calendar.ts';
 import { DEMO_STANDARD } from './demo-standard.ts';
@@ -16,6 +17,8 @@ import { DEMO_STANDARD } from './demo-standard.ts';
  */
 
 export const DEMO_TZ = 'Europe/Moscow';
+/** The demo workspace counts money in roubles (load-demo.ts creates it so). */
+export const DEMO_CURRENCY = 'RUB';
 export const DEMO_PASSWORD = 'voronka-demo';
 
 export const STAGES = [
@@ -575,7 +578,7 @@ export function buildDemoPlan(seed: number, asOf: Date): DemoPlan {
         segment: seg.key,
         channel: channelIdx,
         region: companies[company].city,
-        amountMinor: amount * 100,
+        amountMinor: toMinor(amount, DEMO_CURRENCY),
         events,
         custom,
       });

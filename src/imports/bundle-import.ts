@@ -9,6 +9,7 @@ import { analyzeChanged } from '../platform/db/maintenance.ts';
 import { type Db, DbError, type Queryable } from '../platform/db/types.ts';
 import { scopeTo } from '../platform/db/workspace-scope.ts';
 import { AppError } from '../platform/errors.ts';
+import { minorFactor } from '../platform/money.ts';
 import { checkWorkspaceInput, createWorkspace, findWorkspace } from '../platform/workspaces.ts';
 import { checkStageSet, createPipeline, loadStages, STAGE_KINDS, type StageRow } from '../process/pipelines.ts';
 import { type StagedCsv, stageCsv, stagedSummary } from './csv-stage.ts';
@@ -119,8 +120,11 @@ const looksLikeDate = (c: string) => `left(${c}, 1) between '0' and '9' and (sub
 const instantSql = (c: string) => `case when ${looksLikeDate(c)} then ${c}::timestamptz end`;
 const looksLikeAmount = (c: string) =>
   `left(${c}, 1) between '0' and '9' and strpos(${c}, ',') = 0 and strpos(${c}, ' ') = 0 and strpos(lower(${c}), 'e') = 0`;
-const amountSql = (c: string) =>
-  `case when ${c} is null then 0::int8 when ${looksLikeAmount(c)} and ${c}::numeric * 100 = trunc(${c}::numeric * 100) then (${c}::numeric * 100)::int8 end`;
+/** `factor` is the currency's minor units per major unit (src/platform/money.ts), an integer from its table. */
+const amountSql = (c: string, factor: number) => {
+  const f = String(Math.trunc(factor));
+  return `case when ${c} is null then 0::int8 when ${looksLikeAmount(c)} and ${c}::numeric * ${f} = trunc(${c}::numeric * ${f}) then (${c}::numeric * ${f})::int8 end`;
+};
 
 interface Problem {
   file: 'deals.csv' | 'stage_events.csv';
@@ -140,6 +144,7 @@ async function stageBundle(
   tx: Queryable,
   dir: string,
   zone: string,
+  currency: string,
   stageByName: Map<string, StageRow>,
   report: ImportReport,
 ): Promise<{ deals: StagedCsv; events: StagedCsv }> {
@@ -169,7 +174,7 @@ async function stageBundle(
     select idx as line, ${d('deal_id')} as deal_id, coalesce(${d('title')}, ${d('deal_id')}) as title, ${d('company')} as company,
            ${d('owner')} as owner, ${d('segment')} as segment, ${d('channel')} as channel, ${d('region')} as region,
            ${d('amount')} as amount_raw, ${d('created_at')} as created_raw,
-           ${fast ? amountSql(d('amount')) : `case when ${d('amount')} is null then 0::int8 end`} as amount_minor,
+           ${fast ? amountSql(d('amount'), minorFactor(currency)) : `case when ${d('amount')} is null then 0::int8 end`} as amount_minor,
            ${fast ? instantSql(d('created_at')) : 'null::timestamptz'} as created_at
       from imp_raw_deals`;
   const createEvents = (fast: boolean) => `
@@ -258,7 +263,7 @@ async function stageBundle(
     ]);
     await tx.exec(`update ${table} t set ${target} = f.value from imp_fix f where f.line = t.line; drop table imp_fix;`);
   };
-  await careful('deals.csv', 'imp_deals', 'amount', 'amount_raw', 'amount_minor', 'int8', parseAmountMinor);
+  await careful('deals.csv', 'imp_deals', 'amount', 'amount_raw', 'amount_minor', 'int8', (v) => parseAmountMinor(v, currency));
   await careful('deals.csv', 'imp_deals', 'created_at', 'created_raw', 'created_at', 'timestamptz', (v) => parseInstant(v, zone));
   await firstWhere('deals.csv', 'imp_deals', 'created_at', 'created_at is null and created_raw is null', {
     en: 'date is empty',
@@ -368,7 +373,7 @@ export async function importBundle(
     const stages = await ensurePipeline(tx, wsId, pipelineFile, opts.now, report);
     const pipelineId = stages[0].pipeline_id;
     const stageByName = new Map(stages.map((s) => [s.name.trim().toLowerCase(), s]));
-    const files = await stageBundle(tx, dir, zone, stageByName, report);
+    const files = await stageBundle(tx, dir, zone, ws.currency, stageByName, report);
     if (report.deals_in_file === 0 && report.stage_entries_in_file === 0) {
       // Headers only: an import that brings nothing creates nothing (no workspace, no pipeline).
       throw new AppError(

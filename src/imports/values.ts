@@ -1,20 +1,42 @@
 import { DateTime } from 'luxon';
 import type { Msg } from '../platform/errors.ts';
+import { decimalToMinor, MAX_MINOR, minorDigits } from '../platform/money.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; en: string; ru: string };
 
+const DECIMALS_EN = ['no', 'one', 'two', 'three', 'four'];
+const DECIMALS_RU = ['', 'одного знака', 'двух знаков', 'трёх знаков', 'четырёх знаков'];
+const DECIMALS_RU_HAS = ['', 'один', 'два', 'три', 'четыре'];
+
+/** "More decimals than the currency has", in words; for two-decimal currencies the words they always had. */
+function tooManyDecimals(raw: string, currency: string, digits: number): { ok: false; en: string; ru: string } {
+  if (digits === 0)
+    return {
+      ok: false,
+      en: `"${raw}" has decimals, and ${currency} has no minor unit`,
+      ru: `в «${raw}» есть дробная часть, а у ${currency} нет дробных единиц`,
+    };
+  const en = `"${raw}" has more than ${DECIMALS_EN[digits]} decimals`;
+  const ru = `в «${raw}» больше ${DECIMALS_RU[digits]} после запятой`;
+  return digits === 2
+    ? { ok: false, en, ru }
+    : { ok: false, en: `${en}, as many as ${currency} has`, ru: `${ru}, а у ${currency} их ${DECIMALS_RU_HAS[digits]}` };
+}
+
 /**
- * An amount in major units → integer minor units, exactly (no floating point).
- * Accepts `1234.56`, `1 234,56` (spaces or no-break spaces as thousands, comma
- * as decimal, as Russian Excel writes), `1,234.56`. At most two decimals: a
- * third would be either a thousands separator or a fraction of a kopeck, and
- * guessing would corrupt money.
+ * An amount in major units of `currency` → integer minor units, exactly (integer arithmetic,
+ * src/platform/money.ts). Accepts `1234.56`, `1 234,56` (spaces or no-break spaces as thousands,
+ * comma as decimal, as Russian Excel writes), `1,234.56`, and a trailing currency sign or code.
+ * At most the currency's decimals (JPY none, RUB two, KWD three): one more would be either a
+ * thousands separator or a fraction of the minor unit, and guessing would corrupt money. For a
+ * currency with three decimals a lone comma before three digits (`12,345`) is either, so it is refused.
  */
-export function parseAmountMinor(raw: string): Parsed<number> {
+export function parseAmountMinor(raw: string, currency = 'RUB'): Parsed<number> {
   let s = raw
     .trim()
     .replace(/[\s\u00a0\u202f]/g, '')
     .replace(/(₽|руб\.?|rub|usd|\$|€|eur)$/i, '');
+  if (s.toLowerCase().endsWith(currency.toLowerCase())) s = s.slice(0, -currency.length);
   if (s === '') return { ok: false, en: 'amount is empty', ru: 'сумма не указана' };
   if (s.startsWith('-')) return { ok: false, en: 'amount is negative', ru: 'сумма отрицательная' };
   const lastDot = s.lastIndexOf('.');
@@ -22,8 +44,8 @@ export function parseAmountMinor(raw: string): Parsed<number> {
   const decimalAt = Math.max(lastDot, lastComma);
   let intPart = s;
   let frac = '';
+  const sep = decimalAt >= 0 ? s[decimalAt] : '';
   if (decimalAt >= 0) {
-    const sep = s[decimalAt];
     const other = sep === '.' ? ',' : '.';
     intPart = s.slice(0, decimalAt);
     frac = s.slice(decimalAt + 1);
@@ -36,13 +58,18 @@ export function parseAmountMinor(raw: string): Parsed<number> {
   }
   s = intPart;
   if (!/^\d+$/.test(s) || !/^\d*$/.test(frac)) return { ok: false, en: `"${raw}" is not an amount`, ru: `«${raw}» — не сумма` };
-  if (frac.length > 2) {
-    return { ok: false, en: `"${raw}" has more than two decimals`, ru: `в «${raw}» больше двух знаков после запятой` };
+  const digits = minorDigits(currency);
+  if (frac.length > digits) return tooManyDecimals(raw, currency, digits);
+  if (digits >= 3 && frac.length === 3 && sep === ',' && /^\d{1,3}$/.test(s)) {
+    return {
+      ok: false,
+      en: `"${raw}" is ambiguous in ${currency}: write ${s}.${frac} for the decimal or ${s}${frac} for the whole amount`,
+      ru: `«${raw}» неоднозначно для ${currency}: напишите ${s}.${frac}, если это дробь, или ${s}${frac}, если это целое`,
+    };
   }
-  const minor = Number(s) * 100 + Number(frac.padEnd(2, '0') || '0');
-  if (!Number.isSafeInteger(minor) || minor > 900_000_000_000_000)
-    return { ok: false, en: `"${raw}" is too large`, ru: `«${raw}» — слишком большая сумма` };
-  return { ok: true, value: minor };
+  const p = decimalToMinor(frac ? `${s}.${frac}` : s, currency);
+  if (!p.ok || p.minor > MAX_MINOR) return { ok: false, en: `"${raw}" is too large`, ru: `«${raw}» — слишком большая сумма` };
+  return { ok: true, value: p.minor };
 }
 
 const LOCAL_FORMATS = [

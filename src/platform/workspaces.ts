@@ -5,6 +5,7 @@ import { hashPassword } from './auth/secrets.ts';
 import type { Db, Queryable } from './db/types.ts';
 import { inWorkspace } from './db/workspace-scope.ts';
 import { AppError, fieldIssue, validationError } from './errors.ts';
+import { isCurrencyCode } from './money.ts';
 
 export interface WorkspaceInput {
   name: string;
@@ -24,9 +25,14 @@ export interface WorkspaceRow {
 export function checkWorkspaceInput(w: WorkspaceInput) {
   const issues = [];
   if (!w.name.trim()) issues.push(fieldIssue('name', 'a workspace needs a name', 'у пространства должно быть имя', 'required'));
-  if (w.currency !== undefined && !/^[A-Z]{3}$/.test(w.currency))
+  // Only a code whose minor units are known (src/platform/money.ts): amounts are stored by them.
+  if (w.currency !== undefined && !isCurrencyCode(w.currency))
     issues.push(
-      fieldIssue('currency', `"${w.currency}" is not an ISO 4217 code such as RUB`, `«${w.currency}» — не код ISO 4217 вроде RUB`),
+      fieldIssue(
+        'currency',
+        `"${w.currency}" is not an ISO 4217 currency code such as RUB, USD or JPY`,
+        `«${w.currency}» — не код валюты ISO 4217 вроде RUB, USD или JPY`,
+      ),
     );
   if (w.timezone !== undefined && !IANAZone.isValidZone(w.timezone))
     issues.push(

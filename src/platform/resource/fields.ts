@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Msg } from '../errors.ts';
+import { MAX_MINOR } from '../money.ts';
 import { type Field, idSchema, isoTime } from './resource.ts';
 
 /** Field builders shared by the resource descriptions. */
@@ -51,7 +52,12 @@ export const oneOf = <T extends string>(values: readonly [T, ...T[]], extra: Par
   ...extra,
 });
 
-export const moneyMinor = z.number().int().min(0).max(900_000_000_000_000).describe('Integer minor units (kopecks, cents)');
+export const moneyMinor = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_MINOR)
+  .describe('Integer minor units of the workspace currency (kopecks, cents; a yen is 1, a Kuwaiti dinar is 1000)');
 export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as RUB');
 
 export const WHAT = {
