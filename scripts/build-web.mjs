@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const web = join(root, 'web');
 const built = join(web, 'dist', 'index.html');
+const WEB_SHARED = ['src/platform/money.ts'];
 
 function newest(dir) {
   let t = 0;
@@ -22,7 +23,13 @@ function newest(dir) {
 if (
   process.argv.includes('--if-stale') &&
   existsSync(built) &&
-  statSync(built).mtimeMs >= Math.max(newest(web), statSync(join(root, 'package-lock.json')).mtimeMs)
+  statSync(built).mtimeMs >=
+    Math.max(
+      newest(web),
+      statSync(join(root, 'package-lock.json')).mtimeMs,
+      // Sources of src/ the web app imports (one rule for server and screen).
+      ...WEB_SHARED.map((f) => statSync(join(root, f)).mtimeMs),
+    )
 ) {
   process.exit(0);
 }

@@ -256,5 +256,12 @@ export const en: Messages = {
     rolledOut: 'Applied to {{count}} people',
   },
   review: { title: 'Atypical deals awaiting review', typical: 'Typical', atypical: 'Keep atypical', empty: 'The queue is empty' },
-  errors: { badResponse: 'The server sent an unreadable answer', generic: 'Something went wrong' },
+  errors: {
+    badResponse: 'The server sent an unreadable answer',
+    generic: 'Something went wrong',
+    notAmount: '“{{value}}” is not an amount',
+    amountWhole: 'An amount in {{currency}} is a whole number: “{{value}}”',
+    amountDecimals: 'An amount in {{currency}} has at most {{digits}} decimals: “{{value}}”',
+    amountLarge: '“{{value}}” is too large an amount',
+  },
 };

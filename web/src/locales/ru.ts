@@ -254,6 +254,13 @@ export const ru = {
     rolledOut: 'Применено к {{count}} сотрудникам',
   },
   review: { title: 'Нетиповые сделки на рассмотрении', typical: 'Типовая', atypical: 'Оставить нетиповой', empty: 'Очередь пуста' },
-  errors: { badResponse: 'Сервер вернул непонятный ответ', generic: 'Что-то пошло не так' },
+  errors: {
+    badResponse: 'Сервер вернул непонятный ответ',
+    generic: 'Что-то пошло не так',
+    notAmount: '«{{value}}» — не сумма',
+    amountWhole: 'Сумма в {{currency}} — целое число: «{{value}}»',
+    amountDecimals: 'В сумме в {{currency}} не больше {{digits}} знаков после запятой: «{{value}}»',
+    amountLarge: '«{{value}}» — слишком большая сумма',
+  },
 };
 export type Messages = typeof ru;

@@ -17,7 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useSearch } from 'wouter';
 import { ApiError, api, type Board, type BoardCard, type BoardColumn, type Me, type Missing } from '../api';
 import { ErrorState, Loading } from '../components';
-import { days, money, pct } from '../format';
+import { days, estimateMinorMoney, money, pct } from '../format';
 import { usePipelines, useUsers } from '../lookups';
 import { MoveDialog } from './MoveDialog';
 
@@ -98,7 +98,7 @@ function Column({ col, currency, onOpen }: { col: BoardColumn; currency: string;
             <span data-testid="column-count">{t('format.deals', { count: col.count })}</span>
             <span className="strong">{money(col.amount_minor, currency)}</span>
             <span className="muted" title={`${t('dash.probability')}: ${pct(col.probability)}`}>
-              {t('board.weighted')} {money(col.weighted_minor, currency)}
+              {t('board.weighted')} {estimateMinorMoney(col.weighted_minor, currency)}
             </span>
           </div>
         ) : (
@@ -203,7 +203,7 @@ export function BoardPage({ me }: { me: Me }) {
           <h1>{t('board.title')}</h1>
           <p className="muted">
             {b.pipeline.name} · {t('format.deals', { count: totals.count })} · {money(totals.amount, b.currency)} · {t('board.weighted')}{' '}
-            {money(totals.weighted, b.currency)}
+            {estimateMinorMoney(totals.weighted, b.currency)}
           </p>
         </div>
         <search className="filters">

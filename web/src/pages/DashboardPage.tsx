@@ -6,7 +6,7 @@ import { api, type Me, type Named, type Page } from '../api';
 import { type ChartOption, EChart } from '../chart';
 import { Empty, ErrorState, Loading, Stat } from '../components';
 import { dashboardQueries } from '../dashboard-queries';
-import { majorMoney, num, pct } from '../format';
+import { estimateMoney, majorMoney, num, pct } from '../format';
 import { useUsers } from '../lookups';
 import { DrillDown } from './DrillDown';
 
@@ -182,14 +182,14 @@ export default function DashboardPage({ me }: { me: Me }) {
               {stat(t('dash.winRate'), pct(r.win_rate))}
               {stat(t('dash.cohort'), pct(r.cohort_win_rate))}
               {stat(t('dash.wonAmount'), majorMoney(r.won_amount, cur))}
-              {stat(t('dash.avgWon'), majorMoney(r.avg_won_amount, cur))}
+              {stat(t('dash.avgWon'), estimateMoney(r.avg_won_amount, cur))}
               {stat(
                 t('dash.cycle'),
                 r.cycle_days.median === null ? t('common.none') : t('format.days', { count: Math.round(r.cycle_days.median) }),
               )}
               {stat(t('dash.open'), num(r.open_deals), 'open_deals')}
-              {stat(t('dash.weighted'), majorMoney(r.weighted_pipeline, cur), 'open_deals')}
-              {stat(t('dash.velocity'), majorMoney(r.velocity_per_day, cur))}
+              {stat(t('dash.weighted'), estimateMoney(r.weighted_pipeline, cur), 'open_deals')}
+              {stat(t('dash.velocity'), estimateMoney(r.velocity_per_day, cur))}
               {stat(t('dash.stuck'), num(r.stuck_deals), 'stuck_deals', r.stuck_deals > 0 ? 'bad' : undefined)}
             </div>
             <div className="grid-2">

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { ApiError, api, type DealCardData, type Me, type Missing } from '../api';
 import { ErrorState, Loading } from '../components';
-import { date, dateTime, days, money } from '../format';
+import { date, dateTime, days, minorToDecimal, money } from '../format';
 import { FieldInput, MoveDialog, toSet, useDealFieldDefs } from './MoveDialog';
 import { BlockView, Timeline } from './RecordCardPage';
 
@@ -175,7 +175,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
     try {
       await api(`/deals/${id}`, {
         method: 'PATCH',
-        body: { version: d.version, ...toSet({ [field]: editValue }, defs.data?.items ?? []) },
+        body: { version: d.version, ...toSet({ [field]: editValue }, defs.data?.items ?? [], d.currency) },
       });
       setEditing(null);
       refresh();
@@ -273,6 +273,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
                           onChange={setEditValue}
                           defs={defs.data?.items ?? []}
                           companyId={d.company_id ? String(d.company_id) : undefined}
+                          currency={d.currency}
                         />
                         <button type="submit" className="primary">
                           {t('common.save')}
@@ -291,7 +292,11 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
                             onClick={() => {
                               setEditing(field);
                               setEditValue(
-                                field === 'amount_minor' ? String(d.amount_minor / 100) : field === 'region' ? (d.region ?? '') : '',
+                                field === 'amount_minor'
+                                  ? minorToDecimal(d.amount_minor, d.currency)
+                                  : field === 'region'
+                                    ? (d.region ?? '')
+                                    : '',
                               );
                             }}
                             aria-label={`${t('deal.edit')}: ${label}`}
@@ -311,10 +316,11 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
               key={b.id ?? 'other'}
               block={b}
               values={d.custom}
+              currency={d.currency}
               onEdit={async (key, value) => {
                 await api(`/deals/${id}`, {
                   method: 'PATCH',
-                  body: { version: d.version, ...toSet({ [`custom.${key}`]: value }, defs.data?.items ?? []) },
+                  body: { version: d.version, ...toSet({ [`custom.${key}`]: value }, defs.data?.items ?? [], d.currency) },
                 });
                 refresh();
               }}

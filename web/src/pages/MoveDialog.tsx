@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, type FieldDef, type Me, type Missing, type Named, type Page } from '../api';
 import { Modal } from '../components';
+import { moneyStep, parseMoneyInput } from '../format';
 
 export function useDealFieldDefs() {
   return useQuery({
@@ -68,6 +69,7 @@ export function FieldInput({
   onChange,
   defs,
   companyId,
+  currency,
 }: {
   field: string;
   label: string;
@@ -75,6 +77,8 @@ export function FieldInput({
   onChange: (v: string) => void;
   defs: FieldDef[];
   companyId?: string;
+  /** The workspace currency: an amount's step is its minor unit. */
+  currency: string;
 }) {
   const { i18n } = useTranslation();
   const id = `f-${field}`;
@@ -88,7 +92,17 @@ export function FieldInput({
   else if (field === 'segment_id') input = <RefPicker path="segments" value={value} onChange={onChange} label={label} />;
   else if (field === 'channel_id') input = <RefPicker path="channels" value={value} onChange={onChange} label={label} />;
   else if (field === 'amount_minor')
-    input = <input id={id} type="number" min="0.01" step="0.01" required value={value} onChange={(e) => onChange(e.target.value)} />;
+    input = (
+      <input
+        id={id}
+        type="number"
+        min={moneyStep(currency)}
+        step={moneyStep(currency)}
+        required
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    );
   else if (field.startsWith('custom.')) {
     const def = defs.find((d) => d.key === field.slice(7));
     if (def?.type === 'choice') {
@@ -105,7 +119,16 @@ export function FieldInput({
     } else if (def?.type === 'date')
       input = <input id={id} type="date" required value={value} onChange={(e) => onChange(e.target.value)} />;
     else if (def?.type === 'number' || def?.type === 'money')
-      input = <input id={id} type="number" step="any" required value={value} onChange={(e) => onChange(e.target.value)} />;
+      input = (
+        <input
+          id={id}
+          type="number"
+          step={def.type === 'money' ? moneyStep(currency) : 'any'}
+          required
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
     else input = <input id={id} type="text" required value={value} onChange={(e) => onChange(e.target.value)} />;
   } else input = <input id={id} type="text" required value={value} onChange={(e) => onChange(e.target.value)} />;
   return (
@@ -116,16 +139,16 @@ export function FieldInput({
   );
 }
 
-/** Turns form strings into the values of a deal PATCH (`set`). */
-export function toSet(values: Record<string, string>, defs: FieldDef[]): Record<string, unknown> {
+/** Turns form strings into the values of a deal PATCH (`set`); amounts into minor units of `currency`. */
+export function toSet(values: Record<string, string>, defs: FieldDef[], currency: string): Record<string, unknown> {
   const set: Record<string, unknown> = {};
   const custom: Record<string, unknown> = {};
   for (const [field, raw] of Object.entries(values)) {
     if (raw === '') continue;
     if (field.startsWith('custom.')) {
       const def = defs.find((d) => d.key === field.slice(7));
-      custom[field.slice(7)] = def?.type === 'number' ? Number(raw) : def?.type === 'money' ? Math.round(Number(raw) * 100) : raw;
-    } else if (field === 'amount_minor') set.amount_minor = Math.round(Number(raw) * 100);
+      custom[field.slice(7)] = def?.type === 'number' ? Number(raw) : def?.type === 'money' ? parseMoneyInput(raw, currency) : raw;
+    } else if (field === 'amount_minor') set.amount_minor = parseMoneyInput(raw, currency);
     else if (field.endsWith('_id')) set[field] = Number(raw);
     else set[field] = raw;
   }
@@ -158,7 +181,7 @@ export function MoveDialog(props: {
     try {
       const body = force
         ? { stage_id: props.stageId, force: true, reason }
-        : { stage_id: props.stageId, set: toSet(values, defs.data?.items ?? []) };
+        : { stage_id: props.stageId, set: toSet(values, defs.data?.items ?? [], props.me.workspace.currency) };
       await api(`/deals/${props.dealId}/move`, { method: 'POST', body });
       props.onMoved();
     } catch (err) {
@@ -179,6 +202,7 @@ export function MoveDialog(props: {
             onChange={(v) => setValues((s) => ({ ...s, [m.field]: v }))}
             defs={defs.data?.items ?? []}
             companyId={values.company_id}
+            currency={props.me.workspace.currency}
           />
         ))}
         {error && (

@@ -4,16 +4,19 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { api, type Block, type Me, type Names, type TimelineItem } from '../api';
 import { ErrorState, Loading } from '../components';
-import { dateTime, num } from '../format';
+import { dateTime, minorDigits, minorToDecimal, moneyStep, num, parseMoneyInput, toMajor } from '../format';
 
 /** A block of custom fields, values shown in the reader's language, each editable in place. */
 export function BlockView({
   block,
   values,
+  currency,
   onEdit,
 }: {
   block: Block;
   values: Record<string, unknown>;
+  /** The workspace currency, which money fields count minor units of. */
+  currency: string;
   onEdit?: (key: string, value: string) => Promise<void>;
 }) {
   const { t, i18n } = useTranslation();
@@ -30,7 +33,7 @@ export function BlockView({
       return c ? (ru ? c.label_ru : c.label_en) : String(v);
     }
     if (f.type === 'number') return num(Number(v), 2);
-    if (f.type === 'money') return num(Number(v) / 100, 2);
+    if (f.type === 'money') return num(toMajor(Number(v), currency), minorDigits(currency));
     return String(v);
   };
   return (
@@ -69,7 +72,7 @@ export function BlockView({
                   ) : (
                     <input
                       type={f.type === 'date' ? 'date' : f.type === 'text' ? 'text' : 'number'}
-                      step="any"
+                      step={f.type === 'money' ? moneyStep(currency) : 'any'}
                       value={value}
                       onChange={(e) => setValue(e.target.value)}
                       aria-label={ru ? f.label_ru : f.label_en}
@@ -93,7 +96,7 @@ export function BlockView({
                       onClick={() => {
                         setEditing(f.key);
                         const v = values[f.key];
-                        setValue(v === undefined || v === null ? '' : f.type === 'money' ? String(Number(v) / 100) : String(v));
+                        setValue(v === undefined || v === null ? '' : f.type === 'money' ? minorToDecimal(Number(v), currency) : String(v));
                       }}
                       aria-label={`${t('deal.edit')}: ${ru ? f.label_ru : f.label_en}`}
                     >
@@ -229,6 +232,7 @@ export function RecordCardPage({ kind, id, me }: { kind: 'companies' | 'contacts
               key={b.id ?? 'other'}
               block={b}
               values={r.custom ?? {}}
+              currency={me.workspace.currency}
               onEdit={async (key, value) => {
                 const def = b.fields.find((f) => f.key === key);
                 const v =
@@ -237,7 +241,7 @@ export function RecordCardPage({ kind, id, me }: { kind: 'companies' | 'contacts
                     : def?.type === 'number'
                       ? Number(value)
                       : def?.type === 'money'
-                        ? Math.round(Number(value) * 100)
+                        ? parseMoneyInput(value, me.workspace.currency)
                         : value;
                 await api(`/${kind}/${id}`, { method: 'PATCH', body: { version: r.version, custom: { [key]: v } } });
                 qc.invalidateQueries({ queryKey: ['card', kind, id] });

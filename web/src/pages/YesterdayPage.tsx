@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type FunnelReport, type Me, type Page } from '../api';
 import { ErrorState, Loading, Stat } from '../components';
-import { date, isoDay, majorMoney, num, pct } from '../format';
+import { date, estimateMoney, isoDay, majorMoney, num, pct } from '../format';
 import { DrillDown } from './DrillDown';
 
 /** Yesterday's numbers for the morning planning meeting: what happened, in one screen. */
@@ -64,7 +64,7 @@ export default function YesterdayPage({ me }: { me: Me }) {
         <Stat label={t('yesterday.meetings')} value={meetings.data ? `${num(held)} / ${num(meetings.data.items.length)}` : '…'} />
         <Stat label={t('yesterday.tasksDone')} value={tasksDone.data ? num(tasksDone.data.items.length) : '…'} />
         <Stat label={t('dash.open')} value={num(r.open_deals)} onClick={() => setDrill({ metric: 'open_deals', title: t('dash.open') })} />
-        <Stat label={t('dash.weighted')} value={majorMoney(r.weighted_pipeline, r.currency)} />
+        <Stat label={t('dash.weighted')} value={estimateMoney(r.weighted_pipeline, r.currency)} />
         <Stat
           label={t('dash.stuck')}
           value={num(r.stuck_deals)}
