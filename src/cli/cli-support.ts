@@ -2,9 +2,11 @@ import { resolve } from 'node:path';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.ts';
 import { MigrationMismatchError, migrate } from '../platform/db/migrate.ts';
 import { openDb } from '../platform/db/open-db.ts';
-import type { Db } from '../platform/db/types.ts';
+import type { Db, Queryable } from '../platform/db/types.ts';
 import { DbError } from '../platform/db/types.ts';
+import { inWorkspace } from '../platform/db/workspace-scope.ts';
 import { AppError, type Locale, pick } from '../platform/errors.ts';
+import { resolveWorkspace } from '../platform/workspaces.ts';
 
 export interface DbOptions {
   dataDir?: string;
@@ -37,6 +39,27 @@ export async function openMigrated(opts: DbOptions): Promise<Db> {
     throw e;
   }
   return db;
+}
+
+/** Runs `fn` on the migrated database the options name, and closes it whatever happens. */
+export async function withDb<T>(opts: DbOptions, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openMigrated(opts);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Runs `fn` inside a transaction in the workspace `--workspace` names (or the only one). */
+export function inNamedWorkspace<T>(
+  opts: DbOptions & { workspace?: string },
+  fn: (tx: Queryable, ws: number, db: Db) => Promise<T>,
+): Promise<T> {
+  return withDb(opts, async (db) => {
+    const w = await resolveWorkspace(db, opts.workspace);
+    return inWorkspace(db, w.workspace_id, (tx) => fn(tx, w.workspace_id, db));
+  });
 }
 
 /** Runs a command body, turning known failures into one clear message and exit code 1. */

@@ -1,17 +1,19 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DEMO_WORKSPACE, loadDemo } from '../demo/load-demo.ts';
-import { checkHistory } from '../history/check-history.ts';
-import { systemClock } from '../platform/clock.ts';
-import { inWorkspace } from '../platform/db/workspace-scope.ts';
-import { listWorkspaces, resolveWorkspace } from '../platform/workspaces.ts';
-import { importCalendar, parseCalendarCsv } from '../process/calendar-import.ts';
-import { exportConfig, importConfig, parseConfigDoc } from '../process/config-doc.ts';
+import { DISCIPLINE_BREAKDOWNS } from '../analytics/discipline-report.ts';
+import { DRILL_METRICS } from '../analytics/funnel-deals.ts';
+import { BREAKDOWNS } from '../analytics/funnel-types.ts';
+import { DEMO_WORKSPACE } from '../demo/load-demo.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
-import { openMigrated, runCommand, say } from './cli-support.ts';
+import { calendarImportCommand } from './calendar-command.ts';
+import { checkCommand } from './check-command.ts';
+import { runCommand, say } from './cli-support.ts';
+import { configExportCommand, configImportCommand } from './config-command.ts';
+import { demoCommand } from './demo-command.ts';
 import { importCommand } from './import-command.ts';
+import { migrateCommand } from './migrate-command.ts';
 import { reportDealsCommand, reportDisciplineCommand, reportFunnelCommand } from './report-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { workspacesCommand } from './workspaces-command.ts';
 
 // `voronka … | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -68,31 +70,7 @@ program
     new Option('--as-of <date>', say('the end of the history (ISO date; default now)', 'конец истории (дата ISO; по умолчанию сейчас)')),
   )
   .addOption(dataDir())
-  .action((opts) =>
-    runCommand(async () => {
-      const seed = Number(opts.seed);
-      if (!Number.isSafeInteger(seed))
-        throw new Error(say(`--seed must be an integer, got "${opts.seed}"`, `--seed должно быть целым числом, получено «${opts.seed}»`));
-      const asOf = opts.asOf ? new Date(opts.asOf) : systemClock.now();
-      if (Number.isNaN(asOf.getTime())) throw new Error(say(`--as-of is not a date: "${opts.asOf}"`, `--as-of — не дата: «${opts.asOf}»`));
-      const db = await openMigrated(opts);
-      try {
-        const started = Date.now();
-        const r = await loadDemo(db, { seed, asOf, name: opts.workspace, now: systemClock.now() });
-        process.stdout.write(
-          say(
-            `Created workspace "${r.workspace}" in ${((Date.now() - started) / 1000).toFixed(1)} s:\n`,
-            `Создано пространство «${r.workspace}» за ${((Date.now() - started) / 1000).toFixed(1)} с:\n`,
-          ),
-        );
-        for (const [k, v] of Object.entries(r.counts)) process.stdout.write(`  ${k.padEnd(14)} ${v}\n`);
-        process.stdout.write(say('Sign in as:\n', 'Вход:\n'));
-        for (const s of r.signIn) process.stdout.write(`  ${s.email} / ${s.password}\n`);
-      } finally {
-        await db.close();
-      }
-    }),
-  );
+  .action((opts) => runCommand(() => demoCommand(opts)));
 
 program
   .command('import')
@@ -112,15 +90,7 @@ program
   .command('migrate')
   .description(say('apply pending database migrations', 'применить новые миграции базы'))
   .addOption(dataDir())
-  .action((opts) =>
-    runCommand(async () => {
-      const db = await openMigrated(opts);
-      await db.close();
-      process.stdout.write(
-        say(`The database is up to date (${db.engine}: ${db.location}).\n`, `База данных актуальна (${db.engine}: ${db.location}).\n`),
-      );
-    }),
-  );
+  .action((opts) => runCommand(() => migrateCommand(opts)));
 
 program
   .command('backup')
@@ -165,16 +135,7 @@ program
   .command('workspaces')
   .description(say('list workspaces', 'список рабочих пространств'))
   .addOption(dataDir())
-  .action((opts) =>
-    runCommand(async () => {
-      const db = await openMigrated(opts);
-      try {
-        for (const w of await listWorkspaces(db)) process.stdout.write(`${w.workspace_id}\t${w.name}\t${w.currency}\t${w.timezone}\n`);
-      } finally {
-        await db.close();
-      }
-    }),
-  );
+  .action((opts) => runCommand(() => workspacesCommand(opts)));
 
 program
   .command('check')
@@ -186,27 +147,7 @@ program
   )
   .addOption(workspace())
   .addOption(dataDir())
-  .action((opts) =>
-    runCommand(async () => {
-      const db = await openMigrated(opts);
-      try {
-        const all = opts.workspace ? [await resolveWorkspace(db, opts.workspace)] : await listWorkspaces(db);
-        let bad = 0;
-        for (const w of all) {
-          const results = await inWorkspace(db, w.workspace_id, (tx) => checkHistory(tx, w.workspace_id));
-          for (const r of results) {
-            bad += r.problems;
-            process.stdout.write(
-              `${r.problems === 0 ? 'ok  ' : 'FAIL'}  ${w.name}: ${say(r.check, r.check_ru)}${r.problems ? ` — ${r.problems} (${r.examples.join(', ')}${r.problems > r.examples.length ? ', …' : ''})` : ''}\n`,
-            );
-          }
-        }
-        if (bad > 0) process.exitCode = 1;
-      } finally {
-        await db.close();
-      }
-    }),
-  );
+  .action((opts) => runCommand(() => checkCommand(opts)));
 
 const config = program.command('config').description(say('the sales standard as a JSON document', 'стандарт продаж в виде JSON-документа'));
 config
@@ -220,20 +161,7 @@ config
   .option('--out <file>', say('write to a file instead of stdout', 'записать в файл, а не на экран'))
   .addOption(workspace())
   .addOption(dataDir())
-  .action((opts) =>
-    runCommand(async () => {
-      const db = await openMigrated(opts);
-      try {
-        const w = await resolveWorkspace(db, opts.workspace);
-        const doc = await inWorkspace(db, w.workspace_id, (tx) => exportConfig(tx, w.workspace_id));
-        const text = `${JSON.stringify(doc, null, 2)}\n`;
-        if (opts.out) writeFileSync(opts.out, text);
-        else process.stdout.write(text);
-      } finally {
-        await db.close();
-      }
-    }),
-  );
+  .action((opts) => runCommand(() => configExportCommand(opts)));
 config
   .command('import')
   .description(
@@ -245,25 +173,7 @@ config
   .argument('<file>', say('the JSON document', 'JSON-документ'))
   .addOption(workspace())
   .addOption(dataDir())
-  .action((file, opts) =>
-    runCommand(async () => {
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
-      } catch (e) {
-        throw new Error(say(`${file}: not valid JSON: ${(e as Error).message}`, `${file}: некорректный JSON: ${(e as Error).message}`));
-      }
-      const doc = parseConfigDoc(json);
-      const db = await openMigrated(opts);
-      try {
-        const w = await resolveWorkspace(db, opts.workspace);
-        const r = await inWorkspace(db, w.workspace_id, (tx) => importConfig(tx, w.workspace_id, doc, systemClock.now()));
-        for (const [k, v] of Object.entries(r)) process.stdout.write(`  ${k.padEnd(22)} ${v}\n`);
-      } finally {
-        await db.close();
-      }
-    }),
-  );
+  .action((file, opts) => runCommand(() => configImportCommand(file, opts)));
 
 const calendar = program
   .command('calendar')
@@ -278,24 +188,7 @@ calendar
   .argument('<file>', 'CSV')
   .addOption(workspace())
   .addOption(dataDir())
-  .action((file, opts) =>
-    runCommand(async () => {
-      const entries = parseCalendarCsv(readFileSync(file, 'utf8'));
-      const db = await openMigrated(opts);
-      try {
-        const w = await resolveWorkspace(db, opts.workspace);
-        const r = await inWorkspace(db, w.workspace_id, (tx) => importCalendar(tx, w.workspace_id, entries));
-        process.stdout.write(
-          say(
-            `calendar: ${r.added} added, ${r.changed} changed, ${r.unchanged} unchanged\n`,
-            `календарь: добавлено ${r.added}, изменено ${r.changed}, без изменений ${r.unchanged}\n`,
-          ),
-        );
-      } finally {
-        await db.close();
-      }
-    }),
-  );
+  .action((file, opts) => runCommand(() => calendarImportCommand(file, opts)));
 
 const reportOptions = (cmd: Command) =>
   cmd
@@ -329,16 +222,7 @@ reportOptions(
   report
     .command('funnel')
     .description(say('every core funnel KPI for a period, as of any instant', 'все ключевые показатели воронки за период на любой момент'))
-    .addOption(
-      new Option('--by <dimension>', say('break down by', 'разбить по')).choices([
-        'owner',
-        'segment',
-        'channel',
-        'region',
-        'team',
-        'month',
-      ]),
-    ),
+    .addOption(new Option('--by <dimension>', say('break down by', 'разбить по')).choices([...BREAKDOWNS])),
 ).action((opts) => runCommand(() => reportFunnelCommand(opts)));
 reportOptions(
   report
@@ -349,38 +233,13 @@ reportOptions(
         'дисциплина: задачи регламента вовремя, просрочки, заполненность карточек, предлагаемые сроки',
       ),
     )
-    .addOption(
-      new Option('--by <dimension>', say('break down by', 'разбить по')).choices([
-        'owner',
-        'team',
-        'segment',
-        'channel',
-        'region',
-        'month',
-      ]),
-    ),
+    .addOption(new Option('--by <dimension>', say('break down by', 'разбить по')).choices([...DISCIPLINE_BREAKDOWNS])),
 ).action((opts) => runCommand(() => reportDisciplineCommand(opts)));
 reportOptions(
   report
     .command('deals')
     .description(say('the deals behind a figure of the funnel report', 'сделки, стоящие за показателем отчёта'))
-    .addOption(
-      new Option('--metric <metric>', say('which figure', 'какой показатель'))
-        .choices([
-          'deals_created',
-          'deals_won',
-          'deals_lost',
-          'cohort_won',
-          'open_deals',
-          'stuck_deals',
-          'stage_entered',
-          'stage_advanced',
-          'stage_lost',
-          'stage_won',
-          'stage_closed',
-        ])
-        .makeOptionMandatory(),
-    )
+    .addOption(new Option('--metric <metric>', say('which figure', 'какой показатель')).choices([...DRILL_METRICS]).makeOptionMandatory())
     .option('--stage <name>', say('stage, for stage_* metrics', 'этап, для показателей stage_*'))
     .option('--limit <n>', say('how many deals to list (default 50)', 'сколько сделок вывести (по умолчанию 50)')),
 ).action((opts) => runCommand(() => reportDealsCommand(opts)));

@@ -1,0 +1,22 @@
+import { checkHistory } from '../history/check-history.ts';
+import { inWorkspace } from '../platform/db/workspace-scope.ts';
+import { listWorkspaces, resolveWorkspace } from '../platform/workspaces.ts';
+import { type DbOptions, say, withDb } from './cli-support.ts';
+
+/** `voronka check`: every derived copy against its source, per workspace; a problem exits 1. */
+export async function checkCommand(opts: DbOptions & { workspace?: string }): Promise<void> {
+  await withDb(opts, async (db) => {
+    const all = opts.workspace ? [await resolveWorkspace(db, opts.workspace)] : await listWorkspaces(db);
+    let bad = 0;
+    for (const w of all) {
+      for (const r of await inWorkspace(db, w.workspace_id, (tx) => checkHistory(tx, w.workspace_id))) {
+        bad += r.problems;
+        const more = r.problems > r.examples.length ? ', …' : '';
+        process.stdout.write(
+          `${r.problems === 0 ? 'ok  ' : 'FAIL'}  ${w.name}: ${say(r.check, r.check_ru)}${r.problems ? ` — ${r.problems} (${r.examples.join(', ')}${more})` : ''}\n`,
+        );
+      }
+    }
+    if (bad > 0) process.exitCode = 1;
+  });
+}
