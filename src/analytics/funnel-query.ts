@@ -233,13 +233,25 @@ export async function resolveFunnelQuery(tx: Queryable, ws: number, params: Funn
  */
 export const REPORT_LIMITS = { periodYears: 50, months: 120, groups: 500 } as const;
 
-const GROUP_SQL: Record<string, Sql> = {
-  owner: sql`d.owner_id::text`,
-  segment: sql`d.segment_id::text`,
-  channel: sql`d.channel_id::text`,
-  region: sql`d.region`,
-  team: sql`(select u.team from users u where u.workspace_id = d.workspace_id and u.id = d.owner_id)`,
-};
+/**
+ * The group a row falls in for a breakdown other than by month, over a table `alias` that carries
+ * the deal's attributes (`deals`, or `stage_visits`, which copies them): one definition for the
+ * report's grouping and for counting its groups in advance.
+ */
+export function dimensionSql(by: Exclude<Breakdown, 'month'>, alias: 'd' | 'v'): Sql {
+  switch (by) {
+    case 'owner':
+      return raw(`${alias}.owner_id::text`);
+    case 'segment':
+      return raw(`${alias}.segment_id::text`);
+    case 'channel':
+      return raw(`${alias}.channel_id::text`);
+    case 'region':
+      return raw(`${alias}.region`);
+    case 'team':
+      return raw(`(select u.team from users u where u.workspace_id = ${alias}.workspace_id and u.id = ${alias}.owner_id)`);
+  }
+}
 
 export async function checkReportSize(tx: Queryable, q: FunnelQuery, by: string | null): Promise<void> {
   const start = DateTime.fromJSDate(q.from, { zone: q.timeZone });
@@ -266,8 +278,8 @@ export async function checkReportSize(tx: Queryable, q: FunnelQuery, by: string 
       ]);
     return;
   }
-  const key = by ? GROUP_SQL[by] : undefined;
-  if (!key) return;
+  if (!by || !(BREAKDOWNS as readonly string[]).includes(by)) return;
+  const key = dimensionSql(by as Exclude<Breakdown, 'month'>, 'd');
   const [{ n }] = await tx.query<{ n: number }>(sql`
     select count(distinct ${key}) + (count(*) filter (where ${key} is null) > 0)::int as n
       from deals d where d.workspace_id = ${q.workspaceId} and d.pipeline_id = ${q.pipeline.id}`);

@@ -1,7 +1,7 @@
 import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import type { Queryable } from '../platform/db/types.ts';
 import { toMajor } from '../platform/money.ts';
-import { monthsOf } from './funnel-query.ts';
+import { dimensionSql, monthsOf } from './funnel-query.ts';
 import type {
   Breakdown,
   FilterKey,
@@ -35,18 +35,10 @@ import { ratio } from './stats.ts';
 
 type Grouping = { by: Exclude<Breakdown, 'month'> } | { by: 'month' } | null;
 
-const DIM_SQL: Record<Exclude<Breakdown, 'month'>, Sql> = {
-  owner: raw('v.owner_id::text'),
-  segment: raw('v.segment_id::text'),
-  channel: raw('v.channel_id::text'),
-  region: raw('v.region'),
-  team: raw('(select u.team from users u where u.workspace_id = v.workspace_id and u.id = v.owner_id)'),
-};
-
 function groupExpr(g: Grouping, q: FunnelQuery, tsCol: string): Sql {
   if (!g) return raw(`'total'`);
   if (g.by === 'month') return sql`to_char(${raw(tsCol)} at time zone ${q.timeZone}, 'YYYY-MM')`;
-  return DIM_SQL[g.by];
+  return dimensionSql(g.by, 'v');
 }
 
 /** The start of the period a row's group covers: `from`, or the later of `from` and its month's start. */
