@@ -15,9 +15,9 @@ import { stringify } from 'csv-stringify/sync';
 import { importBundle } from '../src/imports/bundle-import.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { openDb } from '../src/platform/db/open-db.ts';
-import type { Db, Queryable, TransactionOptions } from '../src/platform/db/types.ts';
+import type { Db } from '../src/platform/db/types.ts';
 import { generateBundle } from './generate-bundle.ts';
-import { dropPgDatabase, freshPgDatabase, printTable } from './support.ts';
+import { dropPgDatabase, freshPgDatabase, printTable, timeStatements } from './support.ts';
 
 const NOW = new Date('2026-11-20T00:00:00Z');
 
@@ -49,37 +49,11 @@ function changedBundle(dir: string): string {
   return out;
 }
 
-/** Times the statements of one import run (those over 500 ms are kept). */
-function traced(db: Db, workspace: string, slow: ReimportResult['slow_statements']): Db {
-  const wrap = <F extends (...a: never[]) => Promise<unknown>>(f: F): F =>
-    (async (...a: Parameters<F>) => {
-      const t = performance.now();
-      const r = await f(...a);
-      const ms = performance.now() - t;
-      const first = a[0] as unknown;
-      if (ms > 500) {
-        const text = typeof first === 'string' ? first : String((first as { text?: string }).text ?? '');
-        slow.push({ workspace, ms: Math.round(ms), sql: text.replace(/\s+/g, ' ').slice(0, 160) });
-      }
-      return r;
-    }) as F;
-  // importBundle uses only `transaction` of the database.
-  return {
-    engine: db.engine,
-    transaction: (fn: (tx: Queryable) => Promise<unknown>, opts?: TransactionOptions) =>
-      db.transaction(
-        (tx) =>
-          fn({
-            engine: tx.engine,
-            query: wrap(tx.query.bind(tx)),
-            run: wrap(tx.run.bind(tx)),
-            exec: wrap(tx.exec.bind(tx)),
-            copyFrom: wrap(tx.copyFrom.bind(tx)),
-          }),
-        opts,
-      ),
-  } as unknown as Db;
-}
+/** The statements of one import run that took over 500 ms. */
+const traced = (db: Db, workspace: string, slow: ReimportResult['slow_statements']): Db =>
+  timeStatements(db, (ms, text) => {
+    if (ms > 500) slow.push({ workspace, ms: Math.round(ms), sql: text.replace(/\s+/g, ' ').slice(0, 160) });
+  });
 
 export async function benchReimport(deals: number): Promise<ReimportResult> {
   const gen = await generateBundle(join('bench', 'data', `b${deals}`), deals);

@@ -1,5 +1,6 @@
 /** Pieces every bench suite shares: the server to use, fresh databases on it, medians, tables. */
 import pg from 'pg';
+import type { Db, Queryable, TransactionOptions } from '../src/platform/db/types.ts';
 
 export const PG_ADMIN = process.env.VORONKA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -39,4 +40,37 @@ export const median = (xs: number[]) => {
 export function printTable(rows: string[][]): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   process.stdout.write(`\n${rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`).join('\n')}\n`);
+}
+
+/**
+ * The database with every statement of its transactions timed: `done` hears each statement's
+ * milliseconds and text, `before` runs as each starts. Only `transaction` is kept (what an
+ * import uses).
+ */
+export function timeStatements(db: Db, done: (ms: number, text: string) => void, before?: () => void): Db {
+  const wrap =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      before?.();
+      const t = performance.now();
+      const r = await f(...a);
+      const first = a[0] as string | { text?: string };
+      done(performance.now() - t, typeof first === 'string' ? first : String(first.text ?? ''));
+      return r;
+    };
+  return {
+    engine: db.engine,
+    transaction: (fn: (tx: Queryable) => Promise<unknown>, opts?: TransactionOptions) =>
+      db.transaction(
+        (tx) =>
+          fn({
+            engine: tx.engine,
+            query: wrap(tx.query.bind(tx)),
+            run: wrap(tx.run.bind(tx)),
+            exec: wrap(tx.exec.bind(tx)),
+            copyFrom: wrap(tx.copyFrom.bind(tx)),
+          } as Queryable),
+        opts,
+      ),
+  } as unknown as Db;
 }
