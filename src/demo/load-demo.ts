@@ -9,7 +9,7 @@ import { AppError } from '../platform/errors.ts';
 import { createWorkspace, findWorkspace } from '../platform/workspaces.ts';
 import { importConfig } from '../process/config-doc.ts';
 import { loadStages } from '../process/pipelines.ts';
-import { buildDemoPlan, CHANNELS, DEMO_PASSWORD, DEMO_TZ, MANAGERS, SEGMENTS, STAFF, STAGES } from './demo-plan.ts';
+import { buildDemoPlan, CHANNELS, DEMO_CURRENCY, DEMO_PASSWORD, DEMO_TZ, MANAGERS, SEGMENTS, STAFF, STAGES } from './demo-plan.ts';
 import { DEMO_STANDARD } from './demo-standard.ts';
 
 export const DEMO_WORKSPACE = 'Демо';
@@ -62,7 +62,7 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
   const { now } = opts;
 
   const { ws, counts } = await db.transaction(async (tx) => {
-    const w = await createWorkspace(tx, { name, currency: 'RUB', timezone: DEMO_TZ, locale: 'ru' }, now);
+    const w = await createWorkspace(tx, { name, currency: DEMO_CURRENCY, timezone: DEMO_TZ, locale: 'ru' }, now);
     const ws = w.workspace_id;
     await scopeTo(tx, ws);
     const people = [
@@ -261,7 +261,7 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
           type: 'int8',
           values: plan.deals.map((d) => d.amountMinor),
         },
-        { name: 'currency', type: 'text', values: plan.deals.map(() => 'RUB') },
+        { name: 'currency', type: 'text', values: plan.deals.map(() => DEMO_CURRENCY) },
         {
           name: 'company_id',
           type: 'int8',
