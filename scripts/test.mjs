@@ -27,6 +27,9 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(root, 
   step('install dependencies', 'npm', ['install', '--no-audit', '--no-fund']);
 }
 step('build the web app', process.execPath, [join(root, 'scripts', 'build-web.mjs'), '--if-stale']);
+// The web client's API types are generated from the OpenAPI document (npm run gen:api): a client
+// that drifted from the server's schemas fails here.
+step("the web client's API types match the OpenAPI document", bin('tsx'), [join(root, 'scripts', 'gen-api-types.ts'), '--check']);
 step('type-check sources and tests', bin('tsc'), ['--noEmit', '-p', '.']);
 step('type-check the web app', bin('tsc'), ['--noEmit', '-p', 'web']);
 step('lint and format check', bin('biome'), ['check', '.']);
