@@ -21,7 +21,6 @@ import { checkReportSize, type FunnelParams, funnelParamsSchema, resolveFunnelQu
 import { funnelReport } from './funnel-report.ts';
 import { funnelReportSchema, reportMetaSchema } from './funnel-schema.ts';
 import type { FunnelQuery } from './funnel-types.ts';
-import { workspaceCache } from './report-cache.ts';
 
 const disciplineMeta = reportMetaSchema.extend({
   report: z.literal('discipline'),
@@ -81,9 +80,15 @@ function reportScoped<T>(ctx: AppContext, req: FastifyRequest, fn: (tx: Queryabl
 
 export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
-  const cache = workspaceCache(app, ctx.config.reportCacheMs);
+  // Per workspace, route, caller's scope and query (ctx.caches: dropped by any write in the workspace).
   const cached = <T extends object>(p: Principal, route: string, query: unknown, compute: () => Promise<T>) =>
-    cache(p.workspaceId, `${route}|${ACCESS.reports[p.role][0] === 'all' ? 'all' : p.userId}|${JSON.stringify(query)}`, compute);
+    ctx.caches
+      ? ctx.caches.reports.get(
+          p.workspaceId,
+          `${route}|${ACCESS.reports[p.role][0] === 'all' ? 'all' : p.userId}|${JSON.stringify(query)}`,
+          compute,
+        )
+      : compute();
   zapp.get(
     '/api/v1/reports/discipline',
     {

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
+import { dbSettingsFromEnv } from '../platform/context.ts';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.ts';
 import { MigrationMismatchError, migrate } from '../platform/db/migrate.ts';
-import { openDb } from '../platform/db/open-db.ts';
+import { type DbTarget, openDb } from '../platform/db/open-db.ts';
 import type { Db, Queryable } from '../platform/db/types.ts';
 import { DbError } from '../platform/db/types.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
@@ -24,10 +25,11 @@ export const say = (en: string, ru: string) => (cliLocale() === 'ru' ? ru : en);
  * `--data-dir` picks the embedded database explicitly; otherwise DATABASE_URL
  * selects a PostgreSQL server; otherwise VORONKA_DATA_DIR or ./data.
  */
-export function dbTarget(opts: DbOptions): { databaseUrl?: string; dataDir?: string } {
-  if (opts.dataDir) return { dataDir: resolve(opts.dataDir) };
-  if (process.env.DATABASE_URL) return { databaseUrl: process.env.DATABASE_URL };
-  return { dataDir: resolve(process.env.VORONKA_DATA_DIR ?? 'data') };
+export function dbTarget(opts: DbOptions): DbTarget {
+  const settings = dbSettingsFromEnv();
+  if (opts.dataDir) return { dataDir: resolve(opts.dataDir), settings };
+  if (process.env.DATABASE_URL) return { databaseUrl: process.env.DATABASE_URL, settings };
+  return { dataDir: resolve(process.env.VORONKA_DATA_DIR ?? 'data'), settings };
 }
 
 export async function openMigrated(opts: DbOptions): Promise<Db> {

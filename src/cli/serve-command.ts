@@ -2,7 +2,7 @@ import { buildApp } from '../app.ts';
 import { DEMO_PASSWORD, STAFF } from '../demo/demo-plan.ts';
 import { DEMO_WORKSPACE, loadDemo } from '../demo/load-demo.ts';
 import { systemClock } from '../platform/clock.ts';
-import { defaultConfig } from '../platform/context.ts';
+import { configFromEnv } from '../platform/context.ts';
 import { listWorkspaces } from '../platform/workspaces.ts';
 import { type DbOptions, openMigrated, say } from './cli-support.ts';
 
@@ -41,7 +41,7 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   const ctx = {
     db,
     clock: systemClock,
-    config: { ...defaultConfig, secureCookies: process.env.VORONKA_SECURE_COOKIES === '1', reportTimeoutMs: reportTimeoutMs() },
+    config: configFromEnv(),
   };
   const app = await buildApp(ctx, { logger: process.env.VORONKA_LOG === '1' });
   await app.listen({ port, host });
@@ -80,13 +80,4 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-}
-
-/** `VORONKA_REPORT_TIMEOUT_MS`: how long a report's statements may run on a PostgreSQL server (0: no limit). */
-function reportTimeoutMs(): number {
-  const raw = process.env.VORONKA_REPORT_TIMEOUT_MS;
-  if (raw === undefined || raw === '') return defaultConfig.reportTimeoutMs;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`VORONKA_REPORT_TIMEOUT_MS must be whole milliseconds (0: no limit), not "${raw}"`);
-  return n;
 }

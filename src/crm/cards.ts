@@ -3,16 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
-import { workspaceCache } from '../analytics/report-cache.ts';
 import { ACCESS, type AccessObject, assertVisible, type Scope, scopeFor, visibleSql } from '../platform/auth/access.ts';
-import type { AppContext } from '../platform/context.ts';
-import { prepared, type Row } from '../platform/db/types.ts';
+import type { Principal } from '../platform/auth/roles.ts';
+import { type Db, prepared, type Queryable, type Row } from '../platform/db/types.ts';
 import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { notFound } from '../platform/errors.ts';
 import { jsonWriter, sendJson } from '../platform/http/serializer.ts';
+import type { ServerContext } from '../platform/http/server.ts';
 import { apiJsonSql, getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, scoped, scopedRead } from '../platform/resource/resource-routes.ts';
-import { rowCacheOf } from '../platform/resource/row-cache.ts';
 import { appliesTo, isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
 import { companies } from './companies.ts';
 import { contacts } from './contacts.ts';
@@ -64,18 +63,17 @@ const taskItem = z.object({
 /*
  * A card is read in one statement (after the record itself, except the deal card, whose statement
  * reads the deal too): each part (timeline sources, names, blocks…) is a scalar subquery answering
- * JSON. A deal card had taken 14 round trips to the database, each costing both sides CPU; under
- * 100 clients that was most of a card's cost. Times come out of SQL already as the API writes
- * them (`utcSql`).
+ * JSON, because a round trip per part cost both sides more than the card's own work. Times come
+ * out of SQL already as the API writes them (`utcSql`).
  */
 const jsonList = (select: Sql, order: string) => sql`(select coalesce(json_agg(x order by ${raw(order)}), '[]'::json) from (${select}) x)`;
 
 /**
  * A part of a card read from rows of its own (tasks, moves, activities, edits): the rows as JSON
  * (with the names `joins` bring), and the same rows' ids and stored versions (`xmin`: the
- * transaction that wrote that version of the row) for the card's stamp, read without the joins.
- * `order` (on the part's own table) ends with a unique column, so that with the same data the part
- * is always the same rows, cut at `limit`.
+ * transaction that wrote that version of the row) for the card's stamp, read without the joins, as
+ * one text in the part's order. `order` (on the part's own table) ends with a unique column, so
+ * that with the same data the part is always the same rows, cut at `limit`.
  */
 function cardPart(p: {
   table: string;
@@ -92,7 +90,8 @@ function cardPart(p: {
   // Built when asked: a card seen before needs only the versions, a card read whole the JSON.
   return {
     json: () => jsonList(sql`select ${p.cols} ${from} ${p.joins ?? empty} where ${p.where}${tail}`, p.jsonOrder),
-    versions: () => sql`(select concat(${raw(`'${p.table}:', ${p.alias}.id, ':', ${p.alias}.xmin`)}) as v ${from} where ${p.where}${tail})`,
+    versions: () =>
+      sql`(select string_agg(v.v, ',' order by v.n) from (select concat(${raw(`${p.alias}.id, ':', ${p.alias}.xmin`)}) as v, row_number() over (order by ${raw(p.order)}) as n ${from} where ${p.where}${tail}) v)`,
   };
 }
 
@@ -248,9 +247,9 @@ const dealCard = z.object({
  * version (`xmin`: PostgreSQL gives each insert and update a new one, whoever writes), the names
  * behind the deal's references, and the names of the workspace's users and stages (which the
  * timeline and the tasks show). So an unchanged stamp means an unchanged card, whatever wrote to the
- * database. The parts' rows are read without their joins, and the users and stages whole, which on
- * the bench cost the database half as much as the same joins. The stamp travels and is kept as its
- * SHA-256 (a workspace's users alone can make it tens of kilobytes).
+ * database. The parts' rows are read without their joins, and the users and stages whole: cheaper
+ * for the database than the card's joins. The stamp travels and is kept as its SHA-256 (a
+ * workspace's users alone can make it tens of kilobytes).
  */
 export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   const d = sql`with d as (select deals.*, deals.xmin as row_version from deals
@@ -279,12 +278,14 @@ export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   const edits = editsPart(ws, 'deals', id);
   const names = (table: string) =>
     sql`(select string_agg(concat(id, ':', length(name), ':', name), ',' order by id) from ${raw(table)} where workspace_id = ${ws})`;
-  const stamp = () => sql`encode(sha256(convert_to(concat(d.row_version,
-    '|', (select string_agg(v, ',') from (${join(
+  // Each part's versions in its own order, the parts in a fixed order, each name with its length
+  // first: two different cards never give the same text.
+  const stamp = () => sql`encode(sha256(convert_to(concat_ws('|', d.row_version,
+    ${join(
       [tasks, moves, activities, edits].map((p) => p.versions()),
-      ' union all ',
-    )}) x),
-    '|', ${names('users')}, '|', ${names('stages')}, '|', ${namesStampSql(ws, 'd')}), 'UTF8')), 'base64')`;
+      ', ',
+    )},
+    ${names('users')}, ${names('stages')}, ${namesStampSql(ws, 'd')}), 'UTF8')), 'base64')`;
   return {
     /** The deal's pipeline and the card's stamp: what a card kept in the cache is checked against. */
     stamp: () => prepared(sql`${d} select d.pipeline_id, ${stamp()} as stamp from d`),
@@ -297,51 +298,106 @@ export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   };
 }
 
-export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
-  const zapp = app.withTypeProvider<ZodTypeProvider>();
-  /**
-   * What the deal card shows of its pipeline — the name, stages, every stage's requirements (of
-   * all segments), the blocks and fields of deals: configuration, the same for every deal of the
-   * pipeline and rarely changed. Kept per workspace like the reports: any write in the workspace
-   * through this process drops it, and it is read again after `reportCacheMs` in any case (a change
-   * in SQL or by another process shows within that time). It was five of the card's thirteen
-   * subqueries, on every card. `stamp` is a digest of its content: a configuration read again but
-   * unchanged keeps the cards made with it.
-   */
-  const configCache = workspaceCache(app, ctx.config.reportCacheMs, 200);
-  type PipelineConfig = {
-    pipeline: string;
-    stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
-    requirements: RequirementRow[];
-    blocks: ReturnType<typeof assembleBlocks>;
-    stamp: string;
+/**
+ * What the deal card shows of its pipeline — the name, stages, every stage's requirements (of all
+ * segments), the blocks and fields of deals: configuration, the same for every deal of the pipeline
+ * and rarely changed. `stamp` is a digest of its content: a configuration read again but unchanged
+ * keeps the cards made with it.
+ */
+type PipelineConfig = {
+  pipeline: string;
+  stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
+  requirements: RequirementRow[];
+  blocks: ReturnType<typeof assembleBlocks>;
+  stamp: string;
+};
+
+async function readPipelineConfig(db: Db, ws: number, pid: number): Promise<PipelineConfig> {
+  const [c] = await readInWorkspace(db, ws, (q) =>
+    q.query<Omit<PipelineConfig, 'blocks' | 'stamp'> & { blocks: BlockRow[]; fields: FieldRow[] }>(
+      prepared(sql`
+      select (select name from pipelines where workspace_id = ${ws} and id = ${pid}) as pipeline,
+             ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position, x.id')} as stages,
+             ${jsonList(requirementsSql(ws, pid), 'x.position, x.id')} as requirements,
+             ${blocksJson(ws, 'deal')}`),
+    ),
+  );
+  const config = { pipeline: c.pipeline, stages: c.stages, requirements: c.requirements, blocks: assembleBlocks(c.blocks, c.fields) };
+  return { ...config, stamp: createHash('sha256').update(JSON.stringify(config)).digest('base64url') };
+}
+
+/** The deal's own parts of its card, as `dealCardSql(…).card` reads them. */
+type DealCardRow = Names & {
+  deal: string;
+  tasks: z.infer<typeof taskItem>[];
+  moves: { at: string; stage: string; user: string | null; reason: string | null; forced: boolean }[];
+  activities: ActivityRow[];
+  edits: EditRow[];
+  stamp?: string;
+};
+
+/** The deal card from the deal's parts and its pipeline's configuration. */
+function assembleDealCard(c: DealCardRow, deal: Row, config: PipelineConfig): z.infer<typeof dealCard> {
+  const stages = config.stages;
+  const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
+  const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
+  const requirementsOf = (stageId: number) =>
+    config.requirements
+      .filter((r) => r.stage_id === stageId && appliesTo(r, (deal.segment_id as number | null) ?? null))
+      .map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
+  const taskEvents = c.tasks.flatMap((t) =>
+    t.done_at ? [{ kind: 'task_done' as const, at: t.done_at, title: t.title, detail: null, user: t.owner ?? null }] : [],
+  );
+  const timeline = [
+    ...c.moves.map((m) => ({
+      kind: 'stage' as const,
+      at: m.at,
+      title: m.stage,
+      detail: m.reason,
+      user: m.user,
+      forced: m.forced,
+    })),
+    ...activityItems(c.activities),
+    ...taskEvents,
+    ...editItems(c.edits),
+  ].sort((a, b) => b.at.localeCompare(a.at));
+  return {
+    deal: deal as z.infer<typeof dealCard>['deal'],
+    names: pickNames(c),
+    pipeline: {
+      id: deal.pipeline_id as number,
+      name: config.pipeline,
+      stages: stages.map(({ id, name, kind, position }) => ({ id, name, kind, position })),
+    },
+    stage: { id: stage.id, name: stage.name, kind: stage.kind, guidance_ru: stage.guidance_ru, guidance_en: stage.guidance_en },
+    requirements: {
+      current: requirementsOf(stage.id),
+      next: next ? requirementsOf(next.id) : [],
+      next_stage: next?.name ?? null,
+    },
+    blocks: config.blocks,
+    tasks: c.tasks,
+    timeline,
   };
+}
+
+/**
+ * The deal card. With the card cache (`ctx.caches.cards`), a card seen before costs one small
+ * statement — the stamp, read under the caller's scope like the card — instead of reading and
+ * writing everything again; any change by any process to the data it shows changes the stamp. Its
+ * configuration is kept per workspace like the reports (`ctx.caches.dealConfig`: any write in the
+ * workspace through this process drops it; a change in SQL or by another process shows within
+ * `reportCacheMs`), for cards read whole and kept alike. An invisible deal answers 404 before any
+ * cache is consulted.
+ */
+function registerDealCardRoute(app: FastifyInstance, ctx: ServerContext) {
   const pipelineConfig = (ws: number, pid: number) =>
-    configCache(ws, `deal-card:${pid}`, async (): Promise<PipelineConfig> => {
-      const [c] = await readInWorkspace(ctx.db, ws, (q) =>
-        q.query<Omit<PipelineConfig, 'blocks' | 'stamp'> & { blocks: BlockRow[]; fields: FieldRow[] }>(
-          prepared(sql`
-          select (select name from pipelines where workspace_id = ${ws} and id = ${pid}) as pipeline,
-                 ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position, x.id')} as stages,
-                 ${jsonList(requirementsSql(ws, pid), 'x.position, x.id')} as requirements,
-                 ${blocksJson(ws, 'deal')}`),
-        ),
-      );
-      const config = { pipeline: c.pipeline, stages: c.stages, requirements: c.requirements, blocks: assembleBlocks(c.blocks, c.fields) };
-      return { ...config, stamp: createHash('sha256').update(JSON.stringify(config)).digest('base64url') };
-    });
-  /**
-   * Finished deal cards, as bytes, in the row cache (`VORONKA_ROW_CACHE_MB`; none when it is off),
-   * keyed by the deal, the card's stamp and its configuration's. A card seen before costs one small
-   * statement — the stamp, read under the caller's scope like the card — instead of reading and
-   * writing everything again. Any change by any process to the data it shows changes the stamp; its
-   * configuration is as fresh as `pipelineConfig` (above) gives it, as for a card read whole.
-   */
-  const cards = rowCacheOf(ctx.db);
+    ctx.caches.dealConfig.get(ws, `deal-card:${pid}`, () => readPipelineConfig(ctx.db, ws, pid));
   const writeCard = jsonWriter(dealCard, 'GET /api/v1/deals/:id/card');
-  zapp.get(
+  app.withTypeProvider<ZodTypeProvider>().get(
     '/api/v1/deals/:id/card',
     {
+      config: { etag: true },
       schema: {
         tags: ['cards'],
         summary: 'Everything the deal card shows: fields in blocks, stage guidance and requirements, tasks, timeline',
@@ -352,6 +408,7 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req, reply) => {
       const ws = principalOf(req).workspaceId;
       const id = req.params.id;
+      const cards = ctx.caches.cards;
       let seen: { pipeline_id: number; config: PipelineConfig } | undefined;
       if (cards) {
         const [s] = await scopedRead(ctx, req, 'deals', (q, scope) =>
@@ -359,72 +416,55 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         );
         if (!s) throw notFound(deals.what, id);
         seen = { pipeline_id: s.pipeline_id, config: await pipelineConfig(ws, s.pipeline_id) };
-        const hit = cards.get('deal-card', ws, id, `${seen.config.stamp}:${s.stamp}`);
+        const hit = cards.card({ ws, id, stamp: `${seen.config.stamp}:${s.stamp}` });
         if (hit !== undefined) return sendJson(reply, dealCard, Buffer.from(hit, 'latin1'));
       }
       const c = await scopedRead(ctx, req, 'deals', async (q, scope) => {
-        const rows = await q.query<
-          Names & {
-            deal: string;
-            tasks: z.infer<typeof taskItem>[];
-            moves: { at: string; stage: string; user: string | null; reason: string | null; forced: boolean }[];
-            activities: ActivityRow[];
-            edits: EditRow[];
-            stamp?: string;
-          }
-        >(dealCardSql(ws, id, scope).card(cards !== undefined));
+        const rows = await q.query<DealCardRow>(dealCardSql(ws, id, scope).card(cards !== undefined));
         if (rows.length === 0) throw notFound(deals.what, id);
         return rows[0];
       });
       const deal = JSON.parse(c.deal) as Row;
       const pid = deal.pipeline_id as number;
       const config = seen?.pipeline_id === pid ? seen.config : await pipelineConfig(ws, pid);
-      const stages = config.stages;
-      const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
-      const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
-      const requirementsOf = (stageId: number) =>
-        config.requirements
-          .filter((r) => r.stage_id === stageId && appliesTo(r, (deal.segment_id as number | null) ?? null))
-          .map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
-      const taskEvents = c.tasks.flatMap((t) =>
-        t.done_at ? [{ kind: 'task_done' as const, at: t.done_at, title: t.title, detail: null, user: t.owner ?? null }] : [],
-      );
-      const timeline = [
-        ...c.moves.map((m) => ({
-          kind: 'stage' as const,
-          at: m.at,
-          title: m.stage,
-          detail: m.reason,
-          user: m.user,
-          forced: m.forced,
-        })),
-        ...activityItems(c.activities),
-        ...taskEvents,
-        ...editItems(c.edits),
-      ].sort((a, b) => b.at.localeCompare(a.at));
-      const json = writeCard({
-        deal,
-        names: pickNames(c),
-        pipeline: { id: pid, name: config.pipeline, stages: stages.map(({ id, name, kind, position }) => ({ id, name, kind, position })) },
-        stage: { id: stage.id, name: stage.name, kind: stage.kind, guidance_ru: stage.guidance_ru, guidance_en: stage.guidance_en },
-        requirements: {
-          current: requirementsOf(stage.id),
-          next: next ? requirementsOf(next.id) : [],
-          next_stage: next?.name ?? null,
-        },
-        blocks: config.blocks,
-        tasks: c.tasks,
-        timeline,
-      });
+      const json = writeCard(assembleDealCard(c, deal, config));
       const bytes =
         cards && c.stamp !== undefined
-          ? Buffer.from(cards.set('deal-card', ws, id, `${config.stamp}:${c.stamp}`, json), 'latin1')
+          ? Buffer.from(cards.keepCard({ ws, id, stamp: `${config.stamp}:${c.stamp}` }, json), 'latin1')
           : Buffer.from(json);
       return sendJson(reply, dealCard, bytes);
     },
   );
+}
 
-  const related = z.object({ kind: z.enum(['deal', 'contact', 'lead']), id: idSchema, title: z.string(), detail: z.string().nullable() });
+const related = z.object({ kind: z.enum(['deal', 'contact', 'lead']), id: idSchema, title: z.string(), detail: z.string().nullable() });
+
+/** The records related to a company's, contact's or lead's card that the caller may see: deals, and a company's contacts. */
+async function relatedRecords(tx: Queryable, p: Principal, object: string, column: string, id: number) {
+  const ws = p.workspaceId;
+  const rel: z.infer<typeof related>[] = [];
+  if (ACCESS.deals[p.role][0] !== 'none') {
+    const dealScope = await scopeFor(tx, p, 'deals', 'read');
+    const dealRows = await tx.query<{ id: number; title: string; status: string; amount_minor: number }>(
+      prepared(sql`select id, title, status, amount_minor from deals where workspace_id = ${ws} and ${raw(column)} = ${id}
+          ${dealScope ? sql`and ${visibleSql('deals', dealScope)}` : empty} order by created_at desc limit 100`),
+    );
+    rel.push(...dealRows.map((d) => ({ kind: 'deal' as const, id: d.id, title: d.title, detail: d.status })));
+  }
+  if (object === 'company') {
+    const contactScope = await scopeFor(tx, p, 'contacts', 'read');
+    const cs = await tx.query<{ id: number; name: string; position: string | null }>(
+      prepared(sql`select id, name, position from contacts where workspace_id = ${ws} and company_id = ${id}
+          ${contactScope ? sql`and ${visibleSql('contacts', contactScope)}` : empty} order by name limit 100`),
+    );
+    rel.push(...cs.map((c) => ({ kind: 'contact' as const, id: c.id, title: c.name, detail: c.position })));
+  }
+  return rel;
+}
+
+/** The company, contact and lead cards: the record, names, blocks, related records, timeline. */
+function registerRecordCardRoutes(app: FastifyInstance, ctx: ServerContext) {
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
   for (const [r, object, column] of [
     [companies, 'company', 'company_id'],
     [contacts, 'contact', 'contact_id'],
@@ -433,6 +473,7 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
     zapp.get(
       `/api/v1/${r.path}/:id/card`,
       {
+        config: { etag: true },
         schema: {
           tags: ['cards'],
           summary: `Everything the ${object} card shows: fields in blocks, related records, timeline`,
@@ -454,25 +495,7 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
           const ws = p.workspaceId;
           await assertVisible(tx, ws, r.table, req.params.id, await scopeFor(tx, p, r.access as AccessObject, 'read'), r.what);
           const rec = await getRecord(tx, ws, r, req.params.id);
-          const rel: z.infer<typeof related>[] = [];
-          // Related deals and contacts: only those the caller may see.
-          const dealScope = ACCESS.deals[p.role][0] === 'none' ? null : await scopeFor(tx, p, 'deals', 'read');
-          const dealRows =
-            ACCESS.deals[p.role][0] === 'none'
-              ? []
-              : await tx.query<{ id: number; title: string; status: string; amount_minor: number }>(
-                  prepared(sql`select id, title, status, amount_minor from deals where workspace_id = ${ws} and ${raw(column)} = ${req.params.id}
-                      ${dealScope ? sql`and ${visibleSql('deals', dealScope)}` : empty} order by created_at desc limit 100`),
-                );
-          rel.push(...dealRows.map((d) => ({ kind: 'deal' as const, id: d.id, title: d.title, detail: d.status })));
-          if (object === 'company') {
-            const contactScope = await scopeFor(tx, p, 'contacts', 'read');
-            const cs = await tx.query<{ id: number; name: string; position: string | null }>(
-              prepared(sql`select id, name, position from contacts where workspace_id = ${ws} and company_id = ${req.params.id}
-                  ${contactScope ? sql`and ${visibleSql('contacts', contactScope)}` : empty} order by name limit 100`),
-            );
-            rel.push(...cs.map((c) => ({ kind: 'contact' as const, id: c.id, title: c.name, detail: c.position })));
-          }
+          const rel = await relatedRecords(tx, p, object, column, req.params.id);
           const [c] = await tx.query<Names & { activities: ActivityRow[]; edits: EditRow[]; blocks: BlockRow[]; fields: FieldRow[] }>(
             prepared(sql`select ${namesSql(ws, rec)}, ${blocksJson(ws, object)},
                                 ${activitiesPart(ws, column, req.params.id).json()} as activities,
@@ -488,4 +511,9 @@ export function registerCardRoutes(app: FastifyInstance, ctx: AppContext) {
         }),
     );
   }
+}
+
+export function registerCardRoutes(app: FastifyInstance, ctx: ServerContext) {
+  registerDealCardRoute(app, ctx);
+  registerRecordCardRoutes(app, ctx);
 }

@@ -42,10 +42,12 @@ describe('the report cache', () => {
   });
 });
 
-describe('ReportCache', () => {
+describe('WorkspaceCache (reports)', () => {
   it('shares a computation under way within a generation, never across a write', async () => {
-    const { ReportCache } = await import('../../src/analytics/report-cache.ts');
-    const cache = new ReportCache(10, 600_000);
+    const { WorkspaceCache } = await import('../../src/platform/cache/workspace-cache.ts');
+    const { WorkspaceWrites } = await import('../../src/platform/cache/workspace-writes.ts');
+    const writes = new WorkspaceWrites();
+    const cache = new WorkspaceCache(writes, 600_000, 10);
     const started: number[] = [];
     const release: (() => void)[] = [];
     const compute = (n: number) => () =>
@@ -55,7 +57,7 @@ describe('ReportCache', () => {
       });
     const a = cache.get(1, 'funnel', compute(1));
     const b = cache.get(1, 'funnel', compute(2)); // same generation: waits for the first
-    cache.invalidate(1); // a write: later requests must not get a computation that began before it
+    writes.written(1); // a write: later requests must not get a computation that began before it
     const c = cache.get(1, 'funnel', compute(3));
     expect(started).toEqual([1, 3]);
     for (const r of release) r();
@@ -66,8 +68,10 @@ describe('ReportCache', () => {
   });
 
   it('lets a failed computation fail its waiters and be tried again', async () => {
-    const { ReportCache } = await import('../../src/analytics/report-cache.ts');
-    const cache = new ReportCache(10, 600_000);
+    const { WorkspaceCache } = await import('../../src/platform/cache/workspace-cache.ts');
+    const { WorkspaceWrites } = await import('../../src/platform/cache/workspace-writes.ts');
+    const writes = new WorkspaceWrites();
+    const cache = new WorkspaceCache(writes, 600_000, 10);
     const failing = cache.get(2, 'x', () => Promise.reject(new Error('database gone')));
     const waiting = cache.get(2, 'x', () => Promise.resolve({ never: true }));
     await expect(failing).rejects.toThrow('database gone');

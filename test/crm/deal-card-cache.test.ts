@@ -2,7 +2,6 @@ import sql, { type Sql } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
 import type { Db, Queryable } from '../../src/platform/db/types.ts';
-import { rowCacheOf } from '../../src/platform/resource/row-cache.ts';
 import { addUser } from '../../src/platform/workspaces.ts';
 import { type ApiClient, apiClient, type Harness, type SeededWorkspace, seedWorkspace, startHarness } from '../support/harness.ts';
 
@@ -49,7 +48,7 @@ async function card(id: number, api: ApiClient = w.api) {
 /** The card as the cache answers it, and the card read whole (cache emptied first): equal. */
 async function cachedAndWhole(id: number) {
   const cached = await card(id);
-  rowCacheOf(h.db)?.clear();
+  h.app.caches.cards?.clear();
   const whole = await card(id);
   expect(cached).toStrictEqual(whole);
   return cached;
@@ -102,7 +101,7 @@ afterAll(async () => {
 describe('deal cards from the row cache', () => {
   it('answer a card seen before with one statement fewer, the same card', async () => {
     await card(ids.other); // the pipeline's configuration, cached
-    rowCacheOf(h.db)?.clear();
+    h.app.caches.cards?.clear();
     statements = 0;
     const cold = await card(ids.deal);
     const first = statements;

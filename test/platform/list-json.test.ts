@@ -5,11 +5,12 @@ import { companies } from '../../src/crm/companies.ts';
 import { deals } from '../../src/crm/deals.ts';
 import { loadDemo } from '../../src/demo/load-demo.ts';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
+import { RowJsonCache } from '../../src/platform/cache/row-json-cache.ts';
+import { rowCacheMegabytes } from '../../src/platform/context.ts';
 import type { Queryable } from '../../src/platform/db/types.ts';
 import { inWorkspace, readInWorkspace } from '../../src/platform/db/workspace-scope.ts';
 import { listJson, listRecords, type Resource, toApi } from '../../src/platform/resource/resource.ts';
 import { listedResources } from '../../src/platform/resource/resource-routes.ts';
-import { RowJsonCache, rowCacheMegabytes, rowCacheOf } from '../../src/platform/resource/row-cache.ts';
 import { type ApiClient, apiClient, type Harness, seedWorkspace, startHarness } from '../support/harness.ts';
 
 // Lists are written as JSON by SQL (`apiJsonSql`); the rest of the API (and the lists before)
@@ -85,7 +86,7 @@ describe('lists written by SQL', () => {
     }
     // The demo has thousands of records; a comparison of empty lists would prove nothing.
     expect(compared).toBeGreaterThan(5_000);
-    expect(rowCacheOf(h.db)?.size).toBeGreaterThan(5_000);
+    expect(h.app.caches.rows?.size).toBeGreaterThan(5_000);
   }, 120_000);
 
   it('pages by a time that rows share to the millisecond, differing in microseconds, without skipping or repeating', async () => {

@@ -1,10 +1,10 @@
 import sql, { empty } from 'sql-template-tag';
 import { audit } from '../audit.ts';
+import type { CredentialCache } from '../cache/credential-cache.ts';
 import type { AppContext } from '../context.ts';
 import type { Queryable } from '../db/types.ts';
 import { inWorkspace } from '../db/workspace-scope.ts';
 import { AppError } from '../errors.ts';
-import type { AuthCache } from './auth-cache.ts';
 import type { Principal, Role } from './roles.ts';
 import { newSecret, parseSecret, verifyPassword } from './secrets.ts';
 
@@ -154,7 +154,7 @@ interface PrincipalRow {
 export async function authenticate(
   ctx: AppContext,
   secret: string,
-  cache?: AuthCache,
+  cache?: CredentialCache,
   carrier: 'header' | 'cookie' = 'cookie',
 ): Promise<Principal | null> {
   const parsed = parseSecret(secret);

@@ -8,6 +8,7 @@ import type { Sql } from 'sql-template-tag';
 import {
   type Db,
   DbError,
+  type DbSettings,
   isPrepared,
   logIfSlow,
   type Queryable,
@@ -48,8 +49,7 @@ function wrapError(e: unknown): never {
 /**
  * Names for the statements marked `prepared` (see types.ts), from their text. The set is capped
  * so that generated SQL of unbounded variety cannot grow every connection's statement cache for
- * ever: past the cap, texts run unnamed. Measured on the demo workspace: a deal card's database
- * CPU fell from 3.5 to 1.4 ms a request.
+ * ever: past the cap, texts run unnamed.
  */
 const STATEMENT_CAP = 2_000;
 const statementNames = new Map<string, string>();
@@ -68,6 +68,7 @@ class PgQueryable implements Queryable {
   /** `extended`: always the extended protocol, which takes exactly one statement (`single`). */
   constructor(
     private readonly client: pg.Pool | pg.PoolClient,
+    private readonly slowMs: number,
     private readonly queryMode?: 'extended',
   ) {}
   private config(q: Sql | string, text: string, values: unknown[]): pg.QueryConfig {
@@ -79,7 +80,7 @@ class PgQueryable implements Queryable {
   async query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]> {
     const { text, values: v } = toText(q, values);
     try {
-      const res = await logIfSlow(text, () => this.client.query(this.config(q, text, v)));
+      const res = await logIfSlow(this.slowMs, text, () => this.client.query(this.config(q, text, v)));
       return res.rows as R[];
     } catch (e) {
       wrapError(e);
@@ -88,7 +89,7 @@ class PgQueryable implements Queryable {
   async run(q: Sql | string, values?: readonly unknown[]): Promise<number> {
     const { text, values: v } = toText(q, values);
     try {
-      const res = await logIfSlow(text, () => this.client.query(this.config(q, text, v)));
+      const res = await logIfSlow(this.slowMs, text, () => this.client.query(this.config(q, text, v)));
       return res.rowCount ?? 0;
     } catch (e) {
       wrapError(e);
@@ -96,7 +97,7 @@ class PgQueryable implements Queryable {
   }
   async exec(script: string): Promise<void> {
     try {
-      await logIfSlow(script, () => this.client.query(script));
+      await logIfSlow(this.slowMs, script, () => this.client.query(script));
     } catch (e) {
       wrapError(e);
     }
@@ -145,37 +146,21 @@ export class PgDb implements Db {
   /** The session scope each connection holds (none: the connecting role, no workspace). */
   private readonly sessions = new WeakMap<pg.PoolClient, SessionScope>();
 
-  constructor(connectionString: string, max = poolSize()) {
+  private readonly slowMs: number;
+
+  /** `poolSize`: connections (by default twice the cores, at least 4); `settings` as the configuration gives them. */
+  constructor(connectionString: string, poolSize = defaultPoolSize(), settings: Omit<DbSettings, 'poolSize'> = {}) {
     const pool = new pg.Pool({
       connectionString,
-      max,
+      max: poolSize,
       application_name: 'voronka',
     });
     // A broken idle connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    // Each new connection first asks when its server started (queued ahead of the statements of
-    // whoever asked for the connection, so a change is known before their answers are).
-    pool.on('connect', (client) => {
-      client.query<{ t: string }>('select pg_postmaster_start_time()::text as t').then(
-        (r) => this.serverStarted(r.rows[0].t),
-        () => {}, // a broken connection fails its own statements
-      );
-    });
     this.pool = pool;
     this.location = redact(connectionString);
-  }
-
-  private startedAt?: string;
-  private readonly serverChange: (() => void)[] = [];
-
-  private serverStarted(at: string) {
-    const before = this.startedAt;
-    this.startedAt = at;
-    if (before !== undefined && before !== at) for (const fn of this.serverChange) fn();
-  }
-
-  onServerChange(fn: () => void): void {
-    this.serverChange.push(fn);
+    this.slowMs = settings.slowQueryMs ?? 0;
+    this.single = settings.sessionScopes === false ? undefined : (scope, fn) => this.withClient(scope, (c) => fn(new OneStatement(c)));
   }
 
   /**
@@ -206,7 +191,7 @@ export class PgDb implements Db {
       // Outside a transaction a failed statement leaves the session as it was; a broken
       // connection the pool drops by itself. A scoped statement goes by the extended protocol,
       // which refuses a second statement in its text (it could change the session's settings).
-      return await fn(new PgQueryable(client, scope ? 'extended' : undefined));
+      return await fn(new PgQueryable(client, this.slowMs, scope ? 'extended' : undefined));
     } finally {
       client.release();
     }
@@ -225,16 +210,14 @@ export class PgDb implements Db {
     throw new Error('COPY needs a transaction');
   }
 
-  /** Absent with `VORONKA_PG_SESSION_SCOPES=off` (behind a pooler in transaction mode). */
-  readonly single?: <T>(scope: SessionScope, fn: (q: Queryable) => Promise<T>) => Promise<T> = sessionScopes()
-    ? (scope, fn) => this.withClient(scope, (c) => fn(new OneStatement(c)))
-    : undefined;
+  /** Absent with session scopes off (behind a pooler in transaction mode, whose next statement may run on another server connection). */
+  readonly single?: <T>(scope: SessionScope, fn: (q: Queryable) => Promise<T>) => Promise<T>;
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     const client = await this.connect(opts?.scoped ? 'any' : undefined);
     try {
       await client.query(opts?.setup ? `BEGIN; ${opts.setup}` : 'BEGIN');
-      const result = await fn(new PgQueryable(client));
+      const result = await fn(new PgQueryable(client, this.slowMs));
       await client.query('COMMIT');
       client.release();
       return result;
@@ -258,29 +241,11 @@ export class PgDb implements Db {
 }
 
 /**
- * `VORONKA_PG_SESSION_SCOPES`: `on` (default) lets one-statement reads keep the workspace scope on
- * their connection; `off` for a pooler in transaction mode (PgBouncer, RDS Proxy…), where the
- * next statement may run on another server connection than the one that holds the settings.
+ * Twice the machine's cores, at least 4: more busy connections than cores only make the database's
+ * processes take turns with the server and the client (docs/operations.md#load).
  */
-function sessionScopes(): boolean {
-  const raw = process.env.VORONKA_PG_SESSION_SCOPES ?? 'on';
-  if (raw === 'on' || raw === '') return true;
-  if (raw === 'off') return false;
-  throw new Error(`VORONKA_PG_SESSION_SCOPES must be on or off, not "${raw}"`);
-}
-
-/**
- * Connections per process: `VORONKA_PG_POOL` (1–200); by default twice the machine's cores, at
- * least 4. More busy connections than cores only make the database's processes take turns: on
- * 2 cores under 100 clients, 4 connections served 10–25 % more cards a second than 10, each card
- * costing the database 0.40 instead of 0.55 ms of CPU.
- */
-function poolSize(): number {
-  const raw = process.env.VORONKA_PG_POOL;
-  if (raw === undefined || raw === '') return Math.max(4, 2 * availableParallelism());
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error(`VORONKA_PG_POOL must be a whole number from 1 to 200, not "${raw}"`);
-  return n;
+export function defaultPoolSize(): number {
+  return Math.max(4, 2 * availableParallelism());
 }
 
 export function redact(url: string): string {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { Mutex } from 'async-mutex';
 import type { Sql } from 'sql-template-tag';
 import { analyzedRows, neverAnalyzed } from './maintenance.ts';
-import { type Db, DbError, logIfSlow, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
+import { type Db, DbError, type DbSettings, logIfSlow, type Queryable, type Row, type TransactionOptions, toText } from './types.ts';
 
 interface Reply {
   id: number;
@@ -43,6 +43,7 @@ export class PgliteDb implements Db {
   private constructor(
     private readonly worker: Worker,
     readonly location: string,
+    private readonly slowMs: number,
   ) {
     worker.on('message', (r: Reply) => {
       const p = this.pending.get(r.id);
@@ -56,21 +57,21 @@ export class PgliteDb implements Db {
       engine: 'pglite',
       query: (q, v) => this.rawQuery(q, v).then((r) => r.rows as never),
       run: (q, v) => this.rawQuery(q, v).then((r) => r.affected ?? 0),
-      exec: (text) => logIfSlow(text, () => this.call({ op: 'exec', text })).then(() => undefined),
+      exec: (text) => logIfSlow(this.slowMs, text, () => this.call({ op: 'exec', text })).then(() => undefined),
       copyFrom: (text, path, end) => this.call({ op: 'copy', text, path, end }).then((r) => r.affected ?? 0),
     };
   }
 
   /** `dataDir` undefined means in memory; `loadFrom` is a tar dump to start from. */
-  static async open(dataDir: string | undefined, loadFrom?: string): Promise<PgliteDb> {
+  static async open(dataDir: string | undefined, loadFrom?: string, settings: DbSettings = {}): Promise<PgliteDb> {
     // Creating a database runs initdb in the worker, whose WebAssembly memory stays with the
     // worker for good (measured: 830 MiB resident after creating a folder, 320 MiB after opening
     // one). So a new folder is created by a worker of its own, which then ends, and opened anew.
     if (dataDir !== undefined && !loadFrom && !existsSync(join(dataDir, 'PG_VERSION'))) await (await PgliteDb.start(dataDir)).close();
-    return PgliteDb.start(dataDir, loadFrom);
+    return PgliteDb.start(dataDir, loadFrom, settings);
   }
 
-  private static async start(dataDir: string | undefined, loadFrom?: string): Promise<PgliteDb> {
+  private static async start(dataDir: string | undefined, loadFrom?: string, settings: DbSettings = {}): Promise<PgliteDb> {
     const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), {
       workerData: { dataDir, loadFrom },
     });
@@ -88,7 +89,7 @@ export class PgliteDb implements Db {
       await worker.terminate();
       throw new DbError(`cannot open the embedded database: ${first.error?.message}`, first.error?.code);
     }
-    return new PgliteDb(worker, dataDir ?? 'memory');
+    return new PgliteDb(worker, dataDir ?? 'memory', settings.slowQueryMs ?? 0);
   }
 
   private failAll(e: Error) {
@@ -116,7 +117,7 @@ export class PgliteDb implements Db {
 
   private rawQuery(q: Sql | string, values?: readonly unknown[]) {
     const { text, values: v } = toText(q, values);
-    return logIfSlow(text, () => this.call({ op: 'query', text, values: v }));
+    return logIfSlow(this.slowMs, text, () => this.call({ op: 'query', text, values: v }));
   }
 
   query<R = Row>(q: Sql | string, values?: readonly unknown[]): Promise<R[]> {

@@ -45,6 +45,16 @@ export interface SessionScope {
   reset: string;
 }
 
+/** How a process talks to its database (the configuration reads them: `dbSettingsFromEnv`). */
+export interface DbSettings {
+  /** Connections per process to a PostgreSQL server; by default twice the cores, at least 4. */
+  poolSize?: number;
+  /** One-statement reads keep the workspace scope on their connection (`Db.single`); default on. */
+  sessionScopes?: boolean;
+  /** Writes every statement that took this many ms or more to stderr (0 or absent: none). */
+  slowQueryMs?: number;
+}
+
 export interface Db extends Queryable {
   /** A human-readable location: the data folder or the server URL without password. */
   readonly location: string;
@@ -66,12 +76,6 @@ export interface Db extends Queryable {
    * has it; elsewhere callers use `transaction`.
    */
   single?<T>(scope: SessionScope, fn: (q: Queryable) => Promise<T>): Promise<T>;
-  /**
-   * Calls `fn` when the pool, connecting anew, reaches a server other than the one it reached
-   * before (another start time: a restart, a promoted standby, a restore to a point in time) —
-   * where transaction ids may have been handed out again. Only a server has it.
-   */
-  onServerChange?(fn: () => void): void;
   /**
    * Background upkeep for long-running processes where the engine has none of its own: the
    * embedded engine refreshes planner statistics and reclaims dead rows (a server's autovacuum
@@ -122,15 +126,10 @@ export function toText(q: Sql | string, values?: readonly unknown[]): { text: st
 }
 
 /**
- * `VORONKA_SLOW_QUERY_MS=N` writes every statement that took N ms or more to stderr as a JSON
- * line (duration and the statement's text, values left out: they can be personal data).
+ * Runs a statement, writing it to stderr as a JSON line when it took `slowMs` or more (0: never):
+ * duration and text, values left out (they can be personal data).
  */
-const slowMs = (() => {
-  const n = Number(process.env.VORONKA_SLOW_QUERY_MS ?? '');
-  return Number.isFinite(n) && n > 0 ? n : 0;
-})();
-
-export function logIfSlow<T>(text: string, run: () => Promise<T>): Promise<T> {
+export function logIfSlow<T>(slowMs: number, text: string, run: () => Promise<T>): Promise<T> {
   if (!slowMs) return run();
   const t0 = performance.now();
   const done = () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -7,11 +8,11 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { AuthCache } from '../auth/auth-cache.ts';
 import { authenticate } from '../auth/auth-service.ts';
 import type { Principal } from '../auth/roles.ts';
+import { Caches, SWITCHABLE, type Switchable } from '../cache/caches.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { errorHandler, loggedErrors } from './error-handler.ts';
@@ -25,10 +26,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route as registered (method, url), for checking the OpenAPI document against them. */
     routeList: { method: string; url: string }[];
+    /** The server's caches (also on the context its route modules get). */
+    caches: Caches;
   }
   interface FastifyContextConfig {
     /** Reachable without signing in (health, sign-in, the OpenAPI document). */
     public?: boolean;
+    /** Answers carry an ETag of their bytes, and a GET with a matching If-None-Match answers 304 (lists, cards). */
+    etag?: boolean;
   }
 }
 
@@ -37,7 +42,10 @@ export type ZApp = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInst
 export const SESSION_COOKIE = 'voronka_session';
 export const WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
-export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void;
+/** What route modules get: the app's context with the server's caches. */
+export type ServerContext = AppContext & { caches: Caches };
+
+export type RouteModule = (app: FastifyInstance, ctx: ServerContext) => void;
 
 /**
  * The Content-Security-Policy of every answer, tuned to the web app: a Vite build whose page loads
@@ -126,6 +134,49 @@ function sameOrigin(req: FastifyRequest): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An ETag of the answer's bytes: a client that sends it back in If-None-Match gets 304 without the
+ * body when nothing it shows has changed, and any change to what it shows changes the bytes.
+ * `no-cache`: a browser keeps the answer but asks every time; `private`: no shared cache keeps it.
+ */
+function withEtag(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  if (req.method !== 'GET' || reply.statusCode !== 200 || !(typeof payload === 'string' || Buffer.isBuffer(payload))) return payload;
+  const tag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
+  reply.header('etag', tag);
+  reply.header('cache-control', 'private, no-cache');
+  const ask = req.headers['if-none-match'];
+  if (typeof ask === 'string' && ask.split(',').some((t) => t.trim().replace(/^W\//, '') === tag)) {
+    reply.code(304);
+    reply.removeHeader('content-type');
+    reply.removeHeader('content-length');
+    return '';
+  }
+  return payload;
+}
+
+/**
+ * For the load bench (`benchCacheSwitch`): lines on standard input turn caches off and on —
+ * `cache off` (all), `cache off rows,cards`, `cache on` — each acknowledged on standard output as
+ * `bench: <line>`. Only the process that started the server holds its standard input.
+ */
+function benchCacheSwitch(app: FastifyInstance, caches: Caches) {
+  const onData = (b: Buffer) => {
+    for (const line of b.toString().split('\n')) {
+      const m = line.trim().match(/^cache (on|off)(?: ([a-z,]+))?$/);
+      if (!m) continue;
+      const names = m[2] ? (m[2].split(',') as Switchable[]) : [...SWITCHABLE];
+      if (names.some((n) => !SWITCHABLE.includes(n))) continue;
+      caches.switch(names, m[1] === 'on');
+      process.stdout.write(`bench: ${line.trim()}\n`);
+    }
+  };
+  process.stdin.on('data', onData);
+  app.addHook('onClose', async () => {
+    process.stdin.off('data', onData);
+    process.stdin.pause();
+  });
 }
 
 /**
@@ -234,20 +285,25 @@ export async function buildServer(
     });
   });
 
-  const authCache = new AuthCache(ctx.config.authCacheMs);
+  const caches = new Caches(ctx.config);
+  app.decorate('caches', caches);
   // Before the answer leaves (the write has committed): the writer's next request sees the change.
   app.addHook('onSend', async (req, reply, payload) => {
     if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
-      authCache.invalidate(req.principal.workspaceId);
+      caches.written(req.principal.workspaceId);
     return payload;
   });
+  if (ctx.config.benchCacheSwitch) benchCacheSwitch(app, caches);
+  app.addHook('onSend', async (req, reply, payload) => (req.routeOptions.config?.etag ? withEtag(req, reply, payload) : payload));
 
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
     if (req.routeOptions.config?.public) return;
     const header = req.headers.authorization;
     const secret = header?.startsWith('Bearer ') ? header.slice(7).trim() : req.cookies[SESSION_COOKIE];
-    const principal = secret ? await authenticate(ctx, secret, authCache, header?.startsWith('Bearer ') ? 'header' : 'cookie') : null;
+    const principal = secret
+      ? await authenticate(ctx, secret, caches.credentials, header?.startsWith('Bearer ') ? 'header' : 'cookie')
+      : null;
     if (!principal) {
       throw new AppError('UNAUTHENTICATED', {
         en: 'sign in first: a session cookie or an API token (Authorization: Bearer …) is required',
@@ -275,7 +331,8 @@ export async function buildServer(
 
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   zapp.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-  for (const register of modules) register(app, ctx);
+  const serverCtx: ServerContext = { ...ctx, caches };
+  for (const register of modules) register(app, serverCtx);
 
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/')) {

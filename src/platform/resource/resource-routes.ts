@@ -10,7 +10,6 @@ import { inWorkspace, readInWorkspace } from '../db/workspace-scope.ts';
 import { AppError, fieldIssue, validationError } from '../errors.ts';
 import { sendJson } from '../http/serializer.ts';
 import { createRecord, getRecord, listJson, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
-import { rowCacheOf } from './row-cache.ts';
 
 export const errorSchema = z
   .object({
@@ -151,7 +150,6 @@ export function registerResourceRoutes(
     r.access ? scopeFor(tx, p, r.access, action) : Promise.resolve(null);
   if (!skip.has('list')) {
     listedResources.add(r);
-    const rows = rowCacheOf(ctx.db); // made (and VORONKA_ROW_CACHE_MB checked) as the server starts
     zapp.get(
       base,
       {
@@ -167,7 +165,7 @@ export function registerResourceRoutes(
         const ws = principalOf(req).workspaceId;
         const page = await listJson(
           (fn) => scopedRead(ctx, req, r.access, (q, s) => fn(q, s ? [visibleSql(r.table, s)] : [])),
-          rows,
+          ctx.caches?.rows,
           ws,
           r,
           req.query as Record<string, unknown>,

@@ -3,12 +3,12 @@ import { type ZodType, z } from 'zod';
 import { audit, diffRows } from '../audit.ts';
 import type { AccessObject } from '../auth/access.ts';
 import type { Principal } from '../auth/roles.ts';
+import type { RowJsonCache } from '../cache/row-json-cache.ts';
 import type { AppContext } from '../context.ts';
 import { prepared, type Queryable, type Row } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
 import { RequestValidationError } from '../http/validation.ts';
 import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
-import type { RowJsonCache } from './row-cache.ts';
 
 /**
  * A resource is described once — its fields, what may be written, filtered and
@@ -200,13 +200,12 @@ function isTime(f: Field): boolean {
 
 const jsonObjects = new WeakMap<Resource, Map<string, string>>();
 /**
- * The API object of a row of `r.table` (referred to as `t`, its own name by default) written by SQL as JSON text:
- * the fields of `toApi`, in its order, with times formatted as `toApi` writes them. A list of 50
- * deals spent most of the server's time turning 26 columns per row into JS values (a Date per
- * time) and back into JSON; PostgreSQL writes the JSON and the server passes it on.
- * `row_to_json` of a one-row subquery costs the database a third less than `json_build_object`
- * (which works out every argument's type on every call). test/platform/list-json.test.ts proves
- * it equal to `toApi` for every resource with a list.
+ * The API object of a row of `r.table` (referred to as `t`, its own name by default) written by SQL
+ * as JSON text: the fields of `toApi`, in its order, with times formatted as `toApi` writes them.
+ * Turning many columns per row into JS values (a Date per time) and back into JSON had been most
+ * of a list's server time; PostgreSQL writes the JSON and the server passes it on. `row_to_json`
+ * of a one-row subquery, because `json_build_object` works out every argument's type on every
+ * call. test/platform/list-json.test.ts proves it equal to `toApi` for every resource with a list.
  */
 export function apiJsonSql(r: Resource, t = r.table): Sql {
   let texts = jsonObjects.get(r);
@@ -510,8 +509,7 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
           where.push(list.length === 1 ? sql`${col} = ${Number(list[0])}::int8` : sql`${col} = any(${list.map(Number)}::int8[])`);
         } else {
           // One value as `=`: a prepared statement's generic plan cannot read an index in order for
-          // `= any(array)` (open deals by amount: a scan and sort of the workspace, 6.5 ms, against
-          // 0.1 ms), so every request had been planned anew.
+          // `= any(array)` (it would scan and sort the workspace), so every request was planned anew.
           where.push(list.length === 1 ? sql`${col} = ${list[0]}::text` : sql`${col} = any(${list}::text[])`);
         }
         break;
@@ -553,12 +551,27 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
   return where;
 }
 
-/** One statement of a page of a list: its rows in order, `limit` + 1 of them (the last tells more follow). */
-function pageSql(ws: number, r: Resource, query: Record<string, unknown>, extra: Sql[], select: Sql): { q: Sql; limit: number } {
+/** How a list is ordered: the sort field, its column and direction, and the order over them. */
+function orderOf(r: Resource, query: Record<string, unknown>) {
   const sortKey = (query.sort as string | undefined) ?? r.defaultSort;
   const desc = sortKey.startsWith('-');
   const field = desc ? sortKey.slice(1) : sortKey;
   const col = raw(field === 'id' ? 'id' : colOf(field, r.fields[field]));
+  const dir = raw(desc ? 'desc' : 'asc');
+  // Nulls come last either way; a column that cannot be null is ordered plainly, so that one
+  // index on it serves both directions (migration 0010).
+  const by = (c: Sql, id: Sql) =>
+    field === 'id'
+      ? sql`${id} ${dir}`
+      : !r.fields[field] || nullable(r.fields[field])
+        ? sql`${c} ${dir} nulls last, ${id} ${dir}`
+        : sql`${c} ${dir}, ${id} ${dir}`;
+  return { sortKey, desc, field, col, order: by(col, raw('id')), by };
+}
+
+/** One statement of a page of a list: its rows in order, `limit` + 1 of them (the last tells more follow). */
+function pageSql(ws: number, r: Resource, query: Record<string, unknown>, extra: Sql[], select: Sql): { q: Sql; limit: number } {
+  const { desc, field, col, order } = orderOf(r, query);
   const limit = (query.limit as number | undefined) ?? 50;
   const where = [sql`workspace_id = ${ws}`, ...listConditions(r, query), ...extra];
   if (typeof query.cursor === 'string') {
@@ -571,15 +584,6 @@ function pageSql(ws: number, r: Resource, query: Record<string, unknown>, extra:
       where.push(sql`((${col} ${cmp} ${v} or (${col} = ${v} and id ${cmp} ${c.id})) or ${col} is null)`);
     }
   }
-  const dir = raw(desc ? 'desc' : 'asc');
-  // Nulls come last either way; a column that cannot be null is ordered plainly, so that one
-  // index on it serves both directions (migration 0010).
-  const order =
-    field === 'id'
-      ? sql`id ${dir}`
-      : !r.fields[field] || nullable(r.fields[field])
-        ? sql`${col} ${dir} nulls last, id ${dir}`
-        : sql`${col} ${dir}, id ${dir}`;
   // The sort key for the cursor: a time to the microsecond, as stored (the API's milliseconds would
   // skip or repeat rows that share a millisecond at a page's end).
   const key = field === 'id' ? raw('null') : isTime(r.fields[field]) ? utcSql(col.text, 'US') : col;
@@ -626,20 +630,31 @@ export async function listRecords(
 
 /**
  * The version of a row as stored: the transaction that wrote it (`xmin`, new on every insert or
- * update, whatever wrote it — the API, an import, SQL by hand) and its API version.
+ * update, whatever wrote it — the API, an import, SQL by hand) and its API version, as one token.
  */
 const tupleVersion = raw(`xmin::text || '.' || version`);
 
+/** When the database server started: transaction ids repeat only on another server (`RowJsonCache.sameServer`). */
+const serverStarted = raw('pg_postmaster_start_time()::text');
+
+/** A page of a list without its contents (see `listJson`). */
+export interface PageVersions {
+  /** The rows' ids in order, at most `limit` + 1 (the last tells more follow). */
+  ids: number[];
+  /** Each row's stored version (`tupleVersion`), in the same order. */
+  versions: string[];
+  /** The sort key of the row at `limit`, for the cursor. */
+  k: unknown;
+  limit: number;
+  /** When the database server started. */
+  server: string;
+}
+
 /**
- * A page of a list without its contents (see `listJson`), in one row: `page`, the ids and stored
- * versions of its rows in order (`id.xmin.version,…`, at most `limit` + 1 of them: the last tells
- * whether more follow), and `k`, the sort key of the row at `limit` (for the cursor). One row to
- * hand over instead of 51: on the bench, taking 51 rows apart cost the server more than the rest of
- * a cached page. The aggregates take the rows in the order of the sorted, limited subquery, as
- * PostgreSQL's executor gives them to an aggregate without grouping (an `order by` inside the
- * aggregate, which the standard would need, cost the database a third more per page); the tests
- * compare pages and cursors in ten orders (numbers, text, times, nulls mid-list) with the
- * one-statement path, cold and cached, and every resource's rows with `toApi`.
+ * A page of a list without its contents, in one row of arrays rather than `limit` + 1 rows (taking
+ * rows apart costs the server more than the arrays). Each aggregate orders the page's rows by the
+ * list's own order, as the standard needs for an aggregate's order (a subquery's order does not
+ * carry over).
  */
 export async function listVersions(
   tx: Queryable,
@@ -647,12 +662,17 @@ export async function listVersions(
   r: Resource,
   query: Record<string, unknown>,
   extra: Sql[] = [],
-): Promise<{ page: string; k: unknown; limit: number }> {
-  const { q, limit } = pageSql(ws, r, query, extra, sql`${tupleVersion} as x`);
-  const [row] = await tx.query<{ page: string | null; k: unknown }>(
-    prepared(sql`select string_agg(concat(p.id, '.', p.x), ',') as page, (array_agg(p.k))[${limit}::int] as k from (${q}) p`),
+): Promise<PageVersions> {
+  const { field, col, by } = orderOf(r, query);
+  const { q, limit } = pageSql(ws, r, query, extra, sql`${tupleVersion} as x, ${field === 'id' ? raw('null') : col} as s`);
+  const order = by(raw('p.s'), raw('p.id'));
+  const [row] = await tx.query<{ ids: number[] | null; versions: string[] | null; k: unknown; server: string }>(
+    prepared(
+      sql`select array_agg(p.id order by ${order}) as ids, array_agg(p.x order by ${order}) as versions,
+                 (array_agg(p.k order by ${order}))[${limit}::int] as k, ${serverStarted} as server from (${q}) p`,
+    ),
   );
-  return { page: row.page ?? '', k: row.k, limit };
+  return { ids: row.ids ?? [], versions: row.versions ?? [], k: row.k, limit, server: row.server };
 }
 
 /** Rows by id as API JSON, with their stored versions (rows outside `extra` or gone are absent). */
@@ -666,13 +686,14 @@ export function rowsJson(tx: Queryable, ws: number, r: Resource, ids: number[], 
 }
 
 /**
- * A page of a list as the API's JSON bytes. With a row cache (`RowJsonCache`): the page's ids and
- * stored versions are read (a cheap statement; the database decides order, filters and visibility
- * on every request), the JSON of each row version comes from the cache, the missing ones are read
- * by id. A row version never changes, so a cached one is exact; a row written between the two reads
- * (its version differs, or it is gone or out of sight) makes the whole page be read again in one
- * statement, so a page always shows one moment of the database. Without a cache: one statement.
- * `read` runs a read of one statement in the caller's scope (`scopedRead`).
+ * A page of a list as the API's JSON bytes. With a row cache: the page's ids and stored versions
+ * are read (the database decides order, filters and visibility on every request), a page seen
+ * before with exactly those rows is answered whole, else each row version's JSON comes from the
+ * cache and the missing ones are read by id. A row version never changes, so a cached one is exact;
+ * a row written between the two reads (its version differs, or it is gone or out of sight) makes the
+ * whole page be read again in one statement, so a page always shows one moment of the database.
+ * Without a cache: one statement. `read` runs a read of one statement in the caller's scope
+ * (`scopedRead`).
  */
 export async function listJson(
   read: <T>(fn: (q: Queryable, extra: Sql[]) => Promise<T>) => Promise<T>,
@@ -686,43 +707,38 @@ export async function listJson(
     return Buffer.from(`{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.next_cursor)}}`);
   };
   if (!cache) return whole();
-  const { page, k, limit } = await read((q, extra) => listVersions(q, ws, r, query, extra));
+  const { ids, versions, k, limit, server } = await read((q, extra) => listVersions(q, ws, r, query, extra));
+  cache.sameServer(server);
   // The page's bytes follow from its rows' ids and versions, the limit and the sort field (whose
   // value the cursor holds) alone.
-  const kept = cache.get(pageKind(r, query), ws, limit, page);
+  const pageKey = { resource: r.path, sort: orderOf(r, query).sortKey, ws, limit, ids, versions };
+  const kept = cache.page(pageKey);
   if (kept !== undefined) return Buffer.from(kept, 'latin1');
-  const rows =
-    page === '' ? [] : page.split(',').map((e): [number, string] => [Number(e.slice(0, e.indexOf('.'))), e.slice(e.indexOf('.') + 1)]);
-  const more = rows.length > limit;
-  const items = more ? rows.slice(0, limit) : rows;
-  const next = more ? encodeCursor({ v: k as CursorState['v'], id: items[limit - 1][0] }) : null;
-  const parts = items.map(([id, x]) => cache.get(r.path, ws, id, x));
-  const missing = items.filter((_, i) => parts[i] === undefined);
+  const n = Math.min(ids.length, limit);
+  const next = ids.length > limit ? encodeCursor({ v: k as CursorState['v'], id: ids[limit - 1] }) : null;
+  const parts: (string | undefined)[] = [];
+  const missing: number[] = [];
+  for (let i = 0; i < n; i++) {
+    parts.push(cache.row({ resource: r.path, ws, id: ids[i], version: versions[i] }));
+    if (parts[i] === undefined) missing.push(ids[i]);
+  }
   if (missing.length > 0) {
-    const got = await read((q, extra) =>
-      rowsJson(
-        q,
-        ws,
-        r,
-        missing.map(([id]) => id),
-        extra,
-      ),
-    );
+    const got = await read((q, extra) => rowsJson(q, ws, r, missing, extra));
     // Each row read is kept under its own version, the one the page asked for or a newer one.
-    const fresh = new Map(got.map((x) => [`${x.id}:${x.x}`, cache.set(r.path, ws, x.id, x.x, x.j)]));
-    for (const [i, [id, x]] of items.entries()) {
+    const fresh = new Map(
+      got.map((x) => [x.id, { version: x.x, json: cache.keepRow({ resource: r.path, ws, id: x.id, version: x.x }, x.j) }]),
+    );
+    for (let i = 0; i < n; i++) {
       if (parts[i] !== undefined) continue;
-      parts[i] = fresh.get(`${id}:${x}`);
-      if (parts[i] === undefined) return whole();
+      const f = fresh.get(ids[i]);
+      if (f === undefined || f.version !== versions[i]) return whole();
+      parts[i] = f.json;
     }
   }
   const bytes = pageBytes(parts as string[], next);
-  cache.keep(pageKind(r, query), ws, limit, page, bytes);
+  cache.keepPage(pageKey, bytes);
   return bytes;
 }
-
-/** What a whole page is kept as: the resource and the sort (the same rows in the same order under two sorts have different cursors). */
-const pageKind = (r: Resource, query: Record<string, unknown>) => `${r.path}[${(query.sort as string | undefined) ?? r.defaultSort}]`;
 
 /** The page's bytes from its rows' UTF-8 bytes held as one-byte strings (`RowJsonCache`). */
 function pageBytes(items: string[], next: string | null): Buffer {
