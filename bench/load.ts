@@ -6,10 +6,17 @@
  * latency and errors per scenario.
  *
  *   npm run bench -- --suite load [--load-seconds 60]
+ *
+ * Interleaved comparisons of lists and the deal card (docs/operations.md#load), run directly:
+ *
+ *   npx tsx bench/load.ts --ab cache [--off rows,cards,config] [--rounds 6] [--seconds 10] [--warm-up 3]
+ *   npx tsx bench/load.ts --ab commits --old-tree /tmp/old-voronka [--rounds 6] …
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import sql from 'sql-template-tag';
 import { loadDemo } from '../src/demo/load-demo.ts';
@@ -18,7 +25,7 @@ import { systemClock } from '../src/platform/clock.ts';
 import { defaultConfig } from '../src/platform/context.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { openDb } from '../src/platform/db/open-db.ts';
-import { freshPgDatabase, printTable } from './support.ts';
+import { freshPgDatabase, median, printTable } from './support.ts';
 
 const CONNECTIONS = 100;
 const WARM_UP_S = 5;
@@ -42,13 +49,14 @@ export interface LoadResult {
   scenarios: LoadScenario[];
 }
 
-function startServer(databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+function startServer(databaseUrl: string, env: Record<string, string> = {}, cwd = '.'): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     // VORONKA_LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
     const nodeArgs = process.env.VORONKA_LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(process.execPath, [...nodeArgs, 'bin/voronka', 'serve', '--port', '0', '--no-demo'], {
+      cwd,
       env: { ...process.env, DATABASE_URL: databaseUrl, LANG: 'C', ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
     child.stdout?.on('data', (b: Buffer) => {
@@ -88,7 +96,8 @@ function run(opts: autocannon.Options): Promise<autocannon.Result> {
   });
 }
 
-export async function benchLoad(seconds: number): Promise<LoadResult> {
+/** The demo workspace on a fresh PostgreSQL database, a head of sales' token and what requests pick from. */
+async function prepareLoad() {
   const databaseUrl = await freshPgDatabase('voronka_load');
   const db = await openDb({ databaseUrl });
   await migrate(db);
@@ -115,7 +124,6 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
   const today = now.toISOString().slice(0, 10);
   const from = new Date(now.getTime() - 90 * 86_400_000).toISOString().slice(0, 10);
   let i = 0;
-  let mix = 0;
   const pick = <T>(xs: T[]) => xs[i++ % xs.length];
   const lists = [
     '/api/v1/deals?status=open&sort=-amount_minor&limit=50',
@@ -123,13 +131,13 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
     '/api/v1/tasks?status=open&sort=due_at&limit=50',
     '/api/v1/contacts?limit=50&q=%D0%B0',
   ];
-  const read = (kind: 'list' | 'card' | 'report') => () => {
+  const read = (kind: 'list' | 'card' | 'report') => (): Req => {
     if (kind === 'list') return { method: 'GET' as const, path: pick(lists), headers };
     if (kind === 'card') return { method: 'GET' as const, path: `/api/v1/deals/${pick(deals).id}/card`, headers };
     return { method: 'GET' as const, path: `/api/v1/reports/funnel?from=${from}&to=${today}`, headers };
   };
   // Writes that cannot conflict: activities logged on deals, tasks created.
-  const write = () => {
+  const write = (): Req => {
     const d = pick(deals);
     return i % 2
       ? {
@@ -140,12 +148,71 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
         }
       : { method: 'POST' as const, path: '/api/v1/tasks', headers, body: JSON.stringify({ title: 'Перезвонить', deal_id: d.id }) };
   };
-  const scenarios: {
-    name: string;
-    next: () => { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
-    /** The server's environment, when it differs from the default. */
-    env?: Record<string, string>;
-  }[] = [
+  return { databaseUrl, headers, read, write };
+}
+
+type Req = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
+
+/** One measured run of `next` against `url` (after `warmUpS` of the same, not measured), with the CPU the processes spent. */
+async function measure(name: string, url: string, serverPid: number | undefined, next: () => Req, seconds: number, warmUpS: number) {
+  // Not measured: the server's code compiled hot, each pool connection opened and its
+  // statements prepared, as in a server that has been answering for a while.
+  await run({
+    url,
+    connections: CONNECTIONS,
+    duration: warmUpS,
+    requests: [
+      {
+        setupRequest: (req) => {
+          const r = next();
+          return { ...req, ...r, headers: { ...r.headers } };
+        },
+      },
+    ],
+  });
+  const server = serverPid ? [serverPid] : [];
+  const pgBefore = new Map(postgresPids().map((pid) => [pid, cpuSeconds([pid])]));
+  const before = { server: cpuSeconds(server), client: process.cpuUsage() };
+  const r = await run({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    // A fresh headers object each time: autocannon adds content-length to the headers of a
+    // request with a body, and a shared object then sent it on GETs too (the server, waiting for
+    // a body, read the next request as one and answered 400).
+    requests: [
+      {
+        setupRequest: (req) => {
+          const r = next();
+          return { ...req, ...r, headers: { ...r.headers } };
+        },
+      },
+    ],
+  });
+  return {
+    name,
+    requests_per_s: Math.round(r.requests.average),
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non_2xx: r.non2xx,
+    total: r.requests.total,
+    cpu_ms_per_request: {
+      server: perRequest(cpuSeconds(server) - before.server, r.requests.total),
+      // backends started during the run (the pool connects on demand) count from zero
+      postgres: perRequest(
+        postgresPids().reduce((sum, pid) => sum + cpuSeconds([pid]) - (pgBefore.get(pid) ?? 0), 0),
+        r.requests.total,
+      ),
+      client: perRequest(cpuUsedSeconds(before.client), r.requests.total),
+    },
+  } satisfies LoadScenario;
+}
+
+export async function benchLoad(seconds: number): Promise<LoadResult> {
+  const { databaseUrl, headers, read, write } = await prepareLoad();
+  let mix = 0;
+  const scenarios: { name: string; next: () => Req }[] = [
     // What the machine gives at the time: the same clients on a route that does no work.
     { name: 'health check (no work: the machine at the time)', next: () => ({ method: 'GET', path: '/api/v1/health', headers }) },
     { name: 'lists', next: read('list') },
@@ -153,82 +220,195 @@ export async function benchLoad(seconds: number): Promise<LoadResult> {
     { name: 'funnel report (cached)', next: read('report') },
     {
       name: 'mix: 90 % reads, 10 % writes',
-      // Its own counter: `pick` advances `i` for lists, cards and writes but not for the report, so
-      // `i % 10` stuck on the report once reached, and the "mix" measured cached reports only.
+      // Its own counter: `pick` advances its index for lists, cards and writes but not for the
+      // report, so `i % 10` stuck on the report once reached, and the "mix" measured cached reports only.
       next: () => {
         const r = mix++ % 10;
         return r === 0 ? write() : r < 5 ? read('list')() : r < 8 ? read('card')() : read('report')();
       },
     },
-    // The same lists and cards with the row cache turned off: every row's JSON written by
-    // PostgreSQL, every card read and written whole.
-    { name: 'lists, row cache off', next: read('list'), env: { VORONKA_ROW_CACHE_MB: '0' } },
-    { name: 'deal card, row cache off', next: read('card'), env: { VORONKA_ROW_CACHE_MB: '0' } },
   ];
   const results: LoadScenario[] = [];
-  let running: { child: ChildProcess; url: string; env: string } | undefined;
+  const { child, url } = await startServer(databaseUrl);
   try {
     for (const s of scenarios) {
-      const env = JSON.stringify(s.env ?? {});
-      if (running?.env !== env) {
-        running?.child.kill('SIGTERM');
-        running = { ...(await startServer(databaseUrl, s.env)), env };
-      }
-      const { child, url } = running;
       process.stdout.write(`[load] ${s.name}: ${CONNECTIONS} clients for ${seconds} s (after ${WARM_UP_S} s of warm-up) …\n`);
-      // Not measured: the server's code compiled hot, each pool connection opened and its
-      // statements prepared, as in a server that has been answering for a while.
-      await run({
-        url,
-        connections: CONNECTIONS,
-        duration: WARM_UP_S,
-        requests: [{ setupRequest: (req) => ({ ...req, ...s.next(), headers: { ...headers } }) }],
-      });
-      const server = child.pid ? [child.pid] : [];
-      const pgBefore = new Map(postgresPids().map((pid) => [pid, cpuSeconds([pid])]));
-      const before = { server: cpuSeconds(server), client: process.cpuUsage() };
-      const r = await run({
-        url,
-        connections: CONNECTIONS,
-        duration: seconds,
-        // A fresh headers object each time: autocannon adds content-length to the headers of a
-        // request with a body, and a shared object then sent it on GETs too (the server, waiting for
-        // a body, read the next request as one and answered 400).
-        requests: [
-          {
-            setupRequest: (req) => {
-              const r = s.next();
-              return { ...req, ...r, headers: { ...r.headers } };
-            },
-          },
-        ],
-      });
-      results.push({
-        name: s.name,
-        requests_per_s: Math.round(r.requests.average),
-        p50_ms: r.latency.p50,
-        p99_ms: r.latency.p99,
-        errors: r.errors + r.timeouts,
-        non_2xx: r.non2xx,
-        total: r.requests.total,
-        cpu_ms_per_request: {
-          server: perRequest(cpuSeconds(server) - before.server, r.requests.total),
-          // backends started during the run (the pool connects on demand) count from zero
-          postgres: perRequest(
-            postgresPids().reduce((sum, pid) => sum + cpuSeconds([pid]) - (pgBefore.get(pid) ?? 0), 0),
-            r.requests.total,
-          ),
-          client: perRequest(cpuUsedSeconds(before.client), r.requests.total),
-        },
-      });
+      results.push(await measure(s.name, url, child.pid, s.next, seconds, WARM_UP_S));
     }
   } finally {
-    running?.child.kill('SIGTERM');
+    child.kill('SIGTERM');
   }
   const result: LoadResult = { date: new Date().toISOString(), engine: 'postgres', connections: CONNECTIONS, seconds, scenarios: results };
   mkdirSync(join('bench', 'results'), { recursive: true });
   writeFileSync(join('bench', 'results', 'load.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
+}
+
+/** One side of an interleaved comparison: a server, and what to do before each of its rounds. */
+interface Arm {
+  name: string;
+  url: string;
+  pid: number | undefined;
+  enter?: () => Promise<void>;
+}
+
+export interface AbResult {
+  date: string;
+  kind: 'cache' | 'commits';
+  arms: [string, string];
+  connections: number;
+  rounds: number;
+  seconds: number;
+  warm_up_s: number;
+  load_average: { before: number[]; after: number[] };
+  /** Per scenario, per arm, one entry per round (in round order). */
+  scenarios: { name: string; runs: Record<string, LoadScenario[]> }[];
+}
+
+/**
+ * Interleaved A/B: in each round every scenario runs on arm A and on arm B (the first of the two
+ * alternating from round to round), each after the same short warm-up, so both arms see the same
+ * minutes of this shared machine. Ratios are B / A within a round; their spread over the rounds is
+ * the noise a difference must exceed.
+ */
+async function interleave(
+  kind: AbResult['kind'],
+  arms: [Arm, Arm],
+  scenarios: { name: string; next: () => Req }[],
+  rounds: number,
+  seconds: number,
+  warmUpS: number,
+): Promise<AbResult> {
+  const result: AbResult = {
+    date: new Date().toISOString(),
+    kind,
+    arms: [arms[0].name, arms[1].name],
+    connections: CONNECTIONS,
+    rounds,
+    seconds,
+    warm_up_s: warmUpS,
+    load_average: { before: loadavg(), after: [] },
+    scenarios: scenarios.map((s) => ({ name: s.name, runs: { [arms[0].name]: [], [arms[1].name]: [] } })),
+  };
+  for (let round = 0; round < rounds; round++) {
+    for (const [si, s] of scenarios.entries()) {
+      const order = (round + si) % 2 ? [arms[1], arms[0]] : arms;
+      for (const arm of order) {
+        await arm.enter?.();
+        const m = await measure(s.name, arm.url, arm.pid, s.next, seconds, warmUpS);
+        result.scenarios[si].runs[arm.name].push(m);
+        process.stdout.write(
+          `[load-ab] round ${round + 1}/${rounds} ${s.name} — ${arm.name}: ${m.requests_per_s} req/s, p99 ${m.p99_ms} ms, errors ${m.errors + m.non_2xx}\n`,
+        );
+      }
+    }
+  }
+  result.load_average.after = loadavg();
+  return result;
+}
+
+/** A server whose caches the bench turns on and off through its standard input (`benchCacheSwitch`). */
+function cacheSwitch(child: ChildProcess) {
+  return (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the server did not answer "${line}"`)), 5_000);
+      const onData = (b: Buffer) => {
+        if (!b.toString().includes(`bench: ${line}`)) return;
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve();
+      };
+      child.stdout?.on('data', onData);
+      child.stdin?.write(`${line}\n`);
+    });
+}
+
+/**
+ * `--load-ab cache`: lists and the deal card on ONE server, the caches on (as configured) against
+ * off, alternating in short rounds. `--load-ab commits --old-tree DIR`: the same against two
+ * servers on the same database, the tree at DIR (an older commit, its own node_modules) and this
+ * one, each with its default settings.
+ */
+export async function benchLoadAb(
+  kind: 'cache' | 'commits',
+  opts: { rounds: number; seconds: number; warmUpS: number; oldTree?: string; off?: string },
+) {
+  const { databaseUrl, read } = await prepareLoad();
+  const scenarios = [
+    { name: 'lists', next: read('list') },
+    { name: 'deal card', next: read('card') },
+  ];
+  const servers: ChildProcess[] = [];
+  try {
+    let arms: [Arm, Arm];
+    if (kind === 'cache') {
+      const s = await startServer(databaseUrl, { VORONKA_BENCH_CACHE_SWITCH: '1' });
+      servers.push(s.child);
+      const send = cacheSwitch(s.child);
+      const off = opts.off ?? 'rows,cards,config';
+      arms = [
+        { name: 'cache on', url: s.url, pid: s.child.pid, enter: () => send('cache on') },
+        { name: `cache off (${off})`, url: s.url, pid: s.child.pid, enter: () => send(`cache off ${off}`) },
+      ];
+    } else {
+      if (!opts.oldTree) throw new Error('--load-ab commits needs --old-tree DIR (git worktree add DIR COMMIT; its node_modules)');
+      const old = await startServer(databaseUrl, {}, opts.oldTree);
+      servers.push(old.child);
+      const now = await startServer(databaseUrl);
+      servers.push(now.child);
+      const commit = (dir: string) => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+      arms = [
+        { name: `old ${commit(opts.oldTree)}`, url: old.url, pid: old.child.pid },
+        { name: `new ${commit('.')}`, url: now.url, pid: now.child.pid },
+      ];
+    }
+    const result = await interleave(kind, arms, scenarios, opts.rounds, opts.seconds, opts.warmUpS);
+    mkdirSync(join('bench', 'results'), { recursive: true });
+    writeFileSync(join('bench', 'results', `load-ab-${kind}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  } finally {
+    for (const c of servers) c.kill('SIGTERM');
+  }
+}
+
+export function printLoadAb(r: AbResult) {
+  const [a, b] = r.arms;
+  const rows = [
+    [
+      `${r.rounds} rounds × ${r.seconds} s, ${r.connections} clients`,
+      `${a} req/s`,
+      `${b} req/s`,
+      `${b} / ${a} req/s (rounds)`,
+      `${a} p99 ms`,
+      `${b} p99 ms`,
+      `${b} / ${a} p99 (rounds)`,
+      `CPU ms/req server+postgres ${a}`,
+      b,
+    ],
+  ];
+  for (const s of r.scenarios) {
+    const A = s.runs[a];
+    const B = s.runs[b];
+    const ratios = (f: (x: LoadScenario) => number) => A.map((x, i) => f(B[i]) / f(x));
+    const span = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+    const cpu = (xs: LoadScenario[]) => median(xs.map((x) => x.cpu_ms_per_request.server + x.cpu_ms_per_request.postgres)).toFixed(2);
+    rows.push([
+      s.name,
+      String(median(A.map((x) => x.requests_per_s))),
+      String(median(B.map((x) => x.requests_per_s))),
+      span(ratios((x) => x.requests_per_s)),
+      String(median(A.map((x) => x.p99_ms))),
+      String(median(B.map((x) => x.p99_ms))),
+      span(ratios((x) => x.p99_ms)),
+      cpu(A),
+      cpu(B),
+    ]);
+  }
+  printTable(rows);
+  const errors = r.scenarios.flatMap((s) => Object.values(s.runs).flat()).reduce((n, x) => n + x.errors + x.non_2xx, 0);
+  process.stdout.write(
+    `load average before ${r.load_average.before.map((x) => x.toFixed(2)).join(' ')}, after ${r.load_average.after.map((x) => x.toFixed(2)).join(' ')}; errors and non-2xx: ${errors}\n`,
+  );
 }
 
 const perRequest = (seconds: number, requests: number) => Math.round((seconds / Math.max(requests, 1)) * 1e5) / 100;
@@ -264,4 +444,24 @@ export function printLoad(r: LoadResult) {
       String(s.cpu_ms_per_request.client),
     ]);
   printTable(rows);
+}
+
+// Run directly: the interleaved comparisons (see the head of this file).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const argv = process.argv.slice(2);
+  const opt = (name: string, def?: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : def;
+  };
+  const kind = opt('ab');
+  if (kind !== 'cache' && kind !== 'commits')
+    throw new Error('usage: tsx bench/load.ts --ab cache|commits [--old-tree DIR] [--rounds N] [--seconds S] [--warm-up S]');
+  const r = await benchLoadAb(kind, {
+    rounds: Number(opt('rounds', '6')),
+    seconds: Number(opt('seconds', '10')),
+    warmUpS: Number(opt('warm-up', '3')),
+    oldTree: opt('old-tree'),
+    off: opt('off'),
+  });
+  printLoadAb(r);
 }
