@@ -1,11 +1,12 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api, type Me, type PageKey, type Prefs } from './api';
 import { ErrorState, Loading } from './components';
 import { prefetchDashboard } from './dashboard-queries';
-import { type Lang, setLanguage } from './i18n';
+import { setLanguage } from './i18n';
+import { LanguageSwitch } from './language-switch';
 import { BoardPage } from './pages/BoardPage';
 import { DealCardPage } from './pages/DealCardPage';
 import { ListPage } from './pages/ListPage';
@@ -48,30 +49,6 @@ export function useMe() {
 
 export function usePrefs(enabled = true) {
   return useQuery({ queryKey: ['prefs'], queryFn: () => api<Prefs>('/me/preferences'), enabled, staleTime: Number.POSITIVE_INFINITY });
-}
-
-export function LanguageSwitch() {
-  const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
-  const me = qc.getQueryData<Me | null>(['me']);
-  const save = useMutation({ mutationFn: (locale: Lang) => api<Prefs>('/me/preferences', { method: 'PATCH', body: { locale } }) });
-  return (
-    <select
-      className="lang"
-      value={i18n.language}
-      onChange={(e) => {
-        const lang = e.target.value as Lang;
-        setLanguage(lang);
-        if (me) save.mutate(lang, { onSuccess: (p) => qc.setQueryData(['prefs'], p) });
-        // Data with language-dependent messages is fetched again.
-        qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'prefs' });
-      }}
-      aria-label={t('nav.language')}
-    >
-      <option value="ru">Русский</option>
-      <option value="en">English</option>
-    </select>
-  );
 }
 
 const PATHS: Record<PageKey, string> = {

@@ -1,8 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LanguageSwitch } from '../App';
 import { api, type Me, type PageKey, type Prefs } from '../api';
+import { LanguageSwitch } from '../language-switch';
 
 const STARTS = ['tasks', 'board', 'yesterday', 'dashboard'] as const;
 
