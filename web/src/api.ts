@@ -1,11 +1,9 @@
 import { takeEarly } from './early';
+import type { ErrorBody, Paths } from './generated/api-types';
 import i18n from './i18n';
 
-export interface FieldError {
-  field: string;
-  message: string;
-  code?: string;
-}
+/** One bad field of a refused request, as every error answer names it. */
+export type FieldError = NonNullable<ErrorBody['error']['fields']>[number];
 
 export class ApiError extends Error {
   constructor(
@@ -49,7 +47,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     throw new ApiError(res.status, 'BAD_RESPONSE', i18n.t('errors.badResponse'));
   }
   if (!res.ok) {
-    const e = (json as { error?: { code: string; message: string; fields?: FieldError[] } } | null)?.error;
+    const e = (json as Partial<ErrorBody> | null)?.error;
     throw new ApiError(
       res.status,
       e?.code ?? 'HTTP_ERROR',
@@ -61,180 +59,62 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return json as T;
 }
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+// The types below are the server's own contracts: web/src/generated/api-types.ts is generated
+// from the OpenAPI document of its zod schemas (`npm run gen:api`; `npm test` fails when it is out
+// of date), so a page cannot read a field the server does not send.
 
-export interface Me {
-  user: { id: number; name: string; email: string | null; role: string; locale: 'ru' | 'en' | null };
-  workspace: { id: number; name: string; currency: string; timezone: string; locale: 'ru' | 'en' };
-}
+/** What a successful request answers (its 2xx response), by path and method as the OpenAPI document names them. */
+export type Answer<P extends keyof Paths, M extends keyof Paths[P]> = Paths[P][M] extends { responses: infer R }
+  ? R[Extract<keyof R, '200' | '201' | '204'>]
+  : never;
+/** The JSON body a request sends. */
+export type RequestBody<P extends keyof Paths, M extends keyof Paths[P]> = Paths[P][M] extends { body: infer B } ? B : never;
+type Item<L> = L extends { items: (infer T)[] } ? T : never;
 
-export interface Deal {
-  id: number;
-  title: string;
-  pipeline_id: number;
-  stage_id: number;
-  status: 'open' | 'won' | 'lost';
-  stage_entered_at: string;
-  amount_minor: number;
-  currency: string;
-  company_id: number | null;
-  owner_id: number | null;
-  segment_id: number | null;
-  channel_id: number | null;
-  region: string | null;
-  created_at: string;
-  closed_at: string | null;
-  version: number;
-  custom: Record<string, unknown>;
-}
+/** A page of a list: its rows and the cursor of the next page (null on the last). */
+export type Page<T> = Omit<Answer<'/api/v1/deals', 'get'>, 'items'> & { items: T[] };
 
-export interface Named {
-  id: number;
-  name: string;
-}
+export type Me = Answer<'/api/v1/auth/me', 'get'>;
+export type Deal = Answer<'/api/v1/deals/{id}', 'get'>;
+export type Task = Answer<'/api/v1/tasks/{id}', 'get'>;
+/** Any record with a name (users, companies, segments, channels …), as lookups show it. */
+export type Named = Pick<Answer<'/api/v1/segments/{id}', 'get'>, 'id' | 'name'>;
+export type Pipeline = Item<Answer<'/api/v1/pipelines', 'get'>>;
 
-export interface Pipeline {
-  id: number;
-  name: string;
-  stages: { id: number; name: string; kind: 'open' | 'won' | 'lost'; position: number }[];
-}
+export type Prefs = Answer<'/api/v1/me/preferences', 'get'>;
+export type PageKey = Prefs['menu'][number]['key'];
 
-export interface Prefs {
-  start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard';
-  menu: { key: PageKey; hidden: boolean }[];
-  locale: 'ru' | 'en' | null;
-}
-export type PageKey = 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'review';
+export type Board = Answer<'/api/v1/board', 'get'>;
+export type BoardColumn = Board['columns'][number];
+export type BoardCard = BoardColumn['deals'][number];
 
-export interface Task {
-  id: number;
-  title: string;
-  type: string;
-  status: string;
-  deal_id: number | null;
-  owner_id: number | null;
-  due_at: string | null;
-  done_at: string | null;
-  version: number;
-}
+export type DealCardData = Answer<'/api/v1/deals/{id}/card', 'get'>;
+export type Block = DealCardData['blocks'][number];
+export type FieldDef = Block['fields'][number];
+export type TimelineItem = DealCardData['timeline'][number];
+export type Names = DealCardData['names'];
+/**
+ * A field a stage requires: the card lists them (with `filled`), and a refused move names the
+ * missing ones in its error's `missing` (error details are not typed by the document).
+ */
+export type Missing = Omit<DealCardData['requirements']['current'][number], 'filled'>;
+/** Company, contact and lead cards. */
+export type RecordCard =
+  | Answer<'/api/v1/companies/{id}/card', 'get'>
+  | Answer<'/api/v1/contacts/{id}/card', 'get'>
+  | Answer<'/api/v1/leads/{id}/card', 'get'>;
+export type ReviewQueue = Answer<'/api/v1/review-queue', 'get'>;
 
-export interface BoardCard {
-  id: number;
-  title: string;
-  amount_minor: number;
-  company: string | null;
-  owner: string | null;
-  owner_id: number | null;
-  stage_entered_at: string;
-  days_in_stage: number;
-  stuck: boolean;
-  atypical: boolean;
-  version: number;
-}
-export interface BoardColumn {
-  stage_id: number;
-  name: string;
-  kind: 'open' | 'won' | 'lost';
-  count: number;
-  amount_minor: number;
-  weighted_minor: number | null;
-  probability: number | null;
-  deals: BoardCard[];
-}
-export interface Board {
-  pipeline: { id: number; name: string };
-  currency: string;
-  as_of: string;
-  columns: BoardColumn[];
-}
+type FunnelAnswer = Answer<'/api/v1/reports/funnel', 'get'>;
+/** The funnel report without a breakdown. */
+export type FunnelReport = Exclude<FunnelAnswer, { groups: unknown }>;
+/** The funnel report broken down (`by`): a group per key and the total. */
+export type FunnelGroups = Extract<FunnelAnswer, { groups: unknown }>;
+/** The funnel's figures, as the total of a breakdown holds them. */
+export type Kpis = FunnelGroups['total'];
+/** The deals behind a figure. */
+export type FunnelDeals = Answer<'/api/v1/reports/funnel/deals', 'get'>;
 
-export interface Missing {
-  field: string;
-  label_ru: string;
-  label_en: string;
-}
-
-export interface FieldDef {
-  key: string;
-  label_ru: string;
-  label_en: string;
-  type: 'text' | 'number' | 'money' | 'date' | 'choice';
-  choices: { value: string; label_ru: string; label_en: string }[];
-}
-export interface Block {
-  id: number | null;
-  name_ru: string;
-  name_en: string;
-  pinned: boolean;
-  fields: FieldDef[];
-}
-export interface TimelineItem {
-  kind: 'stage' | 'activity' | 'task_created' | 'task_done' | 'edit';
-  at: string;
-  title: string;
-  detail: string | null;
-  user: string | null;
-  forced?: boolean;
-}
-export interface Names {
-  company: string | null;
-  contact: string | null;
-  owner: string | null;
-  segment: string | null;
-  channel: string | null;
-  lead: string | null;
-}
-export interface DealCardData {
-  deal: Deal & { contact_id: number | null; atypical: boolean; atypical_reason: string | null };
-  names: Names;
-  pipeline: { id: number; name: string; stages: { id: number; name: string; kind: string; position: number }[] };
-  stage: { id: number; name: string; kind: string; guidance_ru: string | null; guidance_en: string | null };
-  requirements: { current: (Missing & { filled: boolean })[]; next: (Missing & { filled: boolean })[]; next_stage: string | null };
-  blocks: Block[];
-  tasks: {
-    id: number;
-    title: string;
-    type: string;
-    status: string;
-    due_at: string | null;
-    done_at: string | null;
-    owner: string | null;
-    version: number;
-    playbook: boolean;
-  }[];
-  timeline: TimelineItem[];
-}
-
-export type Kpis = {
-  deals_created: number;
-  deals_won: number;
-  deals_lost: number;
-  won_amount: number;
-  win_rate: number | null;
-  cohort_win_rate: number | null;
-  avg_won_amount: number | null;
-  cycle_days: { mean: number | null; median: number | null; p90: number | null };
-  stage_conversion: { stage: string; entered: number; advanced: number; lost: number; rate: number | null }[];
-  stage_duration_days: { stage: string; n: number; median: number | null; p90: number | null }[];
-  open_deals: number;
-  open_amount: number;
-  stage_win_probability: { stage: string; won: number; closed: number; raw: number | null; p: number | null }[];
-  weighted_pipeline: number | null;
-  velocity_per_day: number | null;
-  stuck_deals: number;
-};
-export type FunnelReport = Kpis & { currency: string; period: { from: string; to: string }; as_of: string; time_zone: string };
-export type FunnelGroups = { currency: string; groups: (Kpis & { key: string | null; key_id?: number | null })[]; total: Kpis };
-export interface DisciplineKpis {
-  tasks_due: number;
-  tasks_on_time: number;
-  on_time_rate: number | null;
-  overdue_open: number;
-  mean_delay_days: number | null;
-  card_completeness: number | null;
-  discipline_score: number | null;
-}
-export type DisciplineGroups = { groups: (DisciplineKpis & { key: string | null; key_id?: number | null })[]; total: DisciplineKpis };
+type DisciplineAnswer = Answer<'/api/v1/reports/discipline', 'get'>;
+export type DisciplineGroups = Extract<DisciplineAnswer, { groups: unknown }>;
+export type DisciplineKpis = DisciplineGroups['total'];
