@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import sql from 'sql-template-tag';
 import { bulkInsert } from '../platform/db/bulk.ts';
 import type { Db, Queryable } from '../platform/db/types.ts';
+import type { Locale } from '../platform/errors.ts';
 import { type ImportReport, importBundle } from './bundle-import.ts';
 import { rowError } from './import-errors.ts';
 
@@ -84,7 +85,7 @@ const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` 
 export async function importMaven(
   db: Db,
   dir: string,
-  opts: { workspace?: string; now: Date; onProgress?: (m: string) => void },
+  opts: { workspace?: string; now: Date; onProgress?: (m: string) => void; locale?: Locale },
 ): Promise<MavenReport> {
   const pipeline = readCsvFile<PipelineRow>(dir, 'sales_pipeline.csv', [
     'opportunity_id',
@@ -222,8 +223,9 @@ export async function importMaven(
       workspace: opts.workspace ?? 'MavenTech',
       now: opts.now,
       onProgress: opts.onProgress,
+      locale: opts.locale,
       format: 'maven',
-      afterMerge: (tx, ws) => enrich(tx, ws, { teams: teams.rows, accounts: accounts.rows, productOf }),
+      afterMerge: (tx, ws) => enrich(tx, ws, opts.now, { teams: teams.rows, accounts: accounts.rows, productOf }),
     });
     return {
       bundle,
@@ -240,6 +242,7 @@ export async function importMaven(
 async function enrich(
   tx: Queryable,
   ws: number,
+  now: Date,
   data: {
     teams: Record<string, string>[];
     accounts: Record<string, string>[];
@@ -254,7 +257,9 @@ async function enrich(
     changed += n;
     const exists = await tx.query(sql`select 1 from users where workspace_id = ${ws} and lower(name) = lower(${t.sales_agent})`);
     if (exists.length === 0) {
-      await tx.query(sql`insert into users (workspace_id, name, role, team) values (${ws}, ${t.sales_agent}, 'manager', ${t.manager})`);
+      await tx.query(
+        sql`insert into users (workspace_id, name, role, team, created_at, updated_at) values (${ws}, ${t.sales_agent}, 'manager', ${t.manager}, ${now}, ${now})`,
+      );
       changed++;
     }
   }
@@ -266,7 +271,7 @@ async function enrich(
     });
     const exists = await tx.query(sql`select 1 from companies where workspace_id = ${ws} and lower(name) = lower(${a.account})`);
     if (exists.length === 0) {
-      await tx.query(sql`insert into companies (workspace_id, name) values (${ws}, ${a.account})`);
+      await tx.query(sql`insert into companies (workspace_id, name, created_at, updated_at) values (${ws}, ${a.account}, ${now}, ${now})`);
       changed++;
     }
     changed += await tx.run(sql`
@@ -277,10 +282,10 @@ async function enrich(
   const [field] = await tx.query(sql`select 1 from custom_fields where workspace_id = ${ws} and object_type = 'deal' and key = 'product'`);
   if (!field) {
     await tx.query(
-      sql`insert into custom_fields (workspace_id, object_type, key, label_ru, label_en, type) values (${ws}, 'deal', 'product', 'Продукт', 'Product', 'text')`,
+      sql`insert into custom_fields (workspace_id, object_type, key, label_ru, label_en, type, created_at, updated_at) values (${ws}, 'deal', 'product', 'Продукт', 'Product', 'text', ${now}, ${now})`,
     );
     await tx.query(
-      sql`insert into custom_fields (workspace_id, object_type, key, label_ru, label_en, type) values (${ws}, 'deal', 'series', 'Серия', 'Series', 'text')`,
+      sql`insert into custom_fields (workspace_id, object_type, key, label_ru, label_en, type, created_at, updated_at) values (${ws}, 'deal', 'series', 'Серия', 'Series', 'text', ${now}, ${now})`,
     );
     changed++;
   }

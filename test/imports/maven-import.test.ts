@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFunnelQuery } from '../../src/analytics/funnel-query.ts';
 import { funnelReport } from '../../src/analytics/funnel-report.ts';
@@ -59,6 +60,32 @@ describe('the Maven CRM data set', () => {
     expect(r.cycle_days.median).toBe(percentileCont(cycles, 0.5));
     expect(r.cycle_days.p90).toBeCloseTo(percentileCont(cycles, 0.9) as number, 9);
     expect(r.open_deals).toBe(8800 - won.length - lost.length);
+  });
+
+  it('stamps every row it writes with the instant it was given, not the database clock', async () => {
+    const [w] = await db.query<{ workspace_id: number }>(`select workspace_id from workspaces where name = 'MavenTech'`);
+    const at = new Date('2026-01-01T00:00:00Z');
+    for (const table of ['users', 'companies', 'custom_fields', 'pipelines', 'segments']) {
+      const [r] = await db.query<{ n: number; min: Date; max: Date }>(
+        sql(
+          [
+            `select count(*)::int8 as n, min(least(created_at, updated_at)) as min, max(greatest(created_at, updated_at)) as max from ${table} where workspace_id = `,
+            '',
+          ],
+          w.workspace_id,
+        ),
+      );
+      expect({ table, ...r }).toEqual({ table, n: r.n, min: at, max: at });
+      expect(r.n, table).toBeGreaterThan(0);
+    }
+    const [d] = await db.query<{ min: Date; max: Date }>(
+      sql`select min(updated_at) as min, max(updated_at) as max from deals where workspace_id = ${w.workspace_id}`,
+    );
+    expect(d).toEqual({ min: at, max: at });
+    const [e] = await db.query<{ min: Date; max: Date }>(
+      sql`select min(recorded_at) as min, max(recorded_at) as max from stage_events where workspace_id = ${w.workspace_id}`,
+    );
+    expect(e).toEqual({ min: at, max: at });
   });
 
   it('is idempotent', async () => {
