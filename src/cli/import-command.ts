@@ -85,6 +85,7 @@ export async function importCommand(dir: string, opts: ImportOptions): Promise<v
         workspace: opts.workspace,
         now: systemClock.now(),
         onProgress: (m) => process.stderr.write(`${m}\n`),
+        locale: cliLocale(),
       });
       printImportReport(r.bundle);
       const out = (en: string, ru: string) => process.stdout.write(`${say(en, ru)}\n`);
@@ -101,6 +102,7 @@ export async function importCommand(dir: string, opts: ImportOptions): Promise<v
       workspace: opts.workspace,
       now: systemClock.now(),
       onProgress: (m) => process.stderr.write(`${m}\n`),
+      locale: cliLocale(),
     });
     printImportReport(report);
   } finally {
