@@ -35,6 +35,7 @@ step('type-check the web app', bin('tsc'), ['--noEmit', '-p', 'web']);
 step('lint and format check', bin('biome'), ['check', '.']);
 step('import direction between folders (no cycles)', bin('depcruise'), [
   'src',
+  'web/src',
   '--config',
   '.dependency-cruiser.cjs',
   '--output-type',
