@@ -90,8 +90,9 @@ function cardPart(p: {
   // Built when asked: a card seen before needs only the versions, a card read whole the JSON.
   return {
     json: () => jsonList(sql`select ${p.cols} ${from} ${p.joins ?? empty} where ${p.where}${tail}`, p.jsonOrder),
+    // In the part's order: the array constructor takes its query's `order by`.
     versions: () =>
-      sql`(select string_agg(v.v, ',' order by v.n) from (select concat(${raw(`${p.alias}.id, ':', ${p.alias}.xmin`)}) as v, row_number() over (order by ${raw(p.order)}) as n ${from} where ${p.where}${tail}) v)`,
+      sql`array_to_string(array(select concat(${raw(`${p.alias}.id, ':', ${p.alias}.xmin`)}) ${from} where ${p.where}${tail}), ',')`,
   };
 }
 
@@ -278,14 +279,13 @@ export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   const edits = editsPart(ws, 'deals', id);
   const names = (table: string) =>
     sql`(select string_agg(concat(id, ':', length(name), ':', name), ',' order by id) from ${raw(table)} where workspace_id = ${ws})`;
-  // Each part's versions in its own order, the parts in a fixed order, each name with its length
-  // first: two different cards never give the same text.
-  const stamp = () => sql`encode(sha256(convert_to(concat_ws('|', d.row_version,
-    ${join(
-      [tasks, moves, activities, edits].map((p) => p.versions()),
+  // Every part in a fixed place (`concat` takes a null as empty): two different cards never give the same text.
+  const parts = [...[tasks, moves, activities, edits].map((p) => p.versions()), names('users'), names('stages'), namesStampSql(ws, 'd')];
+  const stamp = () =>
+    sql`encode(sha256(convert_to(concat(d.row_version, ${join(
+      parts.map((p) => sql`'|', ${p}`),
       ', ',
-    )},
-    ${names('users')}, ${names('stages')}, ${namesStampSql(ws, 'd')}), 'UTF8')), 'base64')`;
+    )}), 'UTF8')), 'base64')`;
   return {
     /** The deal's pipeline and the card's stamp: what a card kept in the cache is checked against. */
     stamp: () => prepared(sql`${d} select d.pipeline_id, ${stamp()} as stamp from d`),

@@ -153,6 +153,7 @@ export function registerResourceRoutes(
     zapp.get(
       base,
       {
+        config: { etag: true },
         schema: {
           tags,
           summary: `List ${r.what.en} records`,

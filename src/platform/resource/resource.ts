@@ -551,7 +551,7 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
   return where;
 }
 
-/** How a list is ordered: the sort field, its column and direction, and the order over them. */
+/** How a list is ordered: the sort field, its column and direction, and the order by them. */
 function orderOf(r: Resource, query: Record<string, unknown>) {
   const sortKey = (query.sort as string | undefined) ?? r.defaultSort;
   const desc = sortKey.startsWith('-');
@@ -560,17 +560,26 @@ function orderOf(r: Resource, query: Record<string, unknown>) {
   const dir = raw(desc ? 'desc' : 'asc');
   // Nulls come last either way; a column that cannot be null is ordered plainly, so that one
   // index on it serves both directions (migration 0010).
-  const by = (c: Sql, id: Sql) =>
+  const order =
     field === 'id'
-      ? sql`${id} ${dir}`
+      ? sql`id ${dir}`
       : !r.fields[field] || nullable(r.fields[field])
-        ? sql`${c} ${dir} nulls last, ${id} ${dir}`
-        : sql`${c} ${dir}, ${id} ${dir}`;
-  return { sortKey, desc, field, col, order: by(col, raw('id')), by };
+        ? sql`${col} ${dir} nulls last, id ${dir}`
+        : sql`${col} ${dir}, id ${dir}`;
+  return { sortKey, desc, field, col, order };
 }
 
-/** One statement of a page of a list: its rows in order, `limit` + 1 of them (the last tells more follow). */
-function pageSql(ws: number, r: Resource, query: Record<string, unknown>, extra: Sql[], select: Sql): { q: Sql; limit: number } {
+/**
+ * One statement of a page of a list: its rows in order, `limit` + 1 of them (the last tells more
+ * follow), each row what `columns` makes of it and of its sort key for the cursor (`key`).
+ */
+function pageSql(
+  ws: number,
+  r: Resource,
+  query: Record<string, unknown>,
+  extra: Sql[],
+  columns: (key: Sql) => Sql,
+): { q: Sql; limit: number; kind: SortKind | null } {
   const { desc, field, col, order } = orderOf(r, query);
   const limit = (query.limit as number | undefined) ?? 50;
   const where = [sql`workspace_id = ${ws}`, ...listConditions(r, query), ...extra];
@@ -588,10 +597,9 @@ function pageSql(ws: number, r: Resource, query: Record<string, unknown>, extra:
   // skip or repeat rows that share a millisecond at a page's end).
   const key = field === 'id' ? raw('null') : isTime(r.fields[field]) ? utcSql(col.text, 'US') : col;
   return {
-    q: prepared(
-      sql`select id, ${key} as k, ${select} from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`,
-    ),
+    q: sql`select ${columns(key)} from ${raw(r.table)} where ${join(where, ' and ')} order by ${order} limit ${limit + 1}`,
     limit,
+    kind: field === 'id' ? null : sortKind(field, r.fields[field]),
   };
 }
 
@@ -604,8 +612,8 @@ async function listPage<T extends { id: number; k: unknown }>(
   extra: Sql[],
   select: Sql,
 ): Promise<{ items: T[]; next_cursor: string | null }> {
-  const { q, limit } = pageSql(ws, r, query, extra, select);
-  const rows = await tx.query<T>(q);
+  const { q, limit } = pageSql(ws, r, query, extra, (key) => sql`id, ${key} as k, ${select}`);
+  const rows = await tx.query<T>(prepared(q));
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const last = items[items.length - 1];
@@ -650,11 +658,20 @@ export interface PageVersions {
   server: string;
 }
 
+/** A sort key written as text by SQL, back to the value the one-statement path reads. */
+function keyOf(text: string | null, kind: SortKind | null): unknown {
+  if (text === null || kind === null) return null;
+  if (kind === 'integer' || kind === 'number') return Number(text);
+  if (kind === 'boolean') return text === 'true';
+  return text;
+}
+
 /**
- * A page of a list without its contents, in one row of arrays rather than `limit` + 1 rows (taking
- * rows apart costs the server more than the arrays). Each aggregate orders the page's rows by the
- * list's own order, as the standard needs for an aggregate's order (a subquery's order does not
- * carry over).
+ * A page of a list without its contents, in one value: an array with a row per entry — id, stored
+ * version, sort key as text — in the list's order, which the array constructor takes from its
+ * query's `order by` (as the standard defines it; an aggregate would need an `order by` of its own,
+ * a sort per aggregate). One value rather than `limit` + 1 rows: taking rows apart costs the server
+ * more than the array.
  */
 export async function listVersions(
   tx: Queryable,
@@ -663,16 +680,18 @@ export async function listVersions(
   query: Record<string, unknown>,
   extra: Sql[] = [],
 ): Promise<PageVersions> {
-  const { field, col, by } = orderOf(r, query);
-  const { q, limit } = pageSql(ws, r, query, extra, sql`${tupleVersion} as x, ${field === 'id' ? raw('null') : col} as s`);
-  const order = by(raw('p.s'), raw('p.id'));
-  const [row] = await tx.query<{ ids: number[] | null; versions: string[] | null; k: unknown; server: string }>(
-    prepared(
-      sql`select array_agg(p.id order by ${order}) as ids, array_agg(p.x order by ${order}) as versions,
-                 (array_agg(p.k order by ${order}))[${limit}::int] as k, ${serverStarted} as server from (${q}) p`,
-    ),
+  const { q, limit, kind } = pageSql(ws, r, query, extra, (key) => sql`array[id::text, ${tupleVersion}, (${key})::text]`);
+  const [row] = await tx.query<{ page: [string, string, string | null][] | null; server: string }>(
+    prepared(sql`select array(${q}) as page, ${serverStarted} as server`),
   );
-  return { ids: row.ids ?? [], versions: row.versions ?? [], k: row.k, limit, server: row.server };
+  const page = row.page ?? [];
+  return {
+    ids: page.map((e) => Number(e[0])),
+    versions: page.map((e) => e[1]),
+    k: page.length > limit ? keyOf(page[limit - 1][2], kind) : null,
+    limit,
+    server: row.server,
+  };
 }
 
 /** Rows by id as API JSON, with their stored versions (rows outside `extra` or gone are absent). */
