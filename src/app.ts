@@ -8,6 +8,7 @@ import { contacts } from './crm/contacts.ts';
 import { registerDealRoutes } from './crm/deal-routes.ts';
 import { leads } from './crm/leads.ts';
 import { registerReviewRoutes } from './crm/review-routes.ts';
+import { registerSearchRoutes } from './crm/search.ts';
 import { segments } from './crm/segments.ts';
 import { channels } from './marketing/channels.ts';
 import { registerAuditRoutes } from './platform/audit-routes.ts';
@@ -50,6 +51,7 @@ export const routeModules: RouteModule[] = [
   registerSlaRoutes,
   registerBoardRoutes,
   registerCardRoutes,
+  registerSearchRoutes,
   registerPreferenceRoutes,
   registerSavedViewRoutes,
   registerAuditRoutes,

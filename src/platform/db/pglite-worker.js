@@ -8,6 +8,7 @@ import { openAsBlob } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
 if (!parentPort) throw new Error('pglite-worker must run in a worker thread');
 const port = parentPort;
@@ -60,6 +61,8 @@ try {
       [types.NUMERIC]: (v) => Number(v),
     },
     serializers: textSerializers,
+    // Trigram indexes of the global search (migration 0012).
+    extensions: { pg_trgm },
   });
   port.postMessage({ id: 0, ok: true });
 } catch (e) {

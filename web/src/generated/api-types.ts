@@ -5068,6 +5068,43 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/search': {
+    get: {
+      query: {
+        /**
+         * What to look for: words, a part of a name, an INN, an e-mail or a phone
+         */
+        q: string;
+        /**
+         * Only records of this kind
+         */
+        kind?: 'deal' | 'company' | 'contact' | 'lead';
+        /**
+         * At most this many records per kind
+         */
+        limit?: number;
+      };
+      responses: {
+        '200': {
+          query: string;
+          items: {
+            kind: 'deal' | 'company' | 'contact' | 'lead';
+            id: number;
+            title: string;
+            subtitle: string | null;
+            matched: string;
+            score: number;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
   '/api/v1/me/preferences': {
     get: {
       responses: {
