@@ -121,6 +121,40 @@ export function decimalToMinor(text: string, currency: string): DecimalParse {
   return { ok: true, minor: Number(minor) };
 }
 
+/**
+ * An amount as a person types it in their language → minor units, exactly (`decimalToMinor` on
+ * what is left once the grouping is taken out). Russian: thousands grouped by spaces, a comma or
+ * a dot before the decimals — `1 234 567,89`, `1234567.89`. English (any other locale): thousands
+ * grouped by commas or spaces, a dot before the decimals — `1,234,567.89`; a single comma that
+ * cannot be a thousands separator (`12,5`) is taken as the decimal one. Groups must be of three
+ * digits (`12 34` is a typo, not 1234) and the currency's decimals are not exceeded, as there.
+ */
+export function parseAmount(text: string, currency: string, locale: string): DecimalParse {
+  // Intl writes no-break (and narrow no-break) spaces between thousands; a pasted amount keeps them.
+  const s = text.trim().replace(/[\u00a0\u202f\u2009]/g, ' ');
+  const ru = locale.toLowerCase().startsWith('ru');
+  let whole = s;
+  let frac: string | null = null;
+  const decimalAt = ru ? Math.max(s.lastIndexOf(','), s.lastIndexOf('.')) : s.lastIndexOf('.');
+  if (decimalAt >= 0) {
+    whole = s.slice(0, decimalAt);
+    frac = s.slice(decimalAt + 1);
+  } else if (!ru && /^\d+,(\d{1,2}|\d{4,})$/.test(s)) {
+    // "12,5" or "0,75": a thousands separator would be followed by exactly three digits.
+    [whole, frac] = s.split(',');
+  }
+  if (frac !== null && !/^\d*$/.test(frac)) return { ok: false, problem: 'not_a_number' };
+  const group = ru ? / / : /[ ,]/;
+  if (group.test(whole)) {
+    const sep = (whole.match(group) as RegExpMatchArray)[0];
+    const parts = whole.split(sep);
+    if (!/^\d{1,3}$/.test(parts[0]) || parts.slice(1).some((p) => !/^\d{3}$/.test(p))) return { ok: false, problem: 'not_a_number' };
+    whole = parts.join('');
+  }
+  if (!/^\d+$/.test(whole)) return { ok: false, problem: 'not_a_number' };
+  return decimalToMinor(frac === null ? whole : `${whole}.${frac}`, currency);
+}
+
 const formats = new Map<string, Intl.NumberFormat>();
 function currencyFormat(locale: string, currency: string, fractionDigits: number): Intl.NumberFormat {
   const key = `${locale}|${currency}|${fractionDigits}`;

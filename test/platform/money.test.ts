@@ -10,6 +10,7 @@ import {
   minorDigits,
   minorFactor,
   minorToDecimal,
+  parseAmount,
   toMajor,
   toMinor,
 } from '../../src/platform/money.ts';
@@ -139,6 +140,60 @@ describe('a decimal → minor units', () => {
     ['', 'RUB', 'not_a_number'],
   ])('refuses %j in %s (%s)', (text, code, problem) => {
     expect(decimalToMinor(text, code)).toEqual({ ok: false, problem });
+  });
+});
+
+describe("an amount typed in the locale's format → minor units", () => {
+  it.each([
+    ['1 234 567,89', 'RUB', 'ru', 123_456_789],
+    ['1\u00a0234\u00a0567,89', 'RUB', 'ru', 123_456_789],
+    ['1\u202f234\u202f567,89', 'RUB', 'ru-RU', 123_456_789],
+    ['1234567.89', 'RUB', 'ru', 123_456_789],
+    ['1 234 567', 'RUB', 'ru', 123_456_700],
+    ['  12,5 ', 'RUB', 'ru', 1250],
+    ['999', 'RUB', 'ru', 99_900],
+    ['1 500 000', 'JPY', 'ru', 1_500_000],
+    ['1 234,567', 'KWD', 'ru', 1_234_567],
+    ['1,234,567.89', 'RUB', 'en', 123_456_789],
+    ['1 234 567.89', 'RUB', 'en-US', 123_456_789],
+    ['1,234', 'RUB', 'en', 123_400],
+    ['12,5', 'RUB', 'en', 1250],
+    ['0,75', 'RUB', 'en', 75],
+    ['1234.567', 'KWD', 'en', 1_234_567],
+    ['1,500,000', 'JPY', 'en', 1_500_000],
+  ])('%j %s in %s → %i', (text, code, locale, minor) => {
+    expect(parseAmount(text, code, locale)).toEqual({ ok: true, minor });
+  });
+
+  it.each([
+    ['12 34', 'RUB', 'ru', 'not_a_number'],
+    ['1 2345', 'RUB', 'ru', 'not_a_number'],
+    ['1.234.567', 'RUB', 'ru', 'not_a_number'],
+    ['1,234 567', 'RUB', 'en', 'not_a_number'],
+    ['1,234,56', 'RUB', 'en', 'not_a_number'],
+    ['1 234,567', 'RUB', 'ru', 'too_many_decimals'],
+    ['1 500,5', 'JPY', 'ru', 'too_many_decimals'],
+    ['-1 000', 'RUB', 'ru', 'not_a_number'],
+    ['сто рублей', 'RUB', 'ru', 'not_a_number'],
+    ['1 000 ₽', 'RUB', 'ru', 'not_a_number'],
+    ['', 'RUB', 'ru', 'not_a_number'],
+    ['90 071 992 547 409,92', 'RUB', 'ru', 'too_large'],
+  ])('refuses %j %s in %s (%s)', (text, code, locale, problem) => {
+    expect(parseAmount(text, code, locale)).toEqual({ ok: false, problem });
+  });
+
+  it('reads back what formatMinor writes, in both languages', () => {
+    for (const [minor, code] of [
+      [123_456_789, 'RUB'],
+      [123_450, 'RUB'],
+      [1_500_000, 'JPY'],
+      [1_234_567, 'KWD'],
+    ] as const) {
+      for (const locale of ['ru-RU', 'en-US']) {
+        const shown = formatMinor(minor, code, locale).replace(/[^\d\s\u00a0\u202f.,]/g, '');
+        expect(parseAmount(shown, code, locale)).toEqual({ ok: true, minor });
+      }
+    }
   });
 });
 
