@@ -6,7 +6,7 @@ import { RowJsonCache } from '../../src/platform/cache/row-json-cache.ts';
 import { configFromEnv, dbSettingsFromEnv, defaultConfig } from '../../src/platform/context.ts';
 import type { Queryable } from '../../src/platform/db/types.ts';
 import { readInWorkspace } from '../../src/platform/db/workspace-scope.ts';
-import { listJson, listRecords, listVersions } from '../../src/platform/resource/resource.ts';
+import { listJson, listRecords, listVersions, pageEntries } from '../../src/platform/resource/resource.ts';
 import { apiClient, type Harness, type SeededWorkspace, seedWorkspace, startHarness } from '../support/harness.ts';
 
 let h: Harness;
@@ -26,13 +26,13 @@ describe('the row JSON cache', () => {
   it('serves nothing kept from another server: transaction ids may repeat there', async () => {
     const query = { sort: 'name', limit: 50 };
     const v = await read((q) => listVersions(q, w.ws, companies, query));
-    expect(v.ids).toHaveLength(3);
-    expect(v.versions).toHaveLength(3);
+    expect(pageEntries(v).ids).toHaveLength(3);
+    expect(pageEntries(v).versions).toHaveLength(3);
     expect(v.server).toMatch(/^\d{4}-\d\d-\d\d /);
     const cache = new RowJsonCache(1 << 20);
     // A page kept under exactly these ids and versions, but while another server answered.
     cache.sameServer('2000-01-01 00:00:00+00');
-    const key = { resource: companies.path, sort: 'name', ws: w.ws, limit: 50, ids: v.ids, versions: v.versions };
+    const key = { resource: companies.path, sort: 'name', ws: w.ws, limit: 50, entries: v.entries };
     cache.keepPage(key, Buffer.from('{"items":[],"next_cursor":"from another server"}'));
     expect(cache.page(key)).toBeDefined();
     const got = JSON.parse((await listJson(read, cache, w.ws, companies, query)).toString());
@@ -47,7 +47,7 @@ describe('the row JSON cache', () => {
 
   it('keeps the rows of a page in the order of the list, whatever the order of the statement', async () => {
     for (const sort of ['name', '-name', 'id', '-id', 'created_at', '-created_at']) {
-      const v = await read((q) => listVersions(q, w.ws, companies, { sort, limit: 2 }));
+      const v = pageEntries(await read((q) => listVersions(q, w.ws, companies, { sort, limit: 2 })));
       const whole = await read((q) => listRecords(q, w.ws, companies, { sort, limit: 2 }));
       expect(v.ids.slice(0, 2), sort).toEqual(whole.items.map((j) => JSON.parse(j).id));
       expect(v.ids).toHaveLength(3); // limit + 1: more follow
@@ -55,7 +55,7 @@ describe('the row JSON cache', () => {
     const [row] = await h.db.query<{ x: string }>(
       sql`select xmin::text || '.' || version as x from companies where workspace_id = ${w.ws} order by name limit 1`,
     );
-    expect((await read((q) => listVersions(q, w.ws, companies, { sort: 'name', limit: 1 }))).versions[0]).toBe(row.x);
+    expect(pageEntries(await read((q) => listVersions(q, w.ws, companies, { sort: 'name', limit: 1 }))).versions[0]).toBe(row.x);
   });
 });
 

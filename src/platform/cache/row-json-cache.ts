@@ -20,8 +20,8 @@ export interface PageKey {
   sort: string;
   ws: number;
   limit: number;
-  ids: readonly number[];
-  versions: readonly string[];
+  /** The page's rows' ids and stored versions in order, as the database wrote them (`PageVersions.entries`). */
+  entries: string;
 }
 
 /** A whole deal card: the digest of every row it shows and of its configuration. */
@@ -56,7 +56,7 @@ export class RowJsonCache {
     return `r:${k.resource}:${k.ws}:${k.id}:${k.version}`;
   }
   private static pageKey(k: PageKey) {
-    return `p:${k.resource}:${k.sort}:${k.ws}:${k.limit}:${k.ids.join(',')}:${k.versions.join(',')}`;
+    return `p:${k.resource}:${k.sort}:${k.ws}:${k.limit}:${k.entries}`;
   }
   private static cardKey(k: CardKey) {
     return `c:${k.ws}:${k.id}:${k.stamp}`;

@@ -647,15 +647,26 @@ const serverStarted = raw('pg_postmaster_start_time()::text');
 
 /** A page of a list without its contents (see `listJson`). */
 export interface PageVersions {
-  /** The rows' ids in order, at most `limit` + 1 (the last tells more follow). */
-  ids: number[];
-  /** Each row's stored version (`tupleVersion`), in the same order. */
-  versions: string[];
-  /** The sort key of the row at `limit`, for the cursor. */
-  k: unknown;
+  /**
+   * The page's rows as the database wrote them: a JSON array of `[id, stored version, sort key]`
+   * (all text) in the list's order, at most `limit` + 1 (the last tells more follow). The same rows
+   * in the same versions give the same text, so a page seen before is known without reading it.
+   */
+  entries: string;
   limit: number;
+  kind: SortKind | null;
   /** When the database server started. */
   server: string;
+}
+
+/** The ids and stored versions of a page's rows, in order, and the sort key of the row at `limit` (for the cursor). */
+export function pageEntries(p: PageVersions): { ids: number[]; versions: string[]; k: unknown } {
+  const rows = JSON.parse(p.entries) as [string, string, string | null][];
+  return {
+    ids: rows.map((e) => Number(e[0])),
+    versions: rows.map((e) => e[1]),
+    k: rows.length > p.limit ? keyOf(rows[p.limit - 1][2], p.kind) : null,
+  };
 }
 
 /** A sort key written as text by SQL, back to the value the one-statement path reads. */
@@ -667,11 +678,11 @@ function keyOf(text: string | null, kind: SortKind | null): unknown {
 }
 
 /**
- * A page of a list without its contents, in one value: an array with a row per entry — id, stored
+ * A page of a list without its contents, in one value: an array with an entry per row — id, stored
  * version, sort key as text — in the list's order, which the array constructor takes from its
  * query's `order by` (as the standard defines it; an aggregate would need an `order by` of its own,
- * a sort per aggregate). One value rather than `limit` + 1 rows: taking rows apart costs the server
- * more than the array.
+ * a sort per aggregate). One value rather than `limit` + 1 rows, and as JSON text, taken apart only
+ * when the page is not in the cache.
  */
 export async function listVersions(
   tx: Queryable,
@@ -681,17 +692,10 @@ export async function listVersions(
   extra: Sql[] = [],
 ): Promise<PageVersions> {
   const { q, limit, kind } = pageSql(ws, r, query, extra, (key) => sql`array[id::text, ${tupleVersion}, (${key})::text]`);
-  const [row] = await tx.query<{ page: [string, string, string | null][] | null; server: string }>(
-    prepared(sql`select array(${q}) as page, ${serverStarted} as server`),
+  const [row] = await tx.query<{ entries: string; server: string }>(
+    prepared(sql`select to_json(array(${q}))::text as entries, ${serverStarted} as server`),
   );
-  const page = row.page ?? [];
-  return {
-    ids: page.map((e) => Number(e[0])),
-    versions: page.map((e) => e[1]),
-    k: page.length > limit ? keyOf(page[limit - 1][2], kind) : null,
-    limit,
-    server: row.server,
-  };
+  return { entries: row.entries, limit, kind, server: row.server };
 }
 
 /** Rows by id as API JSON, with their stored versions (rows outside `extra` or gone are absent). */
@@ -726,13 +730,15 @@ export async function listJson(
     return Buffer.from(`{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.next_cursor)}}`);
   };
   if (!cache) return whole();
-  const { ids, versions, k, limit, server } = await read((q, extra) => listVersions(q, ws, r, query, extra));
-  cache.sameServer(server);
+  const v = await read((q, extra) => listVersions(q, ws, r, query, extra));
+  cache.sameServer(v.server);
   // The page's bytes follow from its rows' ids and versions, the limit and the sort field (whose
   // value the cursor holds) alone.
-  const pageKey = { resource: r.path, sort: orderOf(r, query).sortKey, ws, limit, ids, versions };
+  const pageKey = { resource: r.path, sort: (query.sort as string | undefined) ?? r.defaultSort, ws, limit: v.limit, entries: v.entries };
   const kept = cache.page(pageKey);
   if (kept !== undefined) return Buffer.from(kept, 'latin1');
+  const { ids, versions, k } = pageEntries(v);
+  const limit = v.limit;
   const n = Math.min(ids.length, limit);
   const next = ids.length > limit ? encodeCursor({ v: k as CursorState['v'], id: ids[limit - 1] }) : null;
   const parts: (string | undefined)[] = [];
