@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { fieldIssue, validationError } from '../platform/errors.ts';
 import { toMajor } from '../platform/money.ts';
-import { metricSets, stuckThresholds, where } from './funnel-report.ts';
-import type { FunnelQuery } from './funnel-types.ts';
+import type { FilterKey, FunnelQuery } from './funnel-query.ts';
+import { stuckThresholds } from './funnel-report.ts';
+import { metricSets, type VisitSet, where } from './funnel-visits.ts';
 
 export const DRILL_METRICS = [
   'deals_created',
@@ -72,60 +73,61 @@ export async function funnelDeals(
     }
     stage = s;
   }
-  let conditions: Sql[];
-  let filters: ('segment' | 'owner' | 'channel' | 'region' | 'team')[] | undefined;
+  let set: VisitSet;
+  let filters: FilterKey[] | undefined;
+  const narrow = (s: VisitSet, ...extra: Sql[]): VisitSet => ({ from: s.from, where: [...s.where, ...extra] });
   switch (metric) {
     case 'deals_created':
-      conditions = m.created;
+      set = m.created;
       break;
     case 'deals_won':
-      conditions = [...m.closing, sql`v.stage_kind = 'won'`];
+      set = narrow(m.closing, sql`v.stage_kind = 'won'`);
       break;
     case 'deals_lost':
-      conditions = [...m.closing, sql`v.stage_kind = 'lost'`];
+      set = narrow(m.closing, sql`v.stage_kind = 'lost'`);
       break;
     case 'cohort_won':
-      conditions = m.cohortWon;
+      set = m.cohortWon;
       break;
     case 'open_deals':
-      conditions = m.openAt;
+      set = m.openAt;
       break;
     case 'stuck_deals': {
       const thresholds = await stuckThresholds(tx, q);
       const ids = [...thresholds.keys()];
-      conditions = [
-        ...m.openAt,
+      set = narrow(
+        m.openAt,
         sql`v.stage_id = any(${ids}::int8[])`,
         m.stuck(
           sql`(select t.thr from unnest(${ids}::int8[], ${ids.map((i) => thresholds.get(i) as number)}::float8[]) t(id, thr) where t.id = v.stage_id)`,
         ),
-      ];
+      );
       break;
     }
     case 'stage_entered':
     case 'stage_advanced':
     case 'stage_lost':
-      conditions = [
-        ...m.periodVisits,
+      set = narrow(
+        m.periodVisits,
         sql`v.stage_id = ${stage?.id}`,
         m.firstInPeriod(sql`${q.from}::timestamptz`),
         ...(metric === 'stage_advanced' ? [m.advanced] : metric === 'stage_lost' ? [m.lostNext] : []),
-      ];
+      );
       break;
     case 'stage_won':
     case 'stage_closed':
-      conditions = [...m.closedAt, m.visited(stage?.position ?? 0), ...(metric === 'stage_won' ? [sql`v.stage_kind = 'won'`] : [])];
+      set = narrow(m.closedAt, m.visited(stage?.position ?? 0), ...(metric === 'stage_won' ? [sql`v.stage_kind = 'won'`] : []));
       // Probabilities count the whole workspace unless a segment is chosen (kpi.md).
       filters = ['segment'];
       break;
   }
   // The deals behind a figure are only ever those the caller may see.
-  const w = where(q, [...conditions, ...(q.ownerScope ? [sql`v.owner_id = any(${q.ownerScope}::int8[])`] : [])], filters);
-  const [{ n }] = await tx.query<{ n: number }>(sql`select count(*)::int8 as n from stage_visits v where ${w}`);
+  const w = where(q, [...set.where, ...(q.ownerScope ? [sql`v.owner_id = any(${q.ownerScope}::int8[])`] : [])], filters);
+  const [{ n }] = await tx.query<{ n: number }>(sql`select count(*)::int8 as n from ${set.from} where ${w}`);
   const rows = await tx.query<Record<string, unknown>>(sql`
     select v.deal_id, d.title, v.amount_minor, s.name as stage, v.entered_at, v.exited_at, v.created_at,
            u.name as owner, sg.name as segment, ch.name as channel, v.region
-      from stage_visits v
+      from ${set.from}
       join deals d on d.workspace_id = v.workspace_id and d.id = v.deal_id
       join stages s on s.workspace_id = v.workspace_id and s.id = v.stage_id
       left join users u on u.workspace_id = v.workspace_id and u.id = v.owner_id

@@ -3,15 +3,45 @@ import sql, { raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, validationError } from '../platform/errors.ts';
-import {
-  BREAKDOWNS,
-  type Breakdown,
-  FILTERS,
-  type FilterKey,
-  type FunnelQuery,
-  type FunnelStage,
-  type ResolvedFilter,
-} from './funnel-types.ts';
+
+export const BREAKDOWNS = ['owner', 'segment', 'channel', 'region', 'team', 'month'] as const;
+export type Breakdown = (typeof BREAKDOWNS)[number];
+export const FILTERS = ['segment', 'owner', 'channel', 'region', 'team'] as const;
+export type FilterKey = (typeof FILTERS)[number];
+
+/** A resolved filter: the id (or text for region/team) to match; null matches "not set". */
+export interface ResolvedFilter {
+  value: number | string | null;
+  label: string | null;
+}
+
+export interface FunnelStage {
+  id: number;
+  name: string;
+  kind: 'open' | 'won' | 'lost';
+  position: number;
+}
+
+/** The validated query object every report is computed from. */
+export interface FunnelQuery {
+  workspaceId: number;
+  workspace: string;
+  currency: string;
+  timeZone: string;
+  pipeline: { id: number; name: string };
+  stages: FunnelStage[];
+  from: Date;
+  to: Date;
+  /** Effective as-of: the requested one (default `to`) capped at now. */
+  asOf: Date;
+  asOfRequested: Date;
+  /** Nothing entered at or after as-of: the report may read what is maintained for "now". */
+  live: boolean;
+  filters: Partial<Record<FilterKey, ResolvedFilter>>;
+  by: Breakdown | null;
+  /** Only deals and tasks of these owners (a manager's or team lead's own report); absent: all. */
+  ownerScope?: number[];
+}
 
 /** The report parameters as they arrive (query string, CLI flags): all text. */
 export const funnelParamsSchema = z.strictObject({

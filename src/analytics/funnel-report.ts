@@ -1,17 +1,11 @@
-import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
+import sql, { empty, join, raw } from 'sql-template-tag';
 import type { Queryable } from '../platform/db/types.ts';
-import { toMajor } from '../platform/money.ts';
-import { dimensionSql, monthsOf } from './funnel-query.ts';
-import type {
-  Breakdown,
-  FilterKey,
-  FunnelGroup,
-  FunnelKpis,
-  FunnelQuery,
-  FunnelReport,
-  FunnelReportMeta,
-  FunnelStage,
-} from './funnel-types.ts';
+import { type Breakdown, FILTERS, type FunnelQuery, type FunnelStage, monthsOf } from './funnel-query.ts';
+import type { FunnelGroup, FunnelKpis, FunnelReport, FunnelReportMeta } from './funnel-schema.ts';
+import { type Grouping, groupExpr, metricSets, where } from './funnel-visits.ts';
+import { type Explain, StatementLog } from './metrics/explain.ts';
+import { type FunnelPrepared, funnelMetrics } from './metrics/funnel-metrics.ts';
+import type { SourceRow } from './metrics/registry.ts';
 import { ratio } from './stats.ts';
 
 /**
@@ -29,104 +23,12 @@ import { ratio } from './stats.ts';
  * closing visit is exactly the stages it visited before as-of, which is what the
  * stage win probabilities count.
  *
- * A breakdown runs the same queries grouped by the dimension (or by calendar month
- * of the timestamp each KPI is defined on) and the total runs them ungrouped.
+ * The report first computes what its statements need (stuck thresholds) and what the
+ * groups share (stage win probabilities), then runs the metrics' statements
+ * (metrics/funnel-metrics.ts) ungrouped for the total and again grouped by the
+ * dimension (or by calendar month of the timestamp each KPI is defined on), and
+ * assembles each group.
  */
-
-type Grouping = { by: Exclude<Breakdown, 'month'> } | { by: 'month' } | null;
-
-function groupExpr(g: Grouping, q: FunnelQuery, tsCol: string): Sql {
-  if (!g) return raw(`'total'`);
-  if (g.by === 'month') return sql`to_char(${raw(tsCol)} at time zone ${q.timeZone}, 'YYYY-MM')`;
-  return dimensionSql(g.by, 'v');
-}
-
-/** The start of the period a row's group covers: `from`, or the later of `from` and its month's start. */
-function groupPeriodStart(g: Grouping, q: FunnelQuery, tsCol: string): Sql {
-  if (g?.by === 'month') return sql`greatest(${q.from}::timestamptz, date_trunc('month', ${raw(tsCol)}, ${q.timeZone}))`;
-  return sql`${q.from}::timestamptz`;
-}
-
-function filterSql(q: FunnelQuery, keys: readonly FilterKey[]): Sql[] {
-  const out: Sql[] = [];
-  // A scoped caller's report counts only their (team's) deals; probabilities and
-  // thresholds, which pass no owner key, stay workspace-wide as kpi.md says.
-  if (q.ownerScope && keys.includes('owner')) out.push(sql`v.owner_id = any(${q.ownerScope}::int8[])`);
-  for (const key of keys) {
-    const f = q.filters[key];
-    if (!f) continue;
-    switch (key) {
-      case 'segment':
-      case 'owner':
-      case 'channel': {
-        const col = raw(`v.${key}_id`);
-        out.push(f.value === null ? sql`${col} is null` : sql`${col} = ${f.value}`);
-        break;
-      }
-      case 'region':
-        out.push(f.value === null ? sql`v.region is null` : sql`v.region = ${f.value}`);
-        break;
-      case 'team':
-        out.push(
-          f.value === null
-            ? sql`(v.owner_id is null or v.owner_id in (select id from users where workspace_id = ${q.workspaceId} and team is null))`
-            : sql`v.owner_id in (select id from users where workspace_id = ${q.workspaceId} and team = ${f.value})`,
-        );
-        break;
-    }
-  }
-  return out;
-}
-
-const ALL_FILTERS: FilterKey[] = ['segment', 'owner', 'channel', 'region', 'team'];
-
-export function where(q: FunnelQuery, extra: Sql[], filters: readonly FilterKey[] = ALL_FILTERS): Sql {
-  return join([sql`v.workspace_id = ${q.workspaceId}`, sql`v.pipeline_id = ${q.pipeline.id}`, ...filterSql(q, filters), ...extra], ' and ');
-}
-
-const DAY_S = 86_400;
-/** Running at as-of: entered before it and not exited before it. */
-const runningAtAny = (asOf: Date) => sql`v.entered_at < ${asOf} and (v.exited_at is null or v.exited_at >= ${asOf})`;
-
-/**
- * Each metric's set of visits, defined once: the aggregate queries below and the
- * drill-down lists (funnel-deals.ts) both read these.
- */
-export function metricSets(q: FunnelQuery) {
-  const end = new Date(Math.min(q.to.getTime(), q.asOf.getTime()));
-  // Live: nothing entered at or after as-of, so "running at as-of" is simply "not exited",
-  // which the partial indexes answer directly.
-  const runningAt = (asOf: Date) => (q.live ? sql`v.exited_at is null` : runningAtAny(asOf));
-  const inPeriod = (col: string) => sql`${raw(col)} >= ${q.from} and ${raw(col)} < ${end}`;
-  return {
-    inPeriod,
-    /** A deal's first entry, in the period: deals_created. */
-    created: [sql`v.visit_no = 1`, inPeriod('v.entered_at')],
-    /** The closing visit of a deal won or lost at as-of, closed in the period: deals_won / deals_lost. */
-    closing: [
-      sql`v.stage_kind <> 'open'`,
-      inPeriod('v.entered_at'),
-      q.live ? sql`v.exited_at is null` : sql`(v.exited_at is null or v.exited_at >= ${q.asOf})`,
-    ],
-    /** Deals created in the period and won at as-of: the numerator of cohort_win_rate. */
-    cohortWon: [sql`v.stage_kind = 'won'`, runningAt(q.asOf), inPeriod('v.created_at')],
-    /** The visit each open deal is in at as-of: open_deals, weighted_pipeline, stuck_deals. */
-    openAt: [sql`v.stage_kind = 'open'`, runningAt(q.asOf)],
-    /** Visits that began in the period (of the open stage asked for): stage_conversion and stage_duration_days. */
-    periodVisits: [inPeriod('v.entered_at')],
-    /** The closing visit of every deal closed at as-of, whole history: stage_win_probability. */
-    closedAt: [sql`v.stage_kind <> 'open'`, runningAt(q.asOf)],
-    /** Of the period visits: the deal's first visit to that stage in the period. */
-    firstInPeriod: (periodStart: Sql) => sql`(v.prev_same_stage_at is null or v.prev_same_stage_at < ${periodStart})`,
-    advanced: sql`v.advanced_at < ${q.asOf}`,
-    lostNext: sql`v.next_kind = 'lost' and v.exited_at < ${q.asOf}`,
-    finished: q.live ? sql`v.exited_at is not null` : sql`v.exited_at < ${q.asOf}`,
-    /** Of the open-at visits: longer than the stage's threshold (seconds). */
-    stuck: (threshold: Sql) => sql`extract(epoch from ${q.asOf}::timestamptz - v.entered_at)::float8 > ${threshold}`,
-    /** Visited a stage (by its position bit) before as-of, on the closing visit. */
-    visited: (position: number) => sql`(v.cum_mask & ${2 ** position}::int8) <> 0`,
-  };
-}
 
 /**
  * p90 of finished visits per open stage over the whole workspace history before
@@ -187,16 +89,20 @@ async function probabilityCounts(
   if (q.live) return liveProbabilityCounts(tx, q, scope);
   const open = q.stages.filter((s) => s.kind === 'open');
   const m = metricSets(q);
-  const cols = open.map(
-    (s, i) => sql`count(*) filter (where ${m.visited(s.position)}) as ${raw(`c${i}`)},
-                  count(*) filter (where v.stage_kind = 'won' and ${m.visited(s.position)}) as ${raw(`w${i}`)}`,
-  );
+  const cols = open.flatMap((s, i) => [
+    sql`count(*) filter (where ${m.visited(s.position)}) as ${raw(`c${i}`)}`,
+    sql`count(*) filter (where v.stage_kind = 'won' and ${m.visited(s.position)}) as ${raw(`w${i}`)}`,
+  ]);
   const g = scope === 'by-segment' ? raw('v.segment_id::text') : raw(`'total'`);
   const rows = await tx.query<Record<string, number | string | null>>(sql`
-    select ${g} as g, count(*)::int8 as closed, count(*) filter (where v.stage_kind = 'won')::int8 as won
-           ${cols.length ? sql`, ${join(cols)}` : empty}
-      from stage_visits v
-     where ${where(q, m.closedAt, scope === 'segment-filter' ? ['segment'] : [])}
+    select ${g} as g, count(*)::int8 as closed, count(*) filter (where v.stage_kind = 'won')::int8 as won${
+      cols.length
+        ? sql`,
+           ${join(cols, ',\n           ')}`
+        : empty
+    }
+      from ${m.closedAt.from}
+     where ${where(q, m.closedAt.where, scope === 'segment-filter' ? ['segment'] : [])}
      group by 1`);
   const out = new Map<string | null, ProbCounts>();
   for (const r of rows) {
@@ -255,205 +161,6 @@ function shrink(open: FunnelStage[], counts: ProbCounts | undefined, prior: (sta
   });
 }
 
-interface Partial_ {
-  deals_created: number;
-  won: number;
-  lost: number;
-  won_amount_minor: number;
-  cycle_mean: number | null;
-  cycle_median: number | null;
-  cycle_p90: number | null;
-  cohort_won: number;
-  conversion: Map<number, { entered: number; advanced: number; lost: number; n: number; median: number | null; p90: number | null }>;
-  open: Map<number, { n: number; amount_minor: number; stuck: number }>;
-}
-
-const emptyPartial = (): Partial_ => ({
-  deals_created: 0,
-  won: 0,
-  lost: 0,
-  won_amount_minor: 0,
-  cycle_mean: null,
-  cycle_median: null,
-  cycle_p90: null,
-  cohort_won: 0,
-  conversion: new Map(),
-  open: new Map(),
-});
-
-/** Runs the period and as-of queries, grouped or not, into partial results per group key. */
-async function periodFigures(
-  tx: Queryable,
-  q: FunnelQuery,
-  g: Grouping,
-  thresholds: Map<number, number>,
-): Promise<Map<string | null, Partial_>> {
-  const out = new Map<string | null, Partial_>();
-  const at = (k: string | null) => {
-    let p = out.get(k);
-    if (!p) {
-      p = emptyPartial();
-      out.set(k, p);
-    }
-    return p;
-  };
-  const m = metricSets(q);
-
-  // The groups: every value held by a deal that exists at as-of, even if it has nothing in the period.
-  if (g && g.by !== 'month') {
-    const present = await tx.query<{ g: string | null }>(sql`
-      select distinct ${groupExpr(g, q, 'v.entered_at')} as g from stage_visits v where ${where(q, [sql`v.visit_no = 1`, sql`v.entered_at < ${q.asOf}`])}`);
-    for (const r of present) at(r.g);
-  }
-
-  const created = await tx.query<{ g: string | null; n: number }>(sql`
-    select ${groupExpr(g, q, 'v.entered_at')} as g, count(*)::int8 as n
-      from stage_visits v where ${where(q, m.created)} group by 1`);
-  for (const r of created) at(r.g).deals_created = r.n;
-
-  const closings = await tx.query<{
-    g: string | null;
-    won: number;
-    lost: number;
-    amount: number;
-    cmean: number | null;
-    cq: number[] | null;
-  }>(sql`
-    select ${groupExpr(g, q, 'v.entered_at')} as g,
-           count(*) filter (where v.stage_kind = 'won')::int8 as won,
-           count(*) filter (where v.stage_kind = 'lost')::int8 as lost,
-           coalesce(sum(v.amount_minor) filter (where v.stage_kind = 'won'), 0)::int8 as amount,
-           avg(extract(epoch from v.entered_at - v.created_at)::float8 / ${DAY_S}) filter (where v.stage_kind = 'won') as cmean,
-           percentile_cont(array[0.5, 0.9]) within group (order by extract(epoch from v.entered_at - v.created_at)::float8 / ${DAY_S})
-             filter (where v.stage_kind = 'won') as cq
-      from stage_visits v
-     where ${where(q, m.closing)}
-     group by 1`);
-  for (const r of closings) {
-    Object.assign(at(r.g), {
-      won: r.won,
-      lost: r.lost,
-      won_amount_minor: r.amount,
-      cycle_mean: r.cmean,
-      cycle_median: r.cq?.[0] ?? null,
-      cycle_p90: r.cq?.[1] ?? null,
-    });
-  }
-
-  const cohort = await tx.query<{ g: string | null; n: number }>(sql`
-    select ${groupExpr(g, q, 'v.created_at')} as g, count(*)::int8 as n
-      from stage_visits v where ${where(q, m.cohortWon)} group by 1`);
-  for (const r of cohort) at(r.g).cohort_won = r.n;
-
-  // One index range per stage (stage first, then entry time): rows arrive grouped, no big sort.
-  const openIds = q.stages.filter((s) => s.kind === 'open').map((s) => s.id);
-  const conv = await tx.query<{
-    g: string | null;
-    stage_id: number;
-    entered: number;
-    advanced: number;
-    lost: number;
-    n: number;
-    dq: number[] | null;
-  }>(sql`
-    select x.*
-      from unnest(${openIds}::int8[]) as st(id),
-      lateral (
-        select g, st.id as stage_id,
-               count(*) filter (where first)::int8 as entered,
-               count(*) filter (where first and advanced)::int8 as advanced,
-               count(*) filter (where first and lost_next)::int8 as lost,
-               count(*) filter (where finished)::int8 as n,
-               percentile_cont(array[0.5, 0.9]) within group (order by duration_s / ${DAY_S}) filter (where finished) as dq
-          from (select ${groupExpr(g, q, 'v.entered_at')} as g, v.duration_s,
-                       ${m.firstInPeriod(groupPeriodStart(g, q, 'v.entered_at'))} as first,
-                       ${m.advanced} as advanced, ${m.lostNext} as lost_next, ${m.finished} as finished
-                  from stage_visits v where ${where(q, [...m.periodVisits, sql`v.stage_id = st.id`])}) y
-         group by g
-      ) x`);
-  for (const r of conv) {
-    at(r.g).conversion.set(r.stage_id, {
-      entered: r.entered,
-      advanced: r.advanced,
-      lost: r.lost,
-      n: r.n,
-      median: r.dq?.[0] ?? null,
-      p90: r.dq?.[1] ?? null,
-    });
-  }
-
-  // Open at as-of does not depend on the period: by month, every month shows the same.
-  const openGroup: Grouping = g?.by === 'month' ? null : g;
-  const ids = [...thresholds.keys()];
-  const thr = ids.map((id) => thresholds.get(id) as number);
-  const open = await tx.query<{ g: string | null; stage_id: number; n: number; amount: number; stuck: number }>(sql`
-    select ${groupExpr(openGroup, q, 'v.entered_at')} as g, v.stage_id, count(*)::int8 as n, coalesce(sum(v.amount_minor), 0)::int8 as amount,
-           count(*) filter (where ${m.stuck(raw('t.thr'))})::int8 as stuck
-      from stage_visits v
-      left join unnest(${ids}::int8[], ${thr}::float8[]) as t(stage_id, thr) on t.stage_id = v.stage_id
-     where ${where(q, m.openAt)}
-     group by 1, 2`);
-  if (g?.by === 'month') {
-    for (const m of monthsOf(q)) for (const r of open) at(m.key).open.set(r.stage_id, { n: r.n, amount_minor: r.amount, stuck: r.stuck });
-  } else {
-    for (const r of open) at(r.g).open.set(r.stage_id, { n: r.n, amount_minor: r.amount, stuck: r.stuck });
-  }
-  return out;
-}
-
-function assemble(q: FunnelQuery, p: Partial_, probs: StageProb): FunnelKpis {
-  const open = q.stages.filter((s) => s.kind === 'open');
-  // Money leaves in major units of the workspace currency (kpi.md): by its minor units, never by 100.
-  const wonAmount = toMajor(p.won_amount_minor, q.currency);
-  let openDeals = 0;
-  let openAmountMinor = 0;
-  let stuck = 0;
-  let weighted: number | null = 0;
-  for (const s of open) {
-    const o = p.open.get(s.id);
-    if (!o) continue;
-    openDeals += o.n;
-    openAmountMinor += o.amount_minor;
-    stuck += o.stuck;
-    const prob = probs.find((x) => x.stage === s.name)?.p ?? null;
-    weighted = weighted === null || prob === null ? null : weighted + o.amount_minor * prob;
-  }
-  const winRate = ratio(p.won, p.won + p.lost);
-  const avgWon = ratio(wonAmount, p.won);
-  const cycleMean = p.cycle_mean;
-  return {
-    deals_created: p.deals_created,
-    deals_won: p.won,
-    deals_lost: p.lost,
-    won_amount: wonAmount,
-    win_rate: winRate,
-    cohort_win_rate: ratio(p.cohort_won, p.deals_created),
-    avg_won_amount: avgWon,
-    cycle_days: { mean: cycleMean, median: p.cycle_median, p90: p.cycle_p90 },
-    stage_conversion: open.map((s) => {
-      const c = p.conversion.get(s.id);
-      return {
-        stage: s.name,
-        entered: c?.entered ?? 0,
-        advanced: c?.advanced ?? 0,
-        lost: c?.lost ?? 0,
-        rate: ratio(c?.advanced ?? 0, c?.entered ?? 0),
-      };
-    }),
-    stage_duration_days: open.map((s) => {
-      const c = p.conversion.get(s.id);
-      return { stage: s.name, n: c?.n ?? 0, median: c?.median ?? null, p90: c?.p90 ?? null };
-    }),
-    open_deals: openDeals,
-    open_amount: toMajor(openAmountMinor, q.currency),
-    stage_win_probability: probs,
-    weighted_pipeline: weighted === null ? null : toMajor(weighted, q.currency),
-    velocity_per_day:
-      winRate === null || avgWon === null || cycleMean === null || cycleMean === 0 ? null : (openDeals * winRate * avgWon) / cycleMean,
-    stuck_deals: stuck,
-  };
-}
-
 /** Labels for the ids a dimension groups by. */
 async function groupLabels(tx: Queryable, q: FunnelQuery, by: Exclude<Breakdown, 'month'>): Promise<Map<string, string>> {
   const table = by === 'owner' ? 'users' : by === 'segment' ? 'segments' : by === 'channel' ? 'channels' : null;
@@ -464,11 +171,8 @@ async function groupLabels(tx: Queryable, q: FunnelQuery, by: Exclude<Breakdown,
 
 export function reportMeta(q: FunnelQuery): FunnelReportMeta {
   const filters = Object.fromEntries(
-    (['segment', 'owner', 'channel', 'region', 'team'] as FilterKey[]).map((k) => [
-      k,
-      q.filters[k] ? (q.filters[k]?.label ?? 'none') : null,
-    ]),
-  ) as Record<FilterKey, string | null>;
+    FILTERS.map((k) => [k, q.filters[k] ? (q.filters[k]?.label ?? 'none') : null]),
+  ) as FunnelReportMeta['filters'];
   return {
     report: 'funnel',
     workspace: q.workspace,
@@ -483,40 +187,79 @@ export function reportMeta(q: FunnelQuery): FunnelReportMeta {
   };
 }
 
+export interface FunnelReportOptions {
+  /** Return the statements run, with their timings, under `explain`. */
+  explain?: boolean;
+}
+
+/** Runs the metrics' statements for a grouping and files their rows by group. */
+async function figures(
+  on: (name: string) => Queryable,
+  q: FunnelQuery,
+  g: Grouping,
+  prepared: FunnelPrepared,
+  keys: (string | null)[] = [],
+) {
+  const results = [];
+  for (const st of funnelMetrics.statements(q, g, prepared)) {
+    results.push({ source: st.source, rows: await on(st.source.name).query<SourceRow>(st.sql) });
+  }
+  return funnelMetrics.collect(q, g, results, keys);
+}
+
 /** Computes the funnel report for a resolved query: one object, or groups plus their total. */
-export async function funnelReport(tx: Queryable, q: FunnelQuery): Promise<FunnelReport> {
+export async function funnelReport(
+  tx: Queryable,
+  q: FunnelQuery,
+  opts: FunnelReportOptions = {},
+): Promise<FunnelReport & { explain?: Explain }> {
+  const log = opts.explain ? new StatementLog(tx.engine) : null;
+  const on = (name: string) => log?.on(tx, name) ?? tx;
+  const done = (r: FunnelReport) => (log ? { ...r, explain: log.result() } : r);
   // Percentiles sort in memory; the default 4 MB would spill a million visits to disk.
   // JIT compilation costs more than it saves on these short, index-driven queries.
   // On PGlite memory once grown is never returned, so it sorts in smaller steps.
   await tx.exec(tx.engine === 'pglite' ? `set local work_mem = '32MB'` : `set local work_mem = '256MB'; set local jit = off`);
   const open = q.stages.filter((s) => s.kind === 'open');
-  const thresholds = await stuckThresholds(tx, q);
+  const prepared: FunnelPrepared = { thresholds: await stuckThresholds(on('stuck_thresholds'), q) };
 
-  const workspaceCounts = (await probabilityCounts(tx, q, 'workspace')).get('total');
+  const workspaceCounts = (await probabilityCounts(on('stage_win_probability'), q, 'workspace')).get('total');
   const w = workspaceCounts ? ratio(workspaceCounts.won, workspaceCounts.closed) : null;
   const workspaceProbs = shrink(open, workspaceCounts, () => w);
   const pAll = new Map(open.map((s, i) => [s.id, workspaceProbs[i].p]));
   const segmentProbs = async (): Promise<Map<string | null, StageProb>> => {
-    const counts = await probabilityCounts(tx, q, 'by-segment');
+    const counts = await probabilityCounts(on('stage_win_probability'), q, 'by-segment');
     return new Map([...counts].map(([k, c]) => [k, shrink(open, c, (id) => pAll.get(id) ?? null)]));
   };
 
   let totalProbs = workspaceProbs;
   if (q.filters.segment) {
-    const c = (await probabilityCounts(tx, q, 'segment-filter')).get('total');
+    const c = (await probabilityCounts(on('stage_win_probability'), q, 'segment-filter')).get('total');
     totalProbs = shrink(open, c, (id) => pAll.get(id) ?? null);
   }
-  const total = assemble(q, (await periodFigures(tx, q, null, thresholds)).get('total') ?? emptyPartial(), totalProbs);
-  if (!q.by) return { ...reportMeta(q), ...total } as FunnelReport;
+  const total = funnelMetrics.assemble(q, { probs: totalProbs }, (await figures(on, q, null, prepared)).get('total'));
+  if (!q.by) return done({ ...reportMeta(q), ...total });
 
   const g: Grouping = q.by === 'month' ? { by: 'month' } : { by: q.by };
-  const partials = await periodFigures(tx, q, g, thresholds);
+  // The groups: every value held by a deal that exists at as-of, even if it has nothing in the period.
+  const present =
+    g.by === 'month'
+      ? []
+      : await on('groups').query<{ g: string | null }>(sql`
+      select distinct ${groupExpr(g, q, 'v.entered_at')} as g from stage_visits v where ${where(q, [sql`v.visit_no = 1`, sql`v.entered_at < ${q.asOf}`])}`);
+  const partials = await figures(
+    on,
+    q,
+    g,
+    prepared,
+    present.map((r) => r.g),
+  );
   const bySegment = q.by === 'segment' ? await segmentProbs() : null;
   const groups: FunnelGroup[] = [];
   if (q.by === 'month') {
-    for (const m of monthsOf(q)) groups.push({ key: m.key, ...assemble(q, partials.get(m.key) ?? emptyPartial(), totalProbs) });
+    for (const m of monthsOf(q)) groups.push({ key: m.key, ...funnelMetrics.assemble(q, { probs: totalProbs }, partials.get(m.key)) });
   } else {
-    const labels = await groupLabels(tx, q, q.by);
+    const labels = await groupLabels(on('group_labels'), q, q.by);
     const keys = [...partials.keys()].sort((a, b) => {
       if (a === null) return 1;
       if (b === null) return -1;
@@ -530,11 +273,11 @@ export async function funnelReport(tx: Queryable, q: FunnelQuery): Promise<Funne
       groups.push({
         key: k === null ? null : (labels.get(k) ?? k),
         ...(idLike ? { key_id: k === null ? null : Number(k) } : {}),
-        ...assemble(q, partials.get(k) ?? emptyPartial(), probs),
+        ...funnelMetrics.assemble(q, { probs }, partials.get(k)),
       });
     }
   }
-  return { ...reportMeta(q), groups, total } as FunnelReport;
+  return done({ ...reportMeta(q), groups, total });
 }
 
 /** Stage win probabilities and stuck thresholds as of now, for the board. */
