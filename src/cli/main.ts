@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { DISCIPLINE_BREAKDOWNS } from '../analytics/discipline-report.ts';
 import { DRILL_METRICS } from '../analytics/funnel-deals.ts';
-import { BREAKDOWNS } from '../analytics/funnel-types.ts';
+import { BREAKDOWNS, FILTERS, type FilterKey } from '../analytics/funnel-query.ts';
 import { DEMO_WORKSPACE } from '../demo/load-demo.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { calendarImportCommand } from './calendar-command.ts';
@@ -190,7 +190,16 @@ calendar
   .addOption(dataDir())
   .action((file, opts) => runCommand(() => calendarImportCommand(file, opts)));
 
-const reportOptions = (cmd: Command) =>
+/** The help of each filter the reports take (FILTERS: one option per filter). */
+const FILTER_HELP: Record<FilterKey, [en: string, ru: string]> = {
+  segment: ['only this segment (name, id or "none")', 'только этот сегмент (имя, id или «none»)'],
+  owner: ['only this owner (name, e-mail or id)', 'только этот ответственный (имя, e-mail или id)'],
+  channel: ['only this lead channel', 'только этот канал'],
+  region: ['only this region', 'только этот регион'],
+  team: ["only this owners' team", 'только эта команда'],
+};
+
+const reportOptions = (cmd: Command) => {
   cmd
     .requiredOption(
       '--from <date>',
@@ -206,23 +215,22 @@ const reportOptions = (cmd: Command) =>
         'as it looked at this instant (default: --to, capped at now)',
         'как выглядело на этот момент (по умолчанию --to, не позже текущего)',
       ),
-    )
-    .option('--segment <name>', say('only this segment (name, id or "none")', 'только этот сегмент (имя, id или «none»)'))
-    .option('--owner <name>', say('only this owner (name, e-mail or id)', 'только этот ответственный (имя, e-mail или id)'))
-    .option('--channel <name>', say('only this lead channel', 'только этот канал'))
-    .option('--region <name>', say('only this region', 'только этот регион'))
-    .option('--team <name>', say("only this owners' team", 'только эта команда'))
+    );
+  for (const key of FILTERS) cmd.option(`--${key} <name>`, say(...FILTER_HELP[key]));
+  return cmd
     .option('--pipeline <name>', say('pipeline name or id (default: the first)', 'воронка: имя или id (по умолчанию первая)'))
     .option('--json', say('print the report as JSON (the API object)', 'вывести отчёт в JSON (как в API)'))
     .addOption(workspace())
     .addOption(dataDir());
+};
 
 const report = program.command('report').description(say('funnel reports', 'отчёты по воронке'));
 reportOptions(
   report
     .command('funnel')
     .description(say('every core funnel KPI for a period, as of any instant', 'все ключевые показатели воронки за период на любой момент'))
-    .addOption(new Option('--by <dimension>', say('break down by', 'разбить по')).choices([...BREAKDOWNS])),
+    .addOption(new Option('--by <dimension>', say('break down by', 'разбить по')).choices([...BREAKDOWNS]))
+    .option('--explain', say('also print the SQL statements run and their timings', 'также вывести выполненные SQL-запросы и их время')),
 ).action((opts) => runCommand(() => reportFunnelCommand(opts)));
 reportOptions(
   report

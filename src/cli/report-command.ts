@@ -1,26 +1,26 @@
 import { type DisciplineBreakdown, type DisciplineKpis, disciplineReport } from '../analytics/discipline-report.ts';
 import { type DrillMetric, funnelDeals } from '../analytics/funnel-deals.ts';
-import { type FunnelParams, funnelParamsSchema, resolveFunnelQuery } from '../analytics/funnel-query.ts';
+import { FILTERS, type FilterKey, type FunnelParams, funnelParamsSchema, resolveFunnelQuery } from '../analytics/funnel-query.ts';
 import { funnelReport } from '../analytics/funnel-report.ts';
-import type { FunnelGroup, FunnelKpis, FunnelReport } from '../analytics/funnel-types.ts';
+import type { FunnelGroup, FunnelKpis, FunnelReport } from '../analytics/funnel-schema.ts';
+import type { Explain } from '../analytics/metrics/explain.ts';
+import { funnelMetrics } from '../analytics/metrics/funnel-metrics.ts';
+import type { Formatters, LabelledCell, PrintedCells, Text } from '../analytics/metrics/registry.ts';
+import { countOf } from '../imports/values.ts';
 import { systemClock } from '../platform/clock.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
-import { validationError } from '../platform/errors.ts';
+import { pick, validationError } from '../platform/errors.ts';
 import { issuesToFields } from '../platform/http/validation.ts';
 import { formatEstimate, formatMajor } from '../platform/money.ts';
 import { resolveWorkspace } from '../platform/workspaces.ts';
 import { cliLocale, type DbOptions, openMigrated, say } from './cli-support.ts';
 
-export interface ReportOptions extends DbOptions {
+export interface ReportOptions extends DbOptions, Partial<Record<FilterKey, string>> {
   json?: boolean;
+  explain?: boolean;
   from?: string;
   to?: string;
   asOf?: string;
-  segment?: string;
-  owner?: string;
-  channel?: string;
-  region?: string;
-  team?: string;
   by?: string;
   pipeline?: string;
   workspace?: string;
@@ -34,11 +34,7 @@ function params(opts: ReportOptions): FunnelParams {
     from: opts.from,
     to: opts.to,
     as_of: opts.asOf,
-    segment: opts.segment,
-    owner: opts.owner,
-    channel: opts.channel,
-    region: opts.region,
-    team: opts.team,
+    ...Object.fromEntries(FILTERS.map((k) => [k, opts[k]])),
     by: opts.by,
     pipeline: opts.pipeline,
   };
@@ -69,96 +65,80 @@ function table(rows: string[][], right: Set<number> = new Set()): string {
     .join('\n');
 }
 
+const tr = (t: Text) => say(t.en, t.ru);
+
+/** The CLI's way of writing each kind of value, in its language and the report's currency. */
+function formatters(currency: string): Formatters {
+  return {
+    count: (v) => String(v),
+    num,
+    pct,
+    money: (v) => money(v, currency),
+    estimate: (v) => estimate(v, currency),
+  };
+}
+
+/** Labelled cells side by side, a line per row: label, value, label, value… */
+function summaryTable(lines: LabelledCell[][]): string {
+  const rows = lines.map((line) => line.flatMap((c) => [tr(c.label), c.cell]));
+  const width = Math.max(...rows.map((r) => r.length));
+  return table(rows.map((r) => [...r, ...Array<string>(width - r.length).fill('')]));
+}
+
+function partsTable(p: PrintedCells['parts']): string {
+  const rows = [
+    [tr(p.label), ...p.columns.map((c) => tr(c.label))],
+    ...p.names.map((name, i) => [name, ...p.columns.map((c) => c.cells[i])]),
+  ];
+  return table(rows, new Set(p.columns.map((_, i) => i + 1)));
+}
+
+/** One group's figures as every funnel metric's `print` says (metrics/funnel-metrics.ts). */
 function summary(k: FunnelKpis, currency: string): string {
-  const lines = [
-    [
-      say('Deals created', 'Создано сделок'),
-      num(k.deals_created),
-      say('Won / lost', 'Выиграно / проиграно'),
-      `${k.deals_won} / ${k.deals_lost}`,
-    ],
-    [say('Win rate', 'Конверсия в успех'), pct(k.win_rate), say('Cohort win rate', 'Винрейт когорты'), pct(k.cohort_win_rate)],
-    [
-      say('Won amount', 'Выиграно, сумма'),
-      money(k.won_amount, currency),
-      say('Average won deal', 'Средняя выигранная'),
-      estimate(k.avg_won_amount, currency),
-    ],
-    [
-      say('Cycle, days (mean / median / p90)', 'Цикл, дней (среднее / медиана / p90)'),
-      `${num(k.cycle_days.mean)} / ${num(k.cycle_days.median)} / ${num(k.cycle_days.p90)}`,
-      '',
-      '',
-    ],
-    [say('Open deals', 'Открытых сделок'), num(k.open_deals), say('Open amount', 'Сумма открытых'), money(k.open_amount, currency)],
-    [
-      say('Weighted pipeline', 'Взвешенная воронка'),
-      estimate(k.weighted_pipeline, currency),
-      say('Velocity per day', 'Скорость, в день'),
-      estimate(k.velocity_per_day, currency),
-    ],
-    [say('Stuck deals', 'Подвисших сделок'), num(k.stuck_deals), '', ''],
-  ];
-  const stages = [
-    [
-      say('Stage', 'Этап'),
-      say('entered', 'вошло'),
-      say('advanced', 'прошло'),
-      say('lost', 'потеряно'),
-      say('conversion', 'конверсия'),
-      say('visits', 'визитов'),
-      say('median d', 'медиана, дн'),
-      say('p90 d', 'p90, дн'),
-      say('P(win)', 'P(успех)'),
-    ],
-    ...k.stage_conversion.map((c, i) => {
-      const d = k.stage_duration_days[i];
-      const p = k.stage_win_probability[i];
-      return [
-        c.stage,
-        String(c.entered),
-        String(c.advanced),
-        String(c.lost),
-        pct(c.rate),
-        String(d.n),
-        num(d.median),
-        num(d.p90),
-        pct(p.p),
-      ];
-    }),
-  ];
-  return `${table(lines)}\n\n${table(stages, new Set([1, 2, 3, 4, 5, 6, 7, 8]))}`;
+  const cells = funnelMetrics.cells(k, formatters(currency));
+  return `${summaryTable(cells.summary)}\n\n${partsTable(cells.parts)}`;
 }
 
 function groupsTable(groups: FunnelGroup[], total: FunnelKpis, currency: string): string {
-  const head = [
-    say('Group', 'Группа'),
-    say('created', 'создано'),
-    say('won', 'выиграно'),
-    say('lost', 'проиграно'),
-    say('win rate', 'винрейт'),
-    say('won amount', 'выиграно, сумма'),
-    say('cycle med. d', 'цикл, мед. дн'),
-    say('open', 'открыто'),
-    say('weighted', 'взвешенно'),
-    say('stuck', 'подвисло'),
-  ];
-  const row = (key: string, k: FunnelKpis) => [
-    key,
-    String(k.deals_created),
-    String(k.deals_won),
-    String(k.deals_lost),
-    pct(k.win_rate),
-    money(k.won_amount, currency),
-    num(k.cycle_days.median),
-    String(k.open_deals),
-    estimate(k.weighted_pipeline, currency),
-    String(k.stuck_deals),
-  ];
+  const f = formatters(currency);
+  const row = (key: string, k: FunnelKpis) => [key, ...funnelMetrics.cells(k, f).columns.map((c) => c.cell)];
+  const head = [say('Group', 'Группа'), ...funnelMetrics.cells(total, f).columns.map((c) => tr(c.label))];
   return table(
     [head, ...groups.map((g) => row(g.key ?? say('(not set)', '(не задано)'), g)), row(say('Total', 'Итого'), total)],
-    new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    new Set(head.slice(1).map((_, i) => i + 1)),
   );
+}
+
+const msg = (m: { en: string; ru: string }) => pick(m, cliLocale());
+
+/** The statements behind a report and their timings (`--explain`), each with its parameters. */
+export function printExplain(e: Explain) {
+  const ms = (v: number) => `${nf().format(v)} ${say('ms', 'мс')}`;
+  const spent = e.statements.reduce((sum, s) => sum + s.ms, 0);
+  const param = (v: unknown) => (v instanceof Date ? v.toISOString() : JSON.stringify(v));
+  const out = [
+    say(
+      `SQL (${e.engine}): ${msg(countOf(e.statements.length, ['statement', 'statements'], ['запрос', 'запроса', 'запросов']))}, ${ms(spent)} of ${ms(e.total_ms)}`,
+      `SQL (${e.engine}): ${msg(countOf(e.statements.length, ['statement', 'statements'], ['запрос', 'запроса', 'запросов']))}, ${ms(spent)} из ${ms(e.total_ms)}`,
+    ),
+  ];
+  e.statements.forEach((s, i) => {
+    out.push(
+      '',
+      `-- ${i + 1}. ${s.name} · ${ms(s.ms)} · ${msg(countOf(s.rows, ['row', 'rows'], ['строка', 'строки', 'строк']))}`,
+      dedent(s.sql),
+    );
+    if (s.params.length) out.push(`-- ${s.params.map((v, j) => `$${j + 1} = ${param(v)}`).join(', ')}`);
+  });
+  process.stdout.write(`\n${out.join('\n')}\n`);
+}
+
+/** A statement as written in the code, without the indentation of the code around it. */
+function dedent(text: string): string {
+  const lines = text.split('\n');
+  while (lines.length && !lines[0].trim()) lines.shift();
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
+  return lines.map((l) => l.slice(indent).trimEnd()).join('\n');
 }
 
 export function printFunnel(r: FunnelReport) {
@@ -170,7 +150,7 @@ export function printFunnel(r: FunnelReport) {
     `Funnel "${r.pipeline.name}" · ${r.workspace} · [${r.period.from}, ${r.period.to}) · as of ${r.as_of}${r.as_of_capped ? ' (capped at now)' : ''} · ${r.time_zone}${filters ? ` · ${filters}` : ''}`,
     `Воронка «${r.pipeline.name}» · ${r.workspace} · [${r.period.from}, ${r.period.to}) · на ${r.as_of}${r.as_of_capped ? ' (ограничено текущим моментом)' : ''} · ${r.time_zone}${filters ? ` · ${filters}` : ''}`,
   );
-  const body = 'groups' in r ? groupsTable(r.groups, r.total, r.currency) : summary(r as unknown as FunnelKpis, r.currency);
+  const body = 'groups' in r ? groupsTable(r.groups, r.total, r.currency) : summary(r, r.currency);
   process.stdout.write(`${head}\n\n${body}\n`);
 }
 
@@ -180,10 +160,13 @@ export async function reportFunnelCommand(opts: ReportOptions): Promise<void> {
   try {
     const ws = await resolveWorkspace(db, opts.workspace);
     const r = await inWorkspace(db, ws.workspace_id, async (tx) =>
-      funnelReport(tx, await resolveFunnelQuery(tx, ws.workspace_id, p, systemClock.now())),
+      funnelReport(tx, await resolveFunnelQuery(tx, ws.workspace_id, p, systemClock.now()), { explain: opts.explain }),
     );
     if (opts.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-    else printFunnel(r);
+    else {
+      printFunnel(r);
+      if (r.explain) printExplain(r.explain);
+    }
   } finally {
     await db.close();
   }
@@ -205,8 +188,9 @@ export async function reportDealsCommand(opts: ReportOptions): Promise<void> {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       return;
     }
+    const deals = countOf(r.total, ['deal', 'deals'], ['сделка', 'сделки', 'сделок']);
     process.stdout.write(
-      `${say(`${r.total} deals behind ${r.metric}${r.stage ? ` (${r.stage})` : ''}`, `${r.total} сделок за показателем ${r.metric}${r.stage ? ` (${r.stage})` : ''}`)}\n\n`,
+      `${say(`${msg(deals)} behind ${r.metric}${r.stage ? ` (${r.stage})` : ''}`, `${msg(deals)} за показателем ${r.metric}${r.stage ? ` (${r.stage})` : ''}`)}\n\n`,
     );
     const rows = [
       [say('Deal', 'Сделка'), say('Amount', 'Сумма'), say('Stage', 'Этап'), say('Days', 'Дней'), say('Owner', 'Ответственный')],
