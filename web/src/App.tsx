@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api, type Me, type PageKey, type Prefs } from './api';
 import { ErrorState, Loading } from './components';
+import { QuickCreate } from './create/QuickCreate';
 import { prefetchDashboard } from './dashboard-queries';
 import { setLanguage } from './i18n';
 import { LanguageSwitch } from './language-switch';
@@ -15,6 +16,7 @@ import { RecordCardPage } from './pages/RecordCardPage';
 import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { TasksPage } from './pages/TasksPage';
+import { HeaderSearch } from './search/HeaderSearch';
 
 // Charts are heavy: the dashboards load on demand, keeping the first bundle small.
 const loadDashboard = () => import('./pages/DashboardPage');
@@ -115,7 +117,9 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
       </aside>
       <div className="main-col">
         <header className="topbar">
+          <HeaderSearch />
           <div className="spacer" />
+          <QuickCreate me={me} />
           <span className="who">
             {me.user.name} · {me.workspace.name}
           </span>

@@ -1,6 +1,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { en } from './locales/en';
+import { header } from './locales/header';
 import { ru } from './locales/ru';
 
 export type Lang = 'ru' | 'en';
@@ -13,7 +14,8 @@ export function initialLanguage(): Lang {
 }
 
 i18n.use(initReactI18next).init({
-  resources: { ru: { translation: ru }, en: { translation: en } },
+  // The header's strings (search, quick create) live in their own file, under `header`.
+  resources: { ru: { translation: { ...ru, header: header.ru } }, en: { translation: { ...en, header: header.en } } },
   lng: initialLanguage(),
   fallbackLng: 'en',
   interpolation: { escapeValue: false },

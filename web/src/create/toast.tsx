@@ -1,0 +1,82 @@
+import { useEffect, useSyncExternalStore } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'wouter';
+
+/**
+ * What was just created, said once at the bottom of the screen with a link to it. One toast at a
+ * time (a new one replaces the last); it stays ten seconds, longer while the pointer or the focus
+ * is on it, so its link can be reached.
+ */
+export interface Toast {
+  id: number;
+  message: string;
+  href?: string;
+}
+
+let current: Toast | null = null;
+let seq = 0;
+const listeners = new Set<() => void>();
+const emit = () => {
+  for (const l of listeners) l();
+};
+
+export function showToast(t: Omit<Toast, 'id'>) {
+  current = { ...t, id: ++seq };
+  emit();
+}
+
+function dismiss(id: number) {
+  if (current?.id === id) {
+    current = null;
+    emit();
+  }
+}
+
+const subscribe = (l: () => void) => {
+  listeners.add(l);
+  return () => listeners.delete(l);
+};
+
+export function Toasts() {
+  const { t } = useTranslation();
+  const toast = useSyncExternalStore(subscribe, () => current);
+  useEffect(() => {
+    if (!toast) return;
+    let timer = setTimeout(() => dismiss(toast.id), 10_000);
+    const el = document.getElementById('create-toast');
+    const hold = () => clearTimeout(timer);
+    const release = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => dismiss(toast.id), 4_000);
+    };
+    el?.addEventListener('pointerenter', hold);
+    el?.addEventListener('focusin', hold);
+    el?.addEventListener('pointerleave', release);
+    el?.addEventListener('focusout', release);
+    return () => {
+      clearTimeout(timer);
+      el?.removeEventListener('pointerenter', hold);
+      el?.removeEventListener('focusin', hold);
+      el?.removeEventListener('pointerleave', release);
+      el?.removeEventListener('focusout', release);
+    };
+  }, [toast]);
+  // The live region stays in the page so that screen readers announce what appears in it.
+  return (
+    <div className="create-toast-region" role="status" aria-live="polite">
+      {toast && (
+        <div className="create-toast" id="create-toast" data-testid="create-toast">
+          <span>{toast.message}</span>
+          {toast.href && (
+            <Link href={toast.href} onClick={() => dismiss(toast.id)}>
+              {t('header.create.open')}
+            </Link>
+          )}
+          <button type="button" className="ghost" aria-label={t('header.create.dismiss')} onClick={() => dismiss(toast.id)}>
+            ✕
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
