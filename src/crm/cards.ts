@@ -5,6 +5,7 @@ import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { ACCESS, type AccessObject, assertVisible, type Scope, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { Principal } from '../platform/auth/roles.ts';
+import { etagOf } from '../platform/cache/etag.ts';
 import { type Db, prepared, type Queryable, type Row } from '../platform/db/types.ts';
 import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { notFound } from '../platform/errors.ts';
@@ -416,8 +417,9 @@ function registerDealCardRoute(app: FastifyInstance, ctx: ServerContext) {
         );
         if (!s) throw notFound(deals.what, id);
         seen = { pipeline_id: s.pipeline_id, config: await pipelineConfig(ws, s.pipeline_id) };
-        const hit = cards.card({ ws, id, stamp: `${seen.config.stamp}:${s.stamp}` });
-        if (hit !== undefined) return sendJson(reply, dealCard, Buffer.from(hit, 'latin1'));
+        const stamp = `${seen.config.stamp}:${s.stamp}`;
+        const hit = cards.card({ ws, id, stamp });
+        if (hit !== undefined) return sendJson(reply.header('etag', etagOf(stamp)), dealCard, Buffer.from(hit, 'latin1'));
       }
       const c = await scopedRead(ctx, req, 'deals', async (q, scope) => {
         const rows = await q.query<DealCardRow>(dealCardSql(ws, id, scope).card(cards !== undefined));
@@ -428,11 +430,9 @@ function registerDealCardRoute(app: FastifyInstance, ctx: ServerContext) {
       const pid = deal.pipeline_id as number;
       const config = seen?.pipeline_id === pid ? seen.config : await pipelineConfig(ws, pid);
       const json = writeCard(assembleDealCard(c, deal, config));
-      const bytes =
-        cards && c.stamp !== undefined
-          ? Buffer.from(cards.keepCard({ ws, id, stamp: `${config.stamp}:${c.stamp}` }, json), 'latin1')
-          : Buffer.from(json);
-      return sendJson(reply, dealCard, bytes);
+      if (!cards || c.stamp === undefined) return sendJson(reply, dealCard, Buffer.from(json));
+      const stamp = `${config.stamp}:${c.stamp}`;
+      return sendJson(reply.header('etag', etagOf(stamp)), dealCard, Buffer.from(cards.keepCard({ ws, id, stamp }, json), 'latin1'));
     },
   );
 }

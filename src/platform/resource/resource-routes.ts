@@ -4,12 +4,13 @@ import sql from 'sql-template-tag';
 import { z } from 'zod';
 import { type AccessObject, assertVisible, checkScopedWrite, knownScope, type Scope, scopeFor, visibleSql } from '../auth/access.ts';
 import type { Principal } from '../auth/roles.ts';
+import { etagOf } from '../cache/etag.ts';
 import type { AppContext } from '../context.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { inWorkspace, readInWorkspace } from '../db/workspace-scope.ts';
 import { AppError, fieldIssue, validationError } from '../errors.ts';
 import { sendJson } from '../http/serializer.ts';
-import { createRecord, getRecord, listJson, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
+import { createRecord, getRecord, listJsonPage, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
 
 export const errorSchema = z
   .object({
@@ -164,14 +165,15 @@ export function registerResourceRoutes(
       async (req, reply) => {
         check(req, 'read');
         const ws = principalOf(req).workspaceId;
-        const page = await listJson(
+        const page = await listJsonPage(
           (fn) => scopedRead(ctx, req, r.access, (q, s) => fn(q, s ? [visibleSql(r.table, s)] : [])),
           ctx.caches?.rows,
           ws,
           r,
           req.query as Record<string, unknown>,
         );
-        return sendJson(reply, s.page, page);
+        if (page.seed !== undefined) reply.header('etag', etagOf(page.seed));
+        return sendJson(reply, s.page, page.bytes);
       },
     );
   }

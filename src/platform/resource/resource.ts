@@ -725,9 +725,23 @@ export async function listJson(
   r: Resource,
   query: Record<string, unknown>,
 ): Promise<Buffer> {
+  return (await listJsonPage(read, cache, ws, r, query)).bytes;
+}
+
+/**
+ * `listJson`, with what the page's bytes follow from (`seed`: resource, sort, limit and the rows'
+ * ids and versions) when the page was answered from them — an ETag without hashing the bytes.
+ */
+export async function listJsonPage(
+  read: <T>(fn: (q: Queryable, extra: Sql[]) => Promise<T>) => Promise<T>,
+  cache: RowJsonCache | undefined,
+  ws: number,
+  r: Resource,
+  query: Record<string, unknown>,
+): Promise<{ bytes: Buffer; seed?: string }> {
   const whole = async () => {
     const page = await read((q, extra) => listRecords(q, ws, r, query, extra));
-    return Buffer.from(`{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.next_cursor)}}`);
+    return { bytes: Buffer.from(`{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.next_cursor)}}`) };
   };
   if (!cache) return whole();
   const v = await read((q, extra) => listVersions(q, ws, r, query, extra));
@@ -735,8 +749,9 @@ export async function listJson(
   // The page's bytes follow from its rows' ids and versions, the limit and the sort field (whose
   // value the cursor holds) alone.
   const pageKey = { resource: r.path, sort: (query.sort as string | undefined) ?? r.defaultSort, ws, limit: v.limit, entries: v.entries };
+  const seed = `${pageKey.resource}|${pageKey.sort}|${pageKey.limit}|${v.entries}`;
   const kept = cache.page(pageKey);
-  if (kept !== undefined) return Buffer.from(kept, 'latin1');
+  if (kept !== undefined) return { bytes: Buffer.from(kept, 'latin1'), seed };
   const { ids, versions, k } = pageEntries(v);
   const limit = v.limit;
   const n = Math.min(ids.length, limit);
@@ -762,7 +777,7 @@ export async function listJson(
   }
   const bytes = pageBytes(parts as string[], next);
   cache.keepPage(pageKey, bytes);
-  return bytes;
+  return { bytes, seed };
 }
 
 /** The page's bytes from its rows' UTF-8 bytes held as one-byte strings (`RowJsonCache`). */
