@@ -129,6 +129,8 @@ describe('the header: quick create and global search', () => {
     // A company whose INN has 11 digits: the server refuses it, and says so next to the INN.
     let dialog = await openCreate(page, 'Компания');
     await dialog.getByRole('heading', { name: 'Новая компания' }).waitFor();
+    // The forms load on demand: the first field, once there, has the focus.
+    await dialog.getByLabel('Название').waitFor();
     expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
     await dialog.getByLabel('Название').fill('ООО «Северный ветер»');
     const inn = dialog.getByLabel('ИНН', { exact: true });
@@ -304,9 +306,51 @@ describe('the header: quick create and global search', () => {
     await page.getByRole('heading', { name: 'Поставка турбин — «Северный ветер»' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/deals/${deal.id}`);
 
-    // The company by its INN, from "/" (not typing in a field).
+    // A task on this deal, due on a day typed дд.мм.гггг at a time, in the workspace's time zone; then a call.
+    dialog = await openCreate(page, 'Задача');
+    await dialog.getByLabel('Что сделать').fill('Отправить КП по турбинам');
+    await dialog.getByLabel('Срок').fill('31.02.2027');
+    await dialog.getByLabel('Время').fill('10:30');
+    await pick(page, 'Сделка', 'турбин', 'Поставка турбин — «Северный ветер»');
+    await dialog.getByRole('button', { name: 'Создать' }).click();
+    expect(await dialog.locator('[data-field="due_at"] .field-error').textContent()).toBe('Введите дату как дд.мм.гггг');
+    await dialog.getByLabel('Срок').fill('05.03.2027');
+    await dialog.getByRole('button', { name: 'Создать' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByText('Задача «Отправить КП по турбинам» создана').waitFor();
+    const [task] = await h.db.query<{ due_at: Date; deal_id: number; owner_id: number; tz: string }>(sql`
+      select t.due_at, t.deal_id, t.owner_id, w.timezone as tz from tasks t join workspaces w on w.workspace_id = t.workspace_id
+       where t.title = 'Отправить КП по турбинам'`);
+    expect(task).toMatchObject({ deal_id: deal.id, owner_id: me });
+    const wall = new Intl.DateTimeFormat('ru-RU', { timeZone: task.tz, dateStyle: 'short', timeStyle: 'short' }).format(task.due_at);
+    expect(wall).toBe('05.03.2027, 10:30');
+    dialog = await openCreate(page, 'Звонок');
+    await dialog.getByRole('heading', { name: 'Записать звонок' }).waitFor();
+    expect(await dialog.getByLabel('Результат').locator('option').allTextContents()).toEqual(['Дозвонились', 'Не дозвонились']);
+    await dialog.getByLabel('Результат').selectOption({ label: 'Не дозвонились' });
+    await pick(page, 'Сделка', 'турбин', 'Поставка турбин — «Северный ветер»');
+    await dialog.getByRole('button', { name: 'Записать' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByText('Звонок записан').waitFor();
+    const [call] = await h.db.query<{ type: string; outcome: string; owner_id: number }>(
+      sql`select type, outcome, owner_id from activities where deal_id = ${deal.id}`,
+    );
+    expect(call).toEqual({ type: 'call', outcome: 'no_answer', owner_id: me });
+
+    // "/" (not typing in a field) opens the palette too; another dialog open keeps Ctrl+K from opening it.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('/');
+    await palette.waitFor();
+    await page.keyboard.press('Escape');
+    await palette.waitFor({ state: 'detached' });
+    dialog = await openCreate(page, 'Лид');
+    await page.keyboard.press('Control+k');
+    expect(await palette.count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    // The company by its INN, with Ctrl+K.
+    await page.keyboard.press('Control+k');
     await palette.waitFor();
     await field.fill(INN);
     const companyHit = palette.getByTestId(`hit-company-${company.id}`);
@@ -396,6 +440,19 @@ describe('the header: quick create and global search', () => {
     await hit.tap();
     await page.getByRole('heading', { name: deal.title }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/deals/${deal.id}`);
+
+    // A company by its INN, the same way.
+    const [company] = await h.db.query<{ id: number; name: string; inn: string }>(
+      sql`select id, name, inn from companies where inn is not null order by id desc limit 1`,
+    );
+    await fab.tap();
+    await palette.getByRole('combobox', { name: 'Поиск' }).fill(company.inn);
+    const companyHit = palette.getByTestId(`hit-company-${company.id}`);
+    await companyHit.waitFor();
+    expect(await companyHit.locator('.hit-why').textContent()).toBe('по ИНН');
+    await companyHit.tap();
+    await page.getByRole('heading', { name: company.name }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/companies/${company.id}`);
 
     await plus.tap();
     await page.getByRole('menu', { name: 'Что создать' }).waitFor();

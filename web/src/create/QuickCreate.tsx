@@ -1,21 +1,23 @@
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import { type KeyboardEvent, lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
 import type { Me } from '../api';
+import { Loading } from '../components';
 import { PlusIcon } from '../search/icons';
 import { Dialog } from './dialog';
-import { ActivityForm } from './forms/activity-form';
 import type { Created, FormProps } from './forms/common';
-import { CompanyForm } from './forms/company-form';
-import { ContactForm } from './forms/contact-form';
-import { DealForm } from './forms/deal-form';
-import { LeadForm } from './forms/lead-form';
-import { TaskForm } from './forms/task-form';
+import type { CreateItem } from './forms/index';
 import { showToast, Toasts } from './toast';
 import './create.css';
 
-const ITEMS = ['company', 'contact', 'lead', 'deal', 'task', 'call', 'meeting'] as const;
-type Item = (typeof ITEMS)[number];
+const ITEMS: readonly CreateItem[] = ['company', 'contact', 'lead', 'deal', 'task', 'call', 'meeting'];
+type Item = CreateItem;
+// The forms are loaded when the "+" is first pointed at, focused or pressed, not with the first page.
+const loadForms = () => import('./forms/index');
+const FormFor = lazy(loadForms);
+const preload = () => {
+  loadForms().catch(() => {}); // lazy() tries again and shows the error
+};
 
 /**
  * The "+" of the top bar (and, on a phone, the round button at the bottom, under the thumb):
@@ -118,6 +120,8 @@ export function QuickCreate({ me }: { me: Me }) {
           aria-expanded={menu === 'header'}
           aria-controls={menu === 'header' ? menuId : undefined}
           data-testid="create-button"
+          onPointerEnter={preload}
+          onFocus={preload}
           onClick={() => toggle('header')}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -140,6 +144,8 @@ export function QuickCreate({ me }: { me: Me }) {
           aria-expanded={menu === 'fab'}
           aria-controls={menu === 'fab' ? menuId : undefined}
           data-testid="create-fab"
+          onPointerDown={preload}
+          onFocus={preload}
           onClick={() => toggle('fab')}
         >
           <PlusIcon size={26} />
@@ -148,12 +154,9 @@ export function QuickCreate({ me }: { me: Me }) {
       </div>
       {creating && (
         <Dialog title={title} onClose={close} returnFocus={() => buttonOf(opener.current)} testId="create-dialog" className="create-dialog">
-          {creating === 'company' && <CompanyForm {...props} />}
-          {creating === 'contact' && <ContactForm {...props} />}
-          {creating === 'lead' && <LeadForm {...props} />}
-          {creating === 'deal' && <DealForm {...props} />}
-          {creating === 'task' && <TaskForm {...props} />}
-          {(creating === 'call' || creating === 'meeting') && <ActivityForm {...props} initialType={creating} />}
+          <Suspense fallback={<Loading />}>
+            <FormFor item={creating} {...props} />
+          </Suspense>
         </Dialog>
       )}
       <Toasts />

@@ -295,6 +295,10 @@ export function CreateForm({
       }),
     [],
   );
+  // The first field takes the focus when the form appears (it may come after its dialog: the forms load on demand).
+  useEffect(() => {
+    form.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+  }, []);
   useEffect(() => {
     if (attempt === 0) return;
     const bad = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');

@@ -21,9 +21,12 @@ export function HeaderSearch() {
   const [palette, setPalette] = useState(false);
   const fab = useRef<HTMLButtonElement>(null);
   useEffect(() => {
+    // Another dialog (a create form, a move) keeps the keyboard: the palette would open over it and lead away.
+    const otherDialog = () => !!document.querySelector('dialog[open]:not(.palette), [role="dialog"][aria-modal="true"]');
     const onKey = (e: KeyboardEvent) => {
       // e.code, so that Ctrl+K works in the Russian layout too (where the key types «л»).
       if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && (e.code === 'KeyK' || e.key.toLowerCase() === 'k')) {
+        if (otherDialog()) return;
         e.preventDefault();
         setPalette((open) => !open);
       } else if (
@@ -32,7 +35,8 @@ export function HeaderSearch() {
         !e.metaKey &&
         !e.altKey &&
         !typingInto(e.target) &&
-        !document.querySelector('dialog[open]')
+        !document.querySelector('dialog[open]') &&
+        !otherDialog()
       ) {
         e.preventDefault();
         setPalette(true);
