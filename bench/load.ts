@@ -97,8 +97,8 @@ function run(opts: autocannon.Options): Promise<autocannon.Result> {
 }
 
 /** The demo workspace on a fresh PostgreSQL database, a head of sales' token and what requests pick from. */
-async function prepareLoad() {
-  const databaseUrl = await freshPgDatabase('voronka_load');
+async function prepareLoad(databaseUrl?: string) {
+  databaseUrl ??= await freshPgDatabase('voronka_load');
   const db = await openDb({ databaseUrl });
   await migrate(db);
   const now = systemClock.now();
@@ -333,13 +333,24 @@ export async function benchLoadAb(
   kind: 'cache' | 'commits',
   opts: { rounds: number; seconds: number; warmUpS: number; oldTree?: string; off?: string },
 ) {
-  const { databaseUrl, read } = await prepareLoad();
-  const scenarios = [
-    { name: 'lists', next: read('list') },
-    { name: 'deal card', next: read('card') },
-  ];
   const servers: ChildProcess[] = [];
   try {
+    let old: { child: ChildProcess; url: string } | undefined;
+    let preset: string | undefined;
+    if (kind === 'commits') {
+      if (!opts.oldTree) throw new Error('--load-ab commits needs --old-tree DIR (git worktree add DIR COMMIT; its node_modules)');
+      // The old server starts on its own schema (it refuses a database migrated by a newer version);
+      // this tree's migrations follow, and both then serve the same data.
+      preset = await freshPgDatabase('voronka_load');
+      execFileSync(process.execPath, ['bin/voronka', 'migrate'], { cwd: opts.oldTree, env: { ...process.env, DATABASE_URL: preset } });
+      old = await startServer(preset, {}, opts.oldTree);
+      servers.push(old.child);
+    }
+    const { databaseUrl, read } = await prepareLoad(preset);
+    const scenarios = [
+      { name: 'lists', next: read('list') },
+      { name: 'deal card', next: read('card') },
+    ];
     let arms: [Arm, Arm];
     if (kind === 'cache') {
       const s = await startServer(databaseUrl, { VORONKA_BENCH_CACHE_SWITCH: '1' });
@@ -351,9 +362,7 @@ export async function benchLoadAb(
         { name: `cache off (${off})`, url: s.url, pid: s.child.pid, enter: () => send(`cache off ${off}`) },
       ];
     } else {
-      if (!opts.oldTree) throw new Error('--load-ab commits needs --old-tree DIR (git worktree add DIR COMMIT; its node_modules)');
-      const old = await startServer(databaseUrl, {}, opts.oldTree);
-      servers.push(old.child);
+      if (!old || !opts.oldTree) throw new Error('unreachable: the old server starts above');
       const now = await startServer(databaseUrl);
       servers.push(now.child);
       const commit = (dir: string) => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
@@ -364,86 +373,44 @@ export async function benchLoadAb(
     }
     const result = await interleave(kind, arms, scenarios, opts.rounds, opts.seconds, opts.warmUpS);
     mkdirSync(join('bench', 'results'), { recursive: true });
-    writeFileSync(join('bench', 'results', `load-ab-${kind}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    const name = kind === 'cache' && opts.off && opts.off !== 'rows,cards,config' ? `cache-${opts.off.replaceAll(',', '-')}` : kind;
+    writeFileSync(join('bench', 'results', `load-ab-${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
     for (const c of servers) c.kill('SIGTERM');
   }
 }
 
+/**
+ * The comparison's table: medians of each arm and of the per-round ratios B / A (their range is the
+ * noise). CPU is the server process's own: the PostgreSQL figure of the JSON counts every database
+ * of a server that other work may share.
+ */
 export function printLoadAb(r: AbResult) {
   const [a, b] = r.arms;
   const rows = [
     [
       `${r.rounds} rounds × ${r.seconds} s, ${r.connections} clients`,
-      `${a} req/s`,
-      `${b} req/s`,
-      `${b} / ${a} req/s (rounds)`,
-      `${a} p99 ms`,
-      `${b} p99 ms`,
-      `${b} / ${a} p99 (rounds)`,
-      `CPU ms/req server+postgres ${a}`,
-      b,
+      `req/s ${a} / ${b}`,
+      'ratio (range)',
+      `p99 ms ${a} / ${b}`,
+      'ratio (range)',
+      `server CPU ms/req ${a} / ${b}`,
+      'ratio (range)',
     ],
   ];
+  const span = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
   for (const s of r.scenarios) {
     const A = s.runs[a];
     const B = s.runs[b];
-    const ratios = (f: (x: LoadScenario) => number) => A.map((x, i) => f(B[i]) / f(x));
-    const span = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-    const cpu = (xs: LoadScenario[]) => median(xs.map((x) => x.cpu_ms_per_request.server + x.cpu_ms_per_request.postgres)).toFixed(2);
-    rows.push([
-      s.name,
-      String(median(A.map((x) => x.requests_per_s))),
-      String(median(B.map((x) => x.requests_per_s))),
-      span(ratios((x) => x.requests_per_s)),
-      String(median(A.map((x) => x.p99_ms))),
-      String(median(B.map((x) => x.p99_ms))),
-      span(ratios((x) => x.p99_ms)),
-      cpu(A),
-      cpu(B),
-    ]);
+    const col = (f: (x: LoadScenario) => number) => [`${median(A.map(f))} / ${median(B.map(f))}`, span(A.map((x, i) => f(B[i]) / f(x)))];
+    rows.push([s.name, ...col((x) => x.requests_per_s), ...col((x) => x.p99_ms), ...col((x) => x.cpu_ms_per_request.server)]);
   }
   printTable(rows);
   const errors = r.scenarios.flatMap((s) => Object.values(s.runs).flat()).reduce((n, x) => n + x.errors + x.non_2xx, 0);
   process.stdout.write(
-    `load average before ${r.load_average.before.map((x) => x.toFixed(2)).join(' ')}, after ${r.load_average.after.map((x) => x.toFixed(2)).join(' ')}; errors and non-2xx: ${errors}\n`,
+    `ratio = ${b} / ${a}, per round; load average before ${r.load_average.before.map((x) => x.toFixed(2)).join(' ')}, after ${r.load_average.after.map((x) => x.toFixed(2)).join(' ')}; errors and non-2xx: ${errors}\n`,
   );
-}
-
-const perRequest = (seconds: number, requests: number) => Math.round((seconds / Math.max(requests, 1)) * 1e5) / 100;
-const cpuUsedSeconds = (since: NodeJS.CpuUsage) => {
-  const u = process.cpuUsage(since);
-  return (u.user + u.system) / 1e6;
-};
-
-export function printLoad(r: LoadResult) {
-  const rows = [
-    [
-      'scenario (PostgreSQL, demo, 100 clients)',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'errors',
-      'non-2xx',
-      'CPU ms/req: server',
-      'postgres',
-      'autocannon',
-    ],
-  ];
-  for (const s of r.scenarios)
-    rows.push([
-      s.name,
-      String(s.requests_per_s),
-      String(s.p50_ms),
-      String(s.p99_ms),
-      String(s.errors),
-      String(s.non_2xx),
-      String(s.cpu_ms_per_request.server),
-      String(s.cpu_ms_per_request.postgres),
-      String(s.cpu_ms_per_request.client),
-    ]);
-  printTable(rows);
 }
 
 // Run directly: the interleaved comparisons (see the head of this file).
