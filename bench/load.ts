@@ -381,6 +381,41 @@ export async function benchLoadAb(
   }
 }
 
+const perRequest = (seconds: number, requests: number) => Math.round((seconds / Math.max(requests, 1)) * 1e5) / 100;
+const cpuUsedSeconds = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+};
+
+export function printLoad(r: LoadResult) {
+  const rows = [
+    [
+      'scenario (PostgreSQL, demo, 100 clients)',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'non-2xx',
+      'CPU ms/req: server',
+      'postgres',
+      'autocannon',
+    ],
+  ];
+  for (const s of r.scenarios)
+    rows.push([
+      s.name,
+      String(s.requests_per_s),
+      String(s.p50_ms),
+      String(s.p99_ms),
+      String(s.errors),
+      String(s.non_2xx),
+      String(s.cpu_ms_per_request.server),
+      String(s.cpu_ms_per_request.postgres),
+      String(s.cpu_ms_per_request.client),
+    ]);
+  printTable(rows);
+}
+
 /**
  * The comparison's table: medians of each arm and of the per-round ratios B / A (their range is the
  * noise). CPU is the server process's own: the PostgreSQL figure of the JSON counts every database
