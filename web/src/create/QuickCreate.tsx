@@ -1,11 +1,12 @@
+import { useQuery } from '@tanstack/react-query';
 import { type KeyboardEvent, lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
-import type { Me } from '../api';
+import { type Answer, api, type Me } from '../api';
 import { Loading } from '../components';
 import { PlusIcon } from '../search/icons';
 import { Dialog } from './dialog';
-import type { Created, FormProps } from './forms/common';
+import type { Around, Created, FormProps } from './forms/common';
 import type { CreateItem } from './forms/index';
 import { showToast, Toasts } from './toast';
 import './create.css';
@@ -19,6 +20,41 @@ const preload = () => {
   loadForms().catch(() => {}); // lazy() tries again and shows the error
 };
 
+/** The card on screen, from the address (the card routes of App.tsx). */
+function cardOf(path: string): { kind: 'deals' | 'companies' | 'contacts'; id: number } | null {
+  const m = /^\/(deals|companies|contacts)\/(\d+)$/.exec(path);
+  return m ? { kind: m[1] as 'deals' | 'companies' | 'contacts', id: Number(m[2]) } : null;
+}
+
+/**
+ * The record of the card on screen as the new record's reference: on a company's card a new
+ * contact or deal is that company's, on a contact's card a deal or call is with that contact, on
+ * a deal's card a task or call is about that deal. Asked for when the menu opens.
+ */
+function useAround(path: string, wanted: boolean): { around: Around; pending: boolean } {
+  const card = cardOf(path);
+  const q = useQuery({
+    queryKey: ['search', 'around', card?.kind ?? null, card?.id ?? null],
+    queryFn: async (): Promise<Around> => {
+      if (!card) return {};
+      if (card.kind === 'deals') {
+        const d = await api<Answer<'/api/v1/deals/{id}', 'get'>>(`/deals/${card.id}`);
+        return { deal: { id: d.id, title: d.title } };
+      }
+      if (card.kind === 'companies') {
+        const c = await api<Answer<'/api/v1/companies/{id}', 'get'>>(`/companies/${card.id}`);
+        return { company: { id: c.id, title: c.name } };
+      }
+      const p = await api<Answer<'/api/v1/contacts/{id}', 'get'>>(`/contacts/${card.id}`);
+      return { contact: { id: p.id, title: p.name } };
+    },
+    enabled: wanted && !!card,
+    staleTime: 30_000,
+  });
+  // A card that cannot be read (gone, not mine) is no context: the form opens empty.
+  return { around: (card && q.data) || {}, pending: !!card && wanted && q.isPending };
+}
+
 /**
  * The "+" of the top bar (and, on a phone, the round button at the bottom, under the thumb):
  * a menu button (WAI-ARIA menu: ↑/↓, Home/End, Escape back to the button) whose items open the
@@ -28,7 +64,7 @@ const preload = () => {
  */
 export function QuickCreate({ me }: { me: Me }) {
   const { t } = useTranslation();
-  const [, navigate] = useLocation();
+  const [location, navigate] = useLocation();
   const [menu, setMenu] = useState<'header' | 'fab' | null>(null);
   const [creating, setCreating] = useState<Item | null>(null);
   const headerButton = useRef<HTMLButtonElement>(null);
@@ -83,7 +119,8 @@ export function QuickCreate({ me }: { me: Me }) {
     } else showToast({ message: c.message, href: c.href });
   };
   const close = () => setCreating(null);
-  const props: FormProps = { me, onCreated, onCancel: close, onLeave: close };
+  const context = useAround(location, menu !== null || creating !== null);
+  const props: FormProps = { me, around: context.around, onCreated, onCancel: close, onLeave: close };
   const title = creating
     ? creating === 'call' || creating === 'meeting'
       ? t(`header.create.titles.activity.${creating}`)
@@ -154,9 +191,7 @@ export function QuickCreate({ me }: { me: Me }) {
       </div>
       {creating && (
         <Dialog title={title} onClose={close} returnFocus={() => buttonOf(opener.current)} testId="create-dialog" className="create-dialog">
-          <Suspense fallback={<Loading />}>
-            <FormFor item={creating} {...props} />
-          </Suspense>
+          <Suspense fallback={<Loading />}>{context.pending ? <Loading /> : <FormFor item={creating} {...props} />}</Suspense>
         </Dialog>
       )}
       <Toasts />

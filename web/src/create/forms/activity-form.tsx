@@ -24,7 +24,7 @@ const OUTCOMES: Record<ActivityType, Outcome[]> = {
 };
 const SHOWN = ['type', 'outcome', 'at', 'at_time', 'subject', 'deal_id', 'company_id', 'contact_id', 'notes'] as const;
 
-export function ActivityForm({ me, onCreated, onCancel, initialType }: FormProps & { initialType: ActivityType }) {
+export function ActivityForm({ me, around, onCreated, onCancel, initialType }: FormProps & { initialType: ActivityType }) {
   const { t } = useTranslation();
   const lang = useLang();
   const tz = me.workspace.timezone;
@@ -34,9 +34,9 @@ export function ActivityForm({ me, onCreated, onCancel, initialType }: FormProps
   const [day, setDay] = useState(() => formatDay(now, lang));
   const [time, setTime] = useState(() => formatClock(now));
   const [subject, setSubject] = useState('');
-  const [deal, setDeal] = useState<Choice | null>(null);
-  const [company, setCompany] = useState<Choice | null>(null);
-  const [contact, setContact] = useState<Choice | null>(null);
+  const [deal, setDeal] = useState<Choice | null>(around.deal ?? null);
+  const [company, setCompany] = useState<Choice | null>(around.company ?? null);
+  const [contact, setContact] = useState<Choice | null>(around.contact ?? null);
   const [notes, setNotes] = useState('');
   const submit = async (): Promise<Errors | undefined> => {
     const local: Errors = {};

@@ -16,8 +16,16 @@ export interface Created {
   href?: string;
 }
 
+/** The record whose card is on screen, offered as the new record's company, contact or deal. */
+export interface Around {
+  company?: Choice;
+  contact?: Choice;
+  deal?: Choice;
+}
+
 export interface FormProps {
   me: Me;
+  around: Around;
   onCreated: (c: Created) => void;
   onCancel: () => void;
   /** Closes the dialog (a duplicate's link leads away from the form). */

@@ -10,11 +10,11 @@ import { type FormProps, nullIfEmpty, useOwner } from './common';
 type Body = RequestBody<'/api/v1/contacts', 'post'>;
 const SHOWN = ['name', 'company_id', 'position', 'email', 'phone', 'is_decision_maker', 'owner_id'] as const;
 
-export function ContactForm({ me, onCreated, onCancel, onLeave }: FormProps) {
+export function ContactForm({ me, around, onCreated, onCancel, onLeave }: FormProps) {
   const { t } = useTranslation();
   const owner = useOwner(me);
   const [name, setName] = useState('');
-  const [company, setCompany] = useState<Choice | null>(null);
+  const [company, setCompany] = useState<Choice | null>(around.company ?? null);
   const [position, setPosition] = useState('');
   const [email, setEmail] = useState('');
   const [phone, setPhone] = useState('');

@@ -43,7 +43,7 @@ function currencySign(currency: string, locale: string): string {
   return parts.find((p) => p.type === 'currency')?.value ?? currency;
 }
 
-export function DealForm({ me, onCreated, onCancel }: FormProps) {
+export function DealForm({ me, around, onCreated, onCancel }: FormProps) {
   const { t, i18n } = useTranslation();
   const owner = useOwner(me);
   const currency = me.workspace.currency;
@@ -52,8 +52,8 @@ export function DealForm({ me, onCreated, onCancel }: FormProps) {
   const channels = useNamedList('/channels');
   const [title, setTitle] = useState('');
   const [amount, setAmount] = useState('');
-  const [company, setCompany] = useState<Choice | null>(null);
-  const [contact, setContact] = useState<Choice | null>(null);
+  const [company, setCompany] = useState<Choice | null>(around.company ?? null);
+  const [contact, setContact] = useState<Choice | null>(around.contact ?? null);
   const [lead, setLead] = useState<Choice | null>(null);
   const [pipelineId, setPipelineId] = useState('');
   const [stageId, setStageId] = useState('');

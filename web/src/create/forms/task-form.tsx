@@ -24,7 +24,7 @@ const SHOWN = ['title', 'type', 'due_at', 'deal_id', 'owner_id', 'notes'] as con
 /** A task given a day but no time is due at the end of that working day. */
 const END_OF_DAY = { h: 18, min: 0 };
 
-export function TaskForm({ me, onCreated, onCancel }: FormProps) {
+export function TaskForm({ me, around, onCreated, onCancel }: FormProps) {
   const { t } = useTranslation();
   const lang = useLang();
   const owner = useOwner(me);
@@ -33,7 +33,7 @@ export function TaskForm({ me, onCreated, onCancel }: FormProps) {
   const [type, setType] = useState<TaskType>('call');
   const [due, setDue] = useState(() => formatDay(addDays(nowIn(tz), 1), lang));
   const [time, setTime] = useState('');
-  const [deal, setDeal] = useState<Choice | null>(null);
+  const [deal, setDeal] = useState<Choice | null>(around.deal ?? null);
   const [ownerChoice, setOwner] = useState<Choice | null>(owner.mine);
   const [notes, setNotes] = useState('');
   const submit = async (): Promise<Errors | undefined> => {
