@@ -6,6 +6,7 @@ import { registerCardRoutes } from './crm/cards.ts';
 import { companies } from './crm/companies.ts';
 import { contacts } from './crm/contacts.ts';
 import { registerDealRoutes } from './crm/deal-routes.ts';
+import { registerExportRoutes } from './crm/export.ts';
 import { leads } from './crm/leads.ts';
 import { registerReviewRoutes } from './crm/review-routes.ts';
 import { registerSearchRoutes } from './crm/search.ts';
@@ -52,6 +53,7 @@ export const routeModules: RouteModule[] = [
   registerBoardRoutes,
   registerCardRoutes,
   registerSearchRoutes,
+  registerExportRoutes,
   registerPreferenceRoutes,
   registerSavedViewRoutes,
   registerAuditRoutes,

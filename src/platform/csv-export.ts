@@ -8,10 +8,16 @@ export interface CsvExportOptions {
   columns: readonly string[];
   /** `;` by default: what a Russian Excel splits on when it opens a file as is. */
   delimiter?: ';' | ',';
+  /**
+   * What separates a number's decimals: `.` by default (the audit log); `,` for a Russian file, where
+   * Excel reads `1234,56` as a number. Numbers are never grouped into thousands: a space between
+   * groups makes the cell text in a spreadsheet whose group separator is another space.
+   */
+  decimal?: '.' | ',';
 }
 
 /**
- * Every CSV file the product writes for people to open (the audit-log export) goes through here:
+ * Every CSV file the product writes for people to open (the audit log, lists, drill-downs) goes through here:
  * semicolons, UTF-8 with a BOM and CRLF line ends, so that Excel opens it as is in Russian, and no
  * live formulas. A text cell that a spreadsheet would read as a formula or a command — it begins
  * with `=`, `+`, `-`, `@`, a tab or a carriage return, or the full-width `＝ ＋ － ＠` that some
@@ -32,6 +38,9 @@ export function csvExport(rows: readonly (readonly CsvCell[])[], opts: CsvExport
       bom: true,
       record_delimiter: 'windows',
       escape_formulas: true,
+      // A number stays a number to the formula check, whatever its decimal separator: `-1234,5` is
+      // not escaped (csv-stringify looks at the cell's type, not its text).
+      ...(opts.decimal === ',' ? { cast: { number: (n: number) => String(n).replace('.', ',') } } : {}),
     },
   );
 }

@@ -5105,6 +5105,1104 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/export/deals.csv': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'stage_entered_at'
+          | 'amount_minor'
+          | 'region'
+          | 'reviewed_at'
+          | 'created_at'
+          | 'closed_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-stage_entered_at'
+          | '-amount_minor'
+          | '-region'
+          | '-reviewed_at'
+          | '-created_at'
+          | '-closed_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        external_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        pipeline_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        stage_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * stage_entered_at ≥ this (inclusive)
+         */
+        stage_entered_at_from?: string;
+        /**
+         * stage_entered_at < this (exclusive)
+         */
+        stage_entered_at_to?: string;
+        /**
+         * amount_minor ≥ this
+         */
+        amount_minor_min?: number;
+        /**
+         * amount_minor ≤ this
+         */
+        amount_minor_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        lead_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        segment_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        channel_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        region?: string;
+        atypical?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        review_decision?: string;
+        /**
+         * reviewed_at ≥ this (inclusive)
+         */
+        reviewed_at_from?: string;
+        /**
+         * reviewed_at < this (exclusive)
+         */
+        reviewed_at_to?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * closed_at ≥ this (inclusive)
+         */
+        closed_at_from?: string;
+        /**
+         * closed_at < this (exclusive)
+         */
+        closed_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/deals.xlsx': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'stage_entered_at'
+          | 'amount_minor'
+          | 'region'
+          | 'reviewed_at'
+          | 'created_at'
+          | 'closed_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-stage_entered_at'
+          | '-amount_minor'
+          | '-region'
+          | '-reviewed_at'
+          | '-created_at'
+          | '-closed_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        external_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        pipeline_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        stage_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * stage_entered_at ≥ this (inclusive)
+         */
+        stage_entered_at_from?: string;
+        /**
+         * stage_entered_at < this (exclusive)
+         */
+        stage_entered_at_to?: string;
+        /**
+         * amount_minor ≥ this
+         */
+        amount_minor_min?: number;
+        /**
+         * amount_minor ≤ this
+         */
+        amount_minor_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        lead_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        segment_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        channel_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        region?: string;
+        atypical?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        review_decision?: string;
+        /**
+         * reviewed_at ≥ this (inclusive)
+         */
+        reviewed_at_from?: string;
+        /**
+         * reviewed_at < this (exclusive)
+         */
+        reviewed_at_to?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * closed_at ≥ this (inclusive)
+         */
+        closed_at_from?: string;
+        /**
+         * closed_at < this (exclusive)
+         */
+        closed_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/companies.csv': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'name'
+          | 'industry'
+          | 'city'
+          | 'employees'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-name'
+          | '-industry'
+          | '-city'
+          | '-employees'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        external_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        inn?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        industry?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        city?: string;
+        /**
+         * employees ≥ this
+         */
+        employees_min?: number;
+        /**
+         * employees ≤ this
+         */
+        employees_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/companies.xlsx': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'name'
+          | 'industry'
+          | 'city'
+          | 'employees'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-name'
+          | '-industry'
+          | '-city'
+          | '-employees'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        external_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        inn?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        industry?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        city?: string;
+        /**
+         * employees ≥ this
+         */
+        employees_min?: number;
+        /**
+         * employees ≤ this
+         */
+        employees_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/contacts.csv': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'created_at' | 'updated_at' | '-id' | '-name' | '-created_at' | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        is_decision_maker?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/contacts.xlsx': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'created_at' | 'updated_at' | '-id' | '-name' | '-created_at' | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        is_decision_maker?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/leads.csv': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'status'
+          | 'fit_score'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-status'
+          | '-fit_score'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        channel_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * fit_score ≥ this
+         */
+        fit_score_min?: number;
+        /**
+         * fit_score ≤ this
+         */
+        fit_score_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/leads.xlsx': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'status'
+          | 'fit_score'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-status'
+          | '-fit_score'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        channel_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * fit_score ≥ this
+         */
+        fit_score_min?: number;
+        /**
+         * fit_score ≤ this
+         */
+        fit_score_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/tasks.csv': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'status'
+          | 'due_at'
+          | 'done_at'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-status'
+          | '-due_at'
+          | '-done_at'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        type?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * due_at ≥ this (inclusive)
+         */
+        due_at_from?: string;
+        /**
+         * due_at < this (exclusive)
+         */
+        due_at_to?: string;
+        /**
+         * done_at ≥ this (inclusive)
+         */
+        done_at_from?: string;
+        /**
+         * done_at < this (exclusive)
+         */
+        done_at_to?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/tasks.xlsx': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'status'
+          | 'due_at'
+          | 'done_at'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-status'
+          | '-due_at'
+          | '-done_at'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        type?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * due_at ≥ this (inclusive)
+         */
+        due_at_from?: string;
+        /**
+         * due_at < this (exclusive)
+         */
+        due_at_to?: string;
+        /**
+         * done_at ≥ this (inclusive)
+         */
+        done_at_from?: string;
+        /**
+         * done_at < this (exclusive)
+         */
+        done_at_to?: string;
+        /**
+         * created_at ≥ this (inclusive)
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this (exclusive)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this (inclusive)
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this (exclusive)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/funnel-deals.csv': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Segment name or id; `none` for deals without one
+         */
+        segment?: string;
+        /**
+         * Owner name, e-mail or id; `none` for deals without one
+         */
+        owner?: string;
+        /**
+         * Lead channel name or id; `none` for deals without one
+         */
+        channel?: string;
+        /**
+         * Region; `none` for deals without one
+         */
+        region?: string;
+        /**
+         * Owner's team; `none` for owners without one
+         */
+        team?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+        /**
+         * Which figure: deals_created, deals_won, … stage_* need `stage`
+         */
+        metric:
+          | 'deals_created'
+          | 'deals_won'
+          | 'deals_lost'
+          | 'cohort_won'
+          | 'open_deals'
+          | 'stuck_deals'
+          | 'stage_entered'
+          | 'stage_advanced'
+          | 'stage_lost'
+          | 'stage_won'
+          | 'stage_closed';
+        /**
+         * Stage name or id for the stage_* figures
+         */
+        stage?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/export/funnel-deals.xlsx': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Segment name or id; `none` for deals without one
+         */
+        segment?: string;
+        /**
+         * Owner name, e-mail or id; `none` for deals without one
+         */
+        owner?: string;
+        /**
+         * Lead channel name or id; `none` for deals without one
+         */
+        channel?: string;
+        /**
+         * Region; `none` for deals without one
+         */
+        region?: string;
+        /**
+         * Owner's team; `none` for owners without one
+         */
+        team?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+        /**
+         * Which figure: deals_created, deals_won, … stage_* need `stage`
+         */
+        metric:
+          | 'deals_created'
+          | 'deals_won'
+          | 'deals_lost'
+          | 'cohort_won'
+          | 'open_deals'
+          | 'stuck_deals'
+          | 'stage_entered'
+          | 'stage_advanced'
+          | 'stage_lost'
+          | 'stage_won'
+          | 'stage_closed';
+        /**
+         * Stage name or id for the stage_* figures
+         */
+        stage?: string;
+      };
+      responses: {
+        /**
+         * The file: CSV (UTF-8 with BOM) or XLSX
+         */
+        '200': string;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
   '/api/v1/me/preferences': {
     get: {
       responses: {
