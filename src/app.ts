@@ -2,6 +2,7 @@ import { registerReportRoutes } from './analytics/report-routes.ts';
 import { registerSlaRoutes } from './analytics/sla-routes.ts';
 import { activities } from './crm/activities.ts';
 import { registerBoardRoutes } from './crm/board.ts';
+import { registerBulkRoutes } from './crm/bulk.ts';
 import { registerCardRoutes } from './crm/cards.ts';
 import { companies } from './crm/companies.ts';
 import { contacts } from './crm/contacts.ts';
@@ -54,6 +55,7 @@ export const routeModules: RouteModule[] = [
   registerCardRoutes,
   registerSearchRoutes,
   registerExportRoutes,
+  registerBulkRoutes,
   registerPreferenceRoutes,
   registerSavedViewRoutes,
   registerAuditRoutes,

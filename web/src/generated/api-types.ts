@@ -6203,6 +6203,198 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/deals/bulk': {
+    post: {
+      body: {
+        /**
+         * The records, at most 500: ids, or {id, version} to refuse a record changed since it was read
+         *
+         * @minItems 1
+         * @maxItems 500
+         */
+        ids: (
+          | number
+          | {
+              id: number;
+              /**
+               * The version you read: a stale one answers 409
+               */
+              version: number;
+            }
+        )[];
+        set?: {
+          /**
+           * The new owner
+           */
+          owner_id?: number;
+          /**
+           * Move each deal to this stage of its pipeline (the stage's requirements are checked)
+           */
+          stage_id?: number;
+        };
+        /**
+         * A task to create on each deal
+         */
+        add_task?: {
+          title: string;
+          type?: 'call' | 'meeting' | 'email' | 'proposal' | 'follow_up' | 'document' | 'other';
+          status?: 'open' | 'done' | 'skipped' | 'cancelled';
+          owner_id?: number | null;
+          due_at?: string | null;
+          done_at?: string | null;
+          notes?: string | null;
+        };
+        /**
+         * Why the deals move (kept in their history)
+         */
+        reason?: string;
+      };
+      responses: {
+        '200': {
+          updated: {
+            id: number;
+            version: number;
+          }[];
+          tasks_created: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/companies/bulk': {
+    post: {
+      body: {
+        /**
+         * The records, at most 500: ids, or {id, version} to refuse a record changed since it was read
+         *
+         * @minItems 1
+         * @maxItems 500
+         */
+        ids: (
+          | number
+          | {
+              id: number;
+              /**
+               * The version you read: a stale one answers 409
+               */
+              version: number;
+            }
+        )[];
+        set: {
+          /**
+           * The new owner
+           */
+          owner_id: number;
+        };
+      };
+      responses: {
+        '200': {
+          updated: {
+            id: number;
+            version: number;
+          }[];
+          tasks_created: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/contacts/bulk': {
+    post: {
+      body: {
+        /**
+         * The records, at most 500: ids, or {id, version} to refuse a record changed since it was read
+         *
+         * @minItems 1
+         * @maxItems 500
+         */
+        ids: (
+          | number
+          | {
+              id: number;
+              /**
+               * The version you read: a stale one answers 409
+               */
+              version: number;
+            }
+        )[];
+        set: {
+          /**
+           * The new owner
+           */
+          owner_id: number;
+        };
+      };
+      responses: {
+        '200': {
+          updated: {
+            id: number;
+            version: number;
+          }[];
+          tasks_created: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/leads/bulk': {
+    post: {
+      body: {
+        /**
+         * The records, at most 500: ids, or {id, version} to refuse a record changed since it was read
+         *
+         * @minItems 1
+         * @maxItems 500
+         */
+        ids: (
+          | number
+          | {
+              id: number;
+              /**
+               * The version you read: a stale one answers 409
+               */
+              version: number;
+            }
+        )[];
+        set: {
+          /**
+           * The new owner
+           */
+          owner_id: number;
+        };
+      };
+      responses: {
+        '200': {
+          updated: {
+            id: number;
+            version: number;
+          }[];
+          tasks_created: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
   '/api/v1/me/preferences': {
     get: {
       responses: {
