@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownMessage } from '../platform/http/validation.ts';
 import { readTime, ref, requiredText, sharedWith, text, WHAT } from '../platform/resource/fields.ts';
 import type { Resource } from '../platform/resource/resource.ts';
 
@@ -17,7 +18,10 @@ export const companies: Resource = {
       out: z.string().nullable(),
       in: z
         .string()
-        .regex(/^\d{10}(\d{2})?$/, 'ИНН: 10 or 12 digits')
+        .regex(
+          /^\d{10}(\d{2})?$/,
+          ownMessage({ en: 'an INN is 10 digits (a company) or 12 (a sole trader)', ru: 'ИНН — 10 цифр у организации или 12 у ИП' }),
+        )
         .nullable(),
       filter: 'eq',
       description: 'Russian taxpayer number (ИНН), 10 digits for companies, 12 for sole traders',

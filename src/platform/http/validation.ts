@@ -1,8 +1,19 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { type ZodType, z } from 'zod';
-import type { FieldIssue } from '../errors.ts';
+import type { FieldIssue, Msg } from '../errors.ts';
 
 const ruLocale = z.locales.ru();
+
+/**
+ * A schema's own message in both languages: zod carries one string, so the English text stands
+ * for the pair and the Russian is found again when the issue becomes a field issue (otherwise a
+ * `.regex(…, 'message')` would answer Russian users with zod's «должна соответствовать шаблону»).
+ */
+const OWN_MESSAGES = new Map<string, Msg>();
+export function ownMessage(m: Msg): string {
+  OWN_MESSAGES.set(m.en, m);
+  return m.en;
+}
 
 /** Zod issues → field issues naming each bad field, with messages in both languages. */
 export function issuesToFields(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldIssue[] {
@@ -17,6 +28,11 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[], prefix = '')
           message: { en: 'unknown field', ru: 'неизвестное поле' },
         });
       }
+      continue;
+    }
+    const own = OWN_MESSAGES.get(issue.message);
+    if (own) {
+      out.push({ field: base || '(body)', code: issue.code, message: own });
       continue;
     }
     const raw = issue as unknown as z.core.$ZodRawIssue;
