@@ -2,6 +2,7 @@ import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { en } from './locales/en';
 import { header } from './locales/header';
+import { lists } from './locales/lists';
 import { ru } from './locales/ru';
 
 export type Lang = 'ru' | 'en';
@@ -15,7 +16,10 @@ export function initialLanguage(): Lang {
 
 i18n.use(initReactI18next).init({
   // The header's strings (search, quick create) live in their own file, under `header`.
-  resources: { ru: { translation: { ...ru, header: header.ru } }, en: { translation: { ...en, header: header.en } } },
+  resources: {
+    ru: { translation: { ...ru, header: header.ru, lists: lists.ru } },
+    en: { translation: { ...en, header: header.en, lists: lists.en } },
+  },
   lng: initialLanguage(),
   fallbackLng: 'en',
   interpolation: { escapeValue: false },

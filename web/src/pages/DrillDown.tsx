@@ -4,6 +4,7 @@ import { Link } from 'wouter';
 import { api } from '../api';
 import { Empty, ErrorState, Loading, Modal } from '../components';
 import { majorMoney, num } from '../format';
+import { DrillExport } from '../lists/ListActions';
 
 interface DrillRow {
   deal_id: number;
@@ -51,6 +52,7 @@ export function DrillDown({
       ) : (
         <>
           <p className="muted">{t('format.deals', { count: res.data.total })}</p>
+          <DrillExport query={q} />
           <div className="table-wrap">
             <table className="table" data-testid="drill-table">
               <thead>

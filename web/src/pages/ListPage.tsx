@@ -5,6 +5,7 @@ import { Link, useLocation, useSearch } from 'wouter';
 import { api, type Me, type Named, type Page } from '../api';
 import { Empty, ErrorState, Loading, Modal } from '../components';
 import { ageDays, date, money, num } from '../format';
+import { ListActions, useSelection, withSelect } from '../lists/ListActions';
 import { useCompanyNames, usePipelines, useUsers } from '../lookups';
 
 type Kind = 'deals' | 'companies' | 'contacts' | 'leads';
@@ -106,6 +107,7 @@ export function ListPage({ kind, me }: { kind: Kind; me: Me }) {
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const sel = useSelection(kind);
   const companies = useCompanyNames(rows.map((r) => (r.company_id as number | null) ?? null));
   const userName = new Map((users.data?.items ?? []).map((u) => [u.id, u.name]));
   const stageName = new Map((pipelines.data?.items ?? []).flatMap((p) => p.stages.map((s) => [s.id, s.name] as const)));
@@ -170,7 +172,7 @@ export function ListPage({ kind, me }: { kind: Kind; me: Me }) {
       { key: 'created', label: t('list.columns.created'), render: (r) => date(String(r.created_at), tz) },
     ],
   };
-  const cols = columns[kind];
+  const cols = withSelect(columns[kind], sel, t('lists.select'), (r) => t('lists.selectRow', { name: String(r.title ?? r.name ?? r.id) }));
   const sortLabel = (s: string) => t(`list.sortOptions.${s}`, { defaultValue: s });
   return (
     <div className="page">
@@ -261,6 +263,7 @@ export function ListPage({ kind, me }: { kind: Kind; me: Me }) {
           ))}
         </select>
       </search>
+      <ListActions kind={kind} query={query} sel={sel} pageIds={rows.map((r) => r.id)} />
       {list.isPending ? (
         <Loading />
       ) : list.isError ? (
