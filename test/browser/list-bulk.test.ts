@@ -71,6 +71,9 @@ describe('list: bulk reassign and export (ru)', () => {
       sql`select id, name from users where role = 'manager' and id <> ${first.owner_id} order by id limit 1`,
     );
     await bar.getByLabel('Новый ответственный').selectOption(String(target.id));
+    // Every string is translated: no i18next key shows.
+    expect(await page.locator('main').textContent()).not.toMatch(/\blists\.[a-z]/);
+    expect(await page.getByRole('columnheader').first().textContent()).toBe('Выбрать');
     await page.screenshot({ path: join(SCREENSHOTS, 'list-bulk.png') });
     // The list's own parts and the bulk bar (the footer's muted count, `.list-foot > .muted`, fails
     // color-contrast with the app's muted colour, which is not this test's subject: see the report).
