@@ -60,8 +60,8 @@ describe('bin/voronka report', () => {
   it('--explain adds the statements and their timings under `explain`, and nothing else changes', async () => {
     const plain = await run(['report', 'funnel', ...JANUARY, '--json']);
     const explained = await run(['report', 'funnel', ...JANUARY, '--json', '--explain']);
-    expect(plain.code).toBe(0);
-    expect(explained.code).toBe(0);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(explained.code, explained.stderr).toBe(0);
     const { explain, ...report } = JSON.parse(explained.stdout);
     expect(`${JSON.stringify(report, null, 2)}\n`).toBe(plain.stdout);
     expect(report).toMatchObject({ deals_created: 3, deals_won: 1, deals_lost: 1, won_amount: 1000, open_deals: 1, open_amount: 250 });
@@ -82,7 +82,7 @@ describe('bin/voronka report', () => {
     const names = statementCount;
     expect(names).toBeGreaterThan(5);
     const en = await run(['report', 'funnel', ...JANUARY, '--explain']);
-    expect(en.code).toBe(0);
+    expect(en.code, en.stderr).toBe(0);
     expect(en.stdout).toMatch(/^Deals created +3 +Won \/ lost +1 \/ 1$/m);
     expect(en.stdout).toMatch(/^Won amount +RUB\s1,000 +Average won deal +RUB\s1,000$/m);
     expect(en.stdout).toMatch(/^Win rate +50% +Cohort win rate +33\.3%$/m);
