@@ -105,6 +105,23 @@ describe('list: bulk reassign and export (ru)', () => {
         .sort((a, b) => a - b),
     ).toEqual([...ids].sort((a, b) => a - b));
     for (const l of lines.slice(1)) expect(l.split(';')[6]).toBe(target.name);
+
+    // The drill-down exports the deals behind its figure: as many rows as the table says.
+    await page.getByRole('link', { name: 'Дашборд' }).click();
+    await page.getByTestId('stage_entered-Встреча').click();
+    const drill = page.getByTestId('drill-table');
+    await drill.waitFor();
+    const shown = await drill.locator('tbody tr').count();
+    const drillDownload = page.waitForEvent('download');
+    await page.getByTestId('drill-export-csv').click();
+    const drillLines = readFileSync(await (await drillDownload).path())
+      .toString('utf8')
+      .split('\r\n')
+      .filter(Boolean);
+    expect(drillLines[0]).toBe('\uFEFF№ сделки;Название;Сумма;Этап;Вход в этап;Дней в этапе;Ответственный;Сегмент;Канал;Регион;Создана');
+    expect(shown).toBeGreaterThan(0);
+    expect(drillLines.length - 1).toBe(shown);
+    for (const l of drillLines.slice(1)) expect(l.split(';')[3]).toBe('Встреча');
     await context.close();
   }, 120_000);
 });
