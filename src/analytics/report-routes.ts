@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ACCESS, scopeFor } from '../platform/auth/access.ts';
+import { ACCESS } from '../platform/auth/access.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
 import { DbError, type Queryable } from '../platform/db/types.ts';
@@ -17,10 +17,10 @@ import {
   suggestionSchema,
 } from './discipline-report.ts';
 import { DRILL_METRICS, drillItem, funnelDeals } from './funnel-deals.ts';
-import { checkReportSize, type FunnelParams, funnelParamsSchema, resolveFunnelQuery } from './funnel-query.ts';
+import { funnelParamsSchema } from './funnel-query.ts';
 import { funnelReport } from './funnel-report.ts';
 import { funnelReportSchema, reportMetaSchema } from './funnel-schema.ts';
-import type { FunnelQuery } from './funnel-types.ts';
+import { funnelQueryForCaller as queryFor } from './report-scope.ts';
 
 const disciplineMeta = reportMetaSchema.extend({
   report: z.literal('discipline'),
@@ -30,31 +30,6 @@ const disciplineMeta = reportMetaSchema.extend({
 const disciplineParams = funnelParamsSchema.omit({ by: true }).extend({
   by: z.enum(DISCIPLINE_BREAKDOWNS).optional().describe('Break down by owner, team, segment, channel, region or month'),
 });
-
-/**
- * Resolves a report query for the caller: a manager's or team lead's reports count
- * only their own (team's) deals and tasks; asking for another owner or team is refused.
- */
-async function queryFor(
-  tx: Queryable,
-  ctx: AppContext,
-  p: Principal,
-  params: FunnelParams,
-  by: string | null = params.by ?? null,
-): Promise<FunnelQuery> {
-  const scope = await scopeFor(tx, p, 'reports', 'read');
-  const q = await resolveFunnelQuery(tx, p.workspaceId, params, ctx.clock.now());
-  await checkReportSize(tx, q, by);
-  if (!scope) return q;
-  const owner = q.filters.owner?.value;
-  if (owner !== undefined && (owner === null || !scope.owners.includes(Number(owner)))) {
-    throw new AppError('FORBIDDEN', {
-      en: 'you can only see your own (team’s) figures',
-      ru: 'вам доступны только свои цифры (и своей команды)',
-    });
-  }
-  return { ...q, ownerScope: scope.owners };
-}
 
 /**
  * A report's transaction: its statements may run `reportTimeoutMs` at most on a PostgreSQL

@@ -3,12 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql, { raw } from 'sql-template-tag';
 import { z } from 'zod';
 import { DRILL_METRICS, type DrillItem, funnelDeals } from '../analytics/funnel-deals.ts';
-import { checkReportSize, type FunnelParams, funnelParamsSchema, resolveFunnelQuery } from '../analytics/funnel-query.ts';
+import { funnelParamsSchema } from '../analytics/funnel-query.ts';
+import { funnelQueryForCaller } from '../analytics/report-scope.ts';
 import { scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';
-import { AppError } from '../platform/errors.ts';
 import { type ExportCell, type ExportColumn, type ExportTable, tableCsv, tableXlsx } from '../platform/export/table-export.ts';
 import { toMinor } from '../platform/money.ts';
 import { listRecords, type Resource, schemasOf } from '../platform/resource/resource.ts';
@@ -263,21 +263,6 @@ const DRILL_COLS: { ru: string; en: string; width: number; cell: (d: DrillItem, 
   { ru: 'Создана', en: 'Created', width: 17, cell: (d) => time(d.created_at) },
 ];
 
-/** The funnel query of the caller, as the drill-down route resolves it: a manager's only their own deals. */
-async function funnelQueryFor(tx: Queryable, ctx: AppContext, p: Principal, params: FunnelParams) {
-  const scope = await scopeFor(tx, p, 'reports', 'read');
-  const q = await resolveFunnelQuery(tx, p.workspaceId, params, ctx.clock.now());
-  await checkReportSize(tx, q, null);
-  if (!scope) return q;
-  const o = q.filters.owner?.value;
-  if (o !== undefined && (o === null || !scope.owners.includes(Number(o))))
-    throw new AppError('FORBIDDEN', {
-      en: 'you can only see your own (team’s) figures',
-      ru: 'вам доступны только свои цифры (и своей команды)',
-    });
-  return { ...q, ownerScope: scope.owners };
-}
-
 export function registerExportRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   for (const [path, e] of Object.entries(EXPORTS)) {
@@ -335,7 +320,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: AppContext) {
         const { metric, stage, ...params } = req.query;
         const lang = langOf(req, params.lang);
         const t = await scoped(ctx, req, async (tx, p) => {
-          const q = await funnelQueryFor(tx, ctx, p, params);
+          const q = await funnelQueryForCaller(tx, ctx, p, params, null);
           const items: DrillItem[] = [];
           let offset: number | null = 0;
           while (offset !== null && items.length < EXPORT_MAX_ROWS) {
