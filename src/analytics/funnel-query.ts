@@ -3,6 +3,7 @@ import sql, { raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, validationError } from '../platform/errors.ts';
+import { asOfCheckpoint } from './asof-source.ts';
 import {
   BREAKDOWNS,
   type Breakdown,
@@ -221,6 +222,7 @@ export async function resolveFunnelQuery(tx: Queryable, ws: number, params: Funn
     asOf,
     asOfRequested: requested,
     live: !later.any,
+    checkpoint: await asOfCheckpoint(tx, ws, pipelines[0].id, asOf, !later.any),
     filters,
     by: (params.by as Breakdown | undefined) ?? null,
   };

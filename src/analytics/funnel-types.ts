@@ -51,6 +51,8 @@ export interface FunnelQuery {
   asOfRequested: Date;
   /** Nothing entered at or after as-of: the report may read what is maintained for "now". */
   live: boolean;
+  /** Past as-of: the monthly checkpoint the report starts from (analytics/asof-source.ts); null or absent: none. */
+  checkpoint?: Date | null;
   filters: Partial<Record<FilterKey, ResolvedFilter>>;
   by: Breakdown | null;
   /** Only deals and tasks of these owners (a manager's or team lead's own report); absent: all. */
