@@ -118,8 +118,8 @@ export async function checkHistory(tx: Queryable, ws: number): Promise<CheckResu
           kept as (select * from funnel_checkpoint_open where workspace_id = ${ws})
           select distinct coalesce(r.deal_id, k.deal_id) as deal_id
             from recount r full join kept k using (pipeline_id, at, deal_id)
-           where row(r.visit_no, r.stage_id, r.entered_at, r.exited_at, r.amount_minor, r.segment_id, r.owner_id, r.channel_id, r.region)
-                 is distinct from row(k.visit_no, k.stage_id, k.entered_at, k.exited_at, k.amount_minor, k.segment_id, k.owner_id, k.channel_id, k.region)`,
+           where row(r.visit_no, r.stage_id, r.entered_at, r.amount_minor, r.segment_id, r.owner_id, r.channel_id, r.region)
+                 is distinct from row(k.visit_no, k.stage_id, k.entered_at, k.amount_minor, k.segment_id, k.owner_id, k.channel_id, k.region)`,
     ],
   ];
   const out: CheckResult[] = [];

@@ -18,8 +18,18 @@ import type { Queryable } from '../platform/db/types.ts';
 
 type DealIn = (col: string) => Sql;
 
-/** Some checkpoints of one pipeline only (those being created); absent: every checkpoint of the workspace. */
-type Only = { pipelineId: number; ats: Date[] } | undefined;
+/**
+ * Which checkpoints to count: some of one pipeline (those being created), those after an instant
+ * (a new entry changes no state before it), or, absent, every checkpoint of the workspace.
+ */
+type Only = { pipelineId: number; ats: Date[] } | { after: Date } | undefined;
+
+const onlySql = (only: Only): Sql =>
+  !only
+    ? empty
+    : 'after' in only
+      ? sql`and k.at > ${only.after}`
+      : sql`and k.pipeline_id = ${only.pipelineId} and k.at = any(${only.ats}::timestamptz[])`;
 
 /**
  * Per pipeline, the checkpoints to count as one sorted array: `width_bucket(t, ats)` is then the
@@ -31,7 +41,7 @@ function checkpointArrays(ws: number, only: Only): Sql {
   return sql`
     select k.pipeline_id, array_agg(k.at order by k.at) as ats, count(*)::int as n
       from funnel_checkpoints k
-     where k.workspace_id = ${ws} ${only ? sql`and k.pipeline_id = ${only.pipelineId} and k.at = any(${only.ats}::timestamptz[])` : empty}
+     where k.workspace_id = ${ws} ${onlySql(only)}
      group by 1`;
 }
 
@@ -78,7 +88,7 @@ export function checkpointCountersSql(ws: number, dealIn: DealIn, only?: Only): 
 }
 
 /** The columns of funnel_checkpoint_open after its key (workspace, pipeline, at). */
-const OPEN_COLUMNS = 'deal_id, visit_no, stage_id, entered_at, exited_at, amount_minor, segment_id, owner_id, channel_id, region';
+const OPEN_COLUMNS = 'deal_id, visit_no, stage_id, entered_at, amount_minor, segment_id, owner_id, channel_id, region';
 
 /** The given deals' visits open at each checkpoint of their pipelines, from scratch: rows of funnel_checkpoint_open. */
 export function checkpointOpenSql(ws: number, dealIn: DealIn, only?: Only): Sql {
@@ -106,13 +116,26 @@ async function upsertCounters(tx: Queryable, ws: number, rows: Sql, sign: 1 | -1
 /**
  * Removes (−1) or adds (+1) the given deals' contribution to every checkpoint of their pipelines,
  * as `applyCounters` does for funnel_counters and right beside it (the caller holds its lock).
+ * With `after`, only to the checkpoints after that instant: a new entry at it leaves every state
+ * before it as it was (the visit it ends still runs until it; the open lists keep no exit), so an
+ * ordinary move, later than every checkpoint, touches none.
  */
-export async function applyCheckpoints(tx: Queryable, ws: number, dealIn: DealIn, sign: 1 | -1): Promise<void> {
-  await upsertCounters(tx, ws, checkpointCountersSql(ws, dealIn), sign);
-  if (sign === -1) await tx.query(sql`delete from funnel_checkpoint_open where workspace_id = ${ws} and ${dealIn('deal_id')}`);
+export async function applyCheckpoints(tx: Queryable, ws: number, dealIn: DealIn, sign: 1 | -1, after?: Date): Promise<void> {
+  const only = after ? { after } : undefined;
+  if (after) {
+    const [{ any }] = await tx.query<{ any: boolean }>(
+      sql`select exists (select 1 from funnel_checkpoints where workspace_id = ${ws} and at > ${after}) as any`,
+    );
+    if (!any) return;
+  }
+  await upsertCounters(tx, ws, checkpointCountersSql(ws, dealIn, only), sign);
+  if (sign === -1)
+    await tx.query(
+      sql`delete from funnel_checkpoint_open where workspace_id = ${ws} and ${dealIn('deal_id')} ${after ? sql`and at > ${after}` : empty}`,
+    );
   else
     await tx.query(
-      sql`insert into funnel_checkpoint_open (workspace_id, pipeline_id, at, ${raw(OPEN_COLUMNS)}) ${checkpointOpenSql(ws, dealIn)}`,
+      sql`insert into funnel_checkpoint_open (workspace_id, pipeline_id, at, ${raw(OPEN_COLUMNS)}) ${checkpointOpenSql(ws, dealIn, only)}`,
     );
 }
 
@@ -153,14 +176,18 @@ export function countersAtSql(ws: number, pipelineId: number, c: Date, t: Date):
 
 /**
  * The visits of open stages at `t` with stage_visits' column names (so the report's conditions
- * apply unchanged), from the checkpoint at `c` ≤ t: its open list, and the open-stage visits
- * entered in [c, t). Those exited before `t` are still in; the caller's "running at" removes them.
+ * apply unchanged), from the checkpoint at `c` ≤ t: its open list less the deals that left their
+ * stage in [c, t) (a deal's first exit after c is that of the visit it was in at c), and the
+ * open-stage visits entered in [c, t), of which the caller's "running at" keeps those not exited.
  */
 export function openAtSql(ws: number, pipelineId: number, c: Date, t: Date): Sql {
   return sql`(
-    select o.workspace_id, o.pipeline_id, o.deal_id, o.visit_no, o.stage_id, 'open'::text as stage_kind, o.entered_at, o.exited_at,
-           o.amount_minor, o.segment_id, o.owner_id, o.channel_id, o.region
-      from funnel_checkpoint_open o where o.workspace_id = ${ws} and o.pipeline_id = ${pipelineId} and o.at = ${c}
+    select o.workspace_id, o.pipeline_id, o.deal_id, o.visit_no, o.stage_id, 'open'::text as stage_kind, o.entered_at,
+           null::timestamptz as exited_at, o.amount_minor, o.segment_id, o.owner_id, o.channel_id, o.region
+      from funnel_checkpoint_open o
+     where o.workspace_id = ${ws} and o.pipeline_id = ${pipelineId} and o.at = ${c}
+       and not exists (select 1 from stage_visits x where x.workspace_id = ${ws} and x.pipeline_id = ${pipelineId}
+                          and x.exited_at >= ${c} and x.exited_at < ${t} and x.deal_id = o.deal_id)
     union all
     select v.workspace_id, v.pipeline_id, v.deal_id, v.visit_no, v.stage_id, v.stage_kind, v.entered_at, v.exited_at,
            v.amount_minor, v.segment_id, v.owner_id, v.channel_id, v.region

@@ -18,9 +18,9 @@ import { applyCheckpoints, extendCheckpoints, recountCheckpoints } from './check
  * after a move back or a reopening does it need a look further ahead, done in a
  * second, rare pass.
  */
-export async function refreshDeals(tx: Queryable, ws: number, dealIds: number[]): Promise<void> {
+export async function refreshDeals(tx: Queryable, ws: number, dealIds: number[], newEntryAt?: Date): Promise<void> {
   if (dealIds.length === 0) return;
-  await refresh(tx, ws, (col) => sql`${raw(col)} = any(${dealIds}::int8[])`);
+  await refresh(tx, ws, (col) => sql`${raw(col)} = any(${dealIds}::int8[])`, false, newEntryAt);
 }
 
 /** The same for a large set of deals named in a (temporary) table with a `deal_id` column. */
@@ -146,10 +146,11 @@ export function visitRowsSql(ws: number, dealIn: (col: string) => Sql): Sql {
     window w as (partition by e.deal_id order by e.entered_at, s.position, e.id)`;
 }
 
-async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, bulk = false): Promise<void> {
+/** `newEntryAt`: the deals only gained an entry at that instant (a move), so their past before it is as it was. */
+async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, bulk = false, newEntryAt?: Date): Promise<void> {
   await lockCounters(tx, ws, dealIn);
   await applyCounters(tx, ws, dealIn, -1);
-  await applyCheckpoints(tx, ws, dealIn, -1);
+  await applyCheckpoints(tx, ws, dealIn, -1, newEntryAt);
   await tx.query(sql`delete from stage_visits where workspace_id = ${ws} and ${dealIn('deal_id')}`);
   const written = await tx.run(sql`insert into stage_visits (${raw(VISIT_COLUMNS.join(', '))}) ${visitRowsSql(ws, dealIn)}`);
   // After a bulk insert the planner's statistics still describe the old table; without
@@ -163,7 +164,7 @@ async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, 
          and x.stage_kind <> 'lost' and x.stage_pos > v.stage_pos)
      where v.workspace_id = ${ws} and ${dealIn('v.deal_id')} and v.advanced_at = 'infinity'`);
   await applyCounters(tx, ws, dealIn, 1);
-  await applyCheckpoints(tx, ws, dealIn, 1);
+  await applyCheckpoints(tx, ws, dealIn, 1, newEntryAt);
   // The history may have reached a new month (or begun earlier): its checkpoints follow.
   await extendCheckpoints(tx, ws, dealIn);
   await tx.query(sql`
@@ -235,6 +236,6 @@ export async function appendStageEntry(
                 ${e.forced ?? false}, ${e.required?.total ?? null}, ${e.required?.filled ?? null})
         returning id`,
   );
-  await refreshDeals(tx, ws, [e.dealId]);
+  await refreshDeals(tx, ws, [e.dealId], e.enteredAt);
   return row.id;
 }

@@ -140,7 +140,7 @@ describe('funnel checkpoints', () => {
 
   it('after moves, a refresh and changed deal attributes (what the API writes)', async () => {
     const ids = await db.query<{ id: number; pipeline_id: number }>(
-      sql`select id, pipeline_id from deals where workspace_id = ${ws} and status = 'open' order by id limit 12`,
+      sql`select id, pipeline_id from deals where workspace_id = ${ws} and status = 'open' and stage_entered_at < '2026-10-25' order by id limit 14`,
     );
     const stages = await db.query<{ id: number; name: string }>(sql`select id, name from stages where workspace_id = ${ws}`);
     const stage = (n: string) => stages.find((s) => s.name === n)?.id as number;
@@ -161,6 +161,17 @@ describe('funnel checkpoints', () => {
           source: 'api',
         });
       }
+      // Two moves back-dated to before the latest checkpoint (2026-11-01 in Moscow): the state there changes.
+      for (const [i, d] of ids.slice(12, 14).entries())
+        await appendStageEntry(tx, ws, {
+          dealId: d.id,
+          pipelineId: d.pipeline_id,
+          stageId: stage(i === 0 ? 'Переговоры' : 'Закрыто и не реализовано'),
+          enteredAt: new Date('2026-10-31T12:00:00Z'),
+          recordedAt: now,
+          userId: null,
+          source: 'api',
+        });
       // PATCH /deals/:id of segment, owner, channel, region and amount (its afterUpdate copies them onto the visits).
       const patched = ids.slice(6, 12).map((d) => d.id);
       await tx.query(sql`
@@ -172,7 +183,7 @@ describe('funnel checkpoints', () => {
       await refreshDeals(
         tx,
         ws,
-        ids.slice(0, 12).map((d) => d.id),
+        ids.slice(6, 12).map((d) => d.id),
       );
     });
     expect(await failingChecks()).toEqual({});
