@@ -89,7 +89,8 @@ async function freshDb(engine: string): Promise<{ db: Db; cleanup: () => Promise
     const db = await openDb({ dataDir: dir });
     return { db, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const db = await openDb({ databaseUrl: await freshPgDatabase('voronka_bench') });
+  // VORONKA_BENCH_DB: another name, so that two benches on one server do not drop each other's database.
+  const db = await openDb({ databaseUrl: await freshPgDatabase(process.env.VORONKA_BENCH_DB ?? 'voronka_bench') });
   return { db, cleanup: async () => {} };
 }
 

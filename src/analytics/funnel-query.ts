@@ -3,6 +3,7 @@ import sql, { raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, validationError } from '../platform/errors.ts';
+import { asOfCheckpoint } from './asof-source.ts';
 
 export const BREAKDOWNS = ['owner', 'segment', 'channel', 'region', 'team', 'month'] as const;
 export type Breakdown = (typeof BREAKDOWNS)[number];
@@ -37,6 +38,8 @@ export interface FunnelQuery {
   asOfRequested: Date;
   /** Nothing entered at or after as-of: the report may read what is maintained for "now". */
   live: boolean;
+  /** Past as-of: the monthly checkpoint the report starts from (analytics/asof-source.ts); null or absent: none. */
+  checkpoint?: Date | null;
   filters: Partial<Record<FilterKey, ResolvedFilter>>;
   by: Breakdown | null;
   /** Only deals and tasks of these owners (a manager's or team lead's own report); absent: all. */
@@ -251,6 +254,7 @@ export async function resolveFunnelQuery(tx: Queryable, ws: number, params: Funn
     asOf,
     asOfRequested: requested,
     live: !later.any,
+    checkpoint: await asOfCheckpoint(tx, ws, pipelines[0].id, asOf, !later.any),
     filters,
     by: (params.by as Breakdown | undefined) ?? null,
   };

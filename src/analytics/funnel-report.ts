@@ -1,5 +1,6 @@
-import sql, { empty, join, raw } from 'sql-template-tag';
+import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import type { Queryable } from '../platform/db/types.ts';
+import { countersAt } from './asof-source.ts';
 import { type Breakdown, FILTERS, type FunnelQuery, type FunnelStage, monthsOf } from './funnel-query.ts';
 import type { FunnelGroup, FunnelKpis, FunnelReport, FunnelReportMeta } from './funnel-schema.ts';
 import { type Grouping, groupExpr, metricSets, where } from './funnel-visits.ts';
@@ -39,11 +40,12 @@ import { ratio } from './stats.ts';
  */
 export async function stuckThresholds(tx: Queryable, q: FunnelQuery): Promise<Map<number, number>> {
   const open = q.stages.filter((s) => s.kind === 'open');
+  const past = countersAt(q);
   const totals = await tx.query<{ stage_id: number; n: number }>(sql`
-    select stage_id, sum(finished)::int8 as n from funnel_counters
+    select stage_id, sum(finished)::int8 as n from ${past ?? raw('funnel_counters')} c
      where workspace_id = ${q.workspaceId} and pipeline_id = ${q.pipeline.id} group by stage_id`);
   const n = new Map(totals.map((r) => [r.stage_id, r.n]));
-  if (!q.live) {
+  if (!q.live && !past) {
     const later = await tx.query<{ stage_id: number; n: number }>(sql`
       select stage_id, count(*)::int8 as n from stage_visits
        where workspace_id = ${q.workspaceId} and pipeline_id = ${q.pipeline.id} and exited_at >= ${q.asOf}
@@ -86,7 +88,8 @@ async function probabilityCounts(
   q: FunnelQuery,
   scope: 'workspace' | 'segment-filter' | 'by-segment',
 ): Promise<Map<string | null, ProbCounts>> {
-  if (q.live) return liveProbabilityCounts(tx, q, scope);
+  const past = countersAt(q);
+  if (q.live || past) return liveProbabilityCounts(tx, q, scope, past ?? raw('funnel_counters'));
   const open = q.stages.filter((s) => s.kind === 'open');
   const m = metricSets(q);
   const cols = open.flatMap((s, i) => [
@@ -113,18 +116,19 @@ async function probabilityCounts(
   return out;
 }
 
-/** The same counts, live, from funnel_counters: a few rows per stage and segment. */
+/** The same counts from funnel_counters (live) or as they stood at as-of (`counters`): a few rows per stage and segment. */
 async function liveProbabilityCounts(
   tx: Queryable,
   q: FunnelQuery,
   scope: 'workspace' | 'segment-filter' | 'by-segment',
+  counters: Sql,
 ): Promise<Map<string | null, ProbCounts>> {
   const seg = q.filters.segment;
   const segCond = scope === 'segment-filter' && seg ? sql`and segment_key = ${seg.value === null ? 0 : seg.value}` : empty;
   const rows = await tx.query<{ g: string | null; stage_id: number; won: number; closed: number; current_closed: number }>(sql`
     select ${scope === 'by-segment' ? raw(`nullif(segment_key, 0)::text`) : raw(`'total'`)} as g, stage_id,
            sum(won)::int8 as won, sum(closed)::int8 as closed, sum(current_closed)::int8 as current_closed
-      from funnel_counters where workspace_id = ${q.workspaceId} and pipeline_id = ${q.pipeline.id} ${segCond}
+      from ${counters} c where workspace_id = ${q.workspaceId} and pipeline_id = ${q.pipeline.id} ${segCond}
      group by 1, 2`);
   const kind = new Map(q.stages.map((s) => [s.id, s.kind]));
   const out = new Map<string | null, ProbCounts>();

@@ -1,12 +1,13 @@
 import sql from 'sql-template-tag';
 import type { Queryable } from '../platform/db/types.ts';
+import { checkpointCountersSql, checkpointOpenSql } from './checkpoints.ts';
 import { visitRowsSql } from './stage-history.ts';
 
 export interface CheckResult {
   check: string;
   check_ru: string;
   problems: number;
-  /** The first problem: a deal as `#id (external id)`, or an entry or stage id. */
+  /** The first problem: a deal as `#id (external id)`, an entry or stage id, or a checkpoint and stage. */
   example: string | null;
   /** Up to ten of them, in id order. */
   examples: string[];
@@ -16,7 +17,7 @@ export interface CheckResult {
  * Integrity of the stage history and everything derived from it, for one
  * workspace: the history tables carry no per-row foreign keys (they are written
  * in bulk), so this is where their references are verified — and where the
- * derived visits, deal cache and funnel counters are compared with a recount.
+ * derived visits, deal cache, funnel counters and their monthly checkpoints are compared with a recount.
  */
 export async function checkHistory(tx: Queryable, ws: number): Promise<CheckResult[]> {
   const checks: [{ en: string; ru: string }, ReturnType<typeof sql>][] = [
@@ -96,10 +97,42 @@ export async function checkHistory(tx: Queryable, ws: number): Promise<CheckResu
           select coalesce(r.stage_id, k.stage_id)::text as example from recount r full join kept k using (pipeline_id, stage_id, seg)
            where row(r.finished, r.won, r.closed, r.current_closed) is distinct from row(k.finished, k.won, k.closed, k.current_closed)`,
     ],
+    [
+      {
+        en: 'funnel checkpoints whose counters differ from a recount',
+        ru: 'контрольные точки воронки, чьи счётчики расходятся с пересчётом',
+      },
+      sql`with recount as (${checkpointCountersSql(ws, () => sql`true`)}),
+          kept as (select pipeline_id, at, stage_id, segment_key as seg, finished, won, closed, current_closed from funnel_checkpoint_counters
+                    where workspace_id = ${ws} and (finished, won, closed, current_closed) <> (0, 0, 0, 0))
+          select distinct 'pipeline ' || pipeline_id || ' at ' || to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' stage ' || stage_id as label
+            from recount r full join kept k using (pipeline_id, at, stage_id, seg)
+           where row(r.finished, r.won, r.closed, r.current_closed) is distinct from row(k.finished, k.won, k.closed, k.current_closed)`,
+    ],
+    [
+      {
+        en: 'deals whose visits open at a funnel checkpoint differ from a recount',
+        ru: 'сделки, чьи открытые на контрольную точку воронки визиты расходятся с пересчётом',
+      },
+      sql`with recount as (${checkpointOpenSql(ws, () => sql`true`)}),
+          kept as (select * from funnel_checkpoint_open where workspace_id = ${ws})
+          select distinct coalesce(r.deal_id, k.deal_id) as deal_id
+            from recount r full join kept k using (pipeline_id, at, deal_id)
+           where row(r.visit_no, r.stage_id, r.entered_at, r.amount_minor, r.segment_id, r.owner_id, r.channel_id, r.region)
+                 is distinct from row(k.visit_no, k.stage_id, k.entered_at, k.amount_minor, k.segment_id, k.owner_id, k.channel_id, k.region)`,
+    ],
   ];
   const out: CheckResult[] = [];
   for (const [check, q] of checks) {
-    const rows = await tx.query<{ example?: string; deal_id?: number }>(q);
+    const rows = await tx.query<{ example?: string; deal_id?: number; label?: string }>(q);
+    if (rows[0]?.label !== undefined) {
+      const examples = rows
+        .map((r) => r.label as string)
+        .sort()
+        .slice(0, 10);
+      out.push({ check: check.en, check_ru: check.ru, problems: rows.length, example: examples[0] ?? null, examples });
+      continue;
+    }
     const first = rows
       .map((r) => r.deal_id ?? Number(r.example))
       .sort((a, b) => a - b)

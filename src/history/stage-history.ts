@@ -1,6 +1,7 @@
 import sql, { raw, type Sql } from 'sql-template-tag';
 import { analyzeChanged } from '../platform/db/maintenance.ts';
 import type { Queryable } from '../platform/db/types.ts';
+import { applyCheckpoints, extendCheckpoints, recountCheckpoints } from './checkpoints.ts';
 
 /**
  * Rebuilds the visits of the given deals from their stage entries and refreshes
@@ -17,9 +18,9 @@ import type { Queryable } from '../platform/db/types.ts';
  * after a move back or a reopening does it need a look further ahead, done in a
  * second, rare pass.
  */
-export async function refreshDeals(tx: Queryable, ws: number, dealIds: number[]): Promise<void> {
+export async function refreshDeals(tx: Queryable, ws: number, dealIds: number[], newEntryAt?: Date): Promise<void> {
   if (dealIds.length === 0) return;
-  await refresh(tx, ws, (col) => sql`${raw(col)} = any(${dealIds}::int8[])`);
+  await refresh(tx, ws, (col) => sql`${raw(col)} = any(${dealIds}::int8[])`, false, newEntryAt);
 }
 
 /** The same for a large set of deals named in a (temporary) table with a `deal_id` column. */
@@ -79,7 +80,7 @@ async function applyCounters(tx: Queryable, ws: number, dealIn: (col: string) =>
            current_closed = funnel_counters.current_closed + excluded.current_closed`);
 }
 
-/** Recounts a pipeline's funnel_counters from its visits (after its stages were reordered). */
+/** Recounts a pipeline's funnel_counters and checkpoints from its visits (after its stages were reordered). */
 export async function recountCounters(tx: Queryable, ws: number, pipelineId: number): Promise<void> {
   await lockCounters(
     tx,
@@ -93,6 +94,7 @@ export async function recountCounters(tx: Queryable, ws: number, pipelineId: num
     (col) => sql`${raw(col)} in (select id from deals where workspace_id = ${ws} and pipeline_id = ${pipelineId})`,
     1,
   );
+  await recountCheckpoints(tx, ws, pipelineId);
 }
 
 /** The columns of stage_visits, in the order `visitRowsSql` writes them. */
@@ -144,9 +146,11 @@ export function visitRowsSql(ws: number, dealIn: (col: string) => Sql): Sql {
     window w as (partition by e.deal_id order by e.entered_at, s.position, e.id)`;
 }
 
-async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, bulk = false): Promise<void> {
+/** `newEntryAt`: the deals only gained an entry at that instant (a move), so their past before it is as it was. */
+async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, bulk = false, newEntryAt?: Date): Promise<void> {
   await lockCounters(tx, ws, dealIn);
   await applyCounters(tx, ws, dealIn, -1);
+  await applyCheckpoints(tx, ws, dealIn, -1, newEntryAt);
   await tx.query(sql`delete from stage_visits where workspace_id = ${ws} and ${dealIn('deal_id')}`);
   const written = await tx.run(sql`insert into stage_visits (${raw(VISIT_COLUMNS.join(', '))}) ${visitRowsSql(ws, dealIn)}`);
   // After a bulk insert the planner's statistics still describe the old table; without
@@ -160,6 +164,9 @@ async function refresh(tx: Queryable, ws: number, dealIn: (col: string) => Sql, 
          and x.stage_kind <> 'lost' and x.stage_pos > v.stage_pos)
      where v.workspace_id = ${ws} and ${dealIn('v.deal_id')} and v.advanced_at = 'infinity'`);
   await applyCounters(tx, ws, dealIn, 1);
+  await applyCheckpoints(tx, ws, dealIn, 1, newEntryAt);
+  // The history may have reached a new month (or begun earlier): its checkpoints follow.
+  await extendCheckpoints(tx, ws, dealIn);
   await tx.query(sql`
     update deals d
        set stage_id = v.stage_id,
@@ -193,6 +200,7 @@ export async function syncVisitAttributesIn(tx: Queryable, ws: number, table: st
 async function sync(tx: Queryable, ws: number, dealIn: (col: string) => Sql): Promise<void> {
   await lockCounters(tx, ws, dealIn);
   await applyCounters(tx, ws, dealIn, -1);
+  await applyCheckpoints(tx, ws, dealIn, -1);
   await tx.query(sql`
     update stage_visits v set segment_id = d.segment_id, owner_id = d.owner_id, channel_id = d.channel_id,
                               region = d.region, amount_minor = d.amount_minor
@@ -201,6 +209,7 @@ async function sync(tx: Queryable, ws: number, dealIn: (col: string) => Sql): Pr
        and row(v.segment_id, v.owner_id, v.channel_id, v.region, v.amount_minor)
            is distinct from row(d.segment_id, d.owner_id, d.channel_id, d.region, d.amount_minor)`);
   await applyCounters(tx, ws, dealIn, 1);
+  await applyCheckpoints(tx, ws, dealIn, 1);
 }
 
 /** Appends one stage entry (the history is append-only) and refreshes the deal. */
@@ -227,6 +236,6 @@ export async function appendStageEntry(
                 ${e.forced ?? false}, ${e.required?.total ?? null}, ${e.required?.filled ?? null})
         returning id`,
   );
-  await refreshDeals(tx, ws, [e.dealId]);
+  await refreshDeals(tx, ws, [e.dealId], e.enteredAt);
   return row.id;
 }

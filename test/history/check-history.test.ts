@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('voronka check', () => {
   it('finds nothing wrong with a consistent workspace', async () => {
     const r = await inWorkspace(db, ws, (tx) => checkHistory(tx, ws));
-    expect(r).toHaveLength(7);
+    expect(r).toHaveLength(9);
     expect(r.filter((x) => x.problems > 0)).toEqual([]);
   });
 

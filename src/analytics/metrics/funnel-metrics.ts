@@ -1,6 +1,7 @@
 import sql, { join, raw } from 'sql-template-tag';
 import { z } from 'zod';
 import { toMajor } from '../../platform/money.ts';
+import { openVisitsAt } from '../asof-source.ts';
 import { type FunnelQuery, monthsOf } from '../funnel-query.ts';
 import { type Grouping, groupExpr, groupPeriodStart, metricSets, where } from '../funnel-visits.ts';
 import { ratio } from '../stats.ts';
@@ -102,6 +103,8 @@ const stages: FunnelSource = {
 /**
  * The visit each deal open at as-of is in, per stage, with the stage's stuck threshold as
  * `t.thr`. Open at as-of does not depend on the period: by month, every month shows the same.
+ * For a past as-of with a monthly checkpoint, read from its open list plus the month since
+ * (analytics/asof-source.ts): a superset with the visits' columns, to which the same conditions apply.
  */
 const openAt: FunnelSource = {
   name: 'open',
@@ -113,7 +116,7 @@ const openAt: FunnelSource = {
     return sql`
     select ${groupExpr(g?.by === 'month' ? null : g, q, 'v.entered_at')} as g, v.stage_id,
            ${join(columns, ',\n           ')}
-      from ${s.from}
+      from ${q.checkpoint ? sql`${openVisitsAt(q)} v` : s.from}
       left join unnest(${ids}::int8[], ${thr}::float8[]) as t(stage_id, thr) on t.stage_id = v.stage_id
      where ${where(q, s.where)}
      group by 1, 2`;

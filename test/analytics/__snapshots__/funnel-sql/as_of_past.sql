@@ -1,33 +1,83 @@
 -- as_of_past: {"from":"2025-01-01","to":"2025-02-01","as_of":"2025-01-15"}
 
 -- 1. stuck_thresholds
-select stage_id, sum(finished)::int8 as n from funnel_counters
- where workspace_id = $1 and pipeline_id = $2 group by stage_id;
--- params: 1, 1
+select stage_id, sum(finished)::int8 as n from (
+select $1::int8 as workspace_id, $2::int8 as pipeline_id, stage_id, segment_key, finished, won, closed, current_closed
+  from (
+    select stage_id, segment_key, finished, won, closed, current_closed
+      from funnel_checkpoint_counters where workspace_id = $3 and pipeline_id = $4 and at = $5
+    union all
+    select v.stage_id, coalesce(v.segment_id, 0), count(*), 0, 0, 0
+      from stage_visits v
+     where v.workspace_id = $6 and v.pipeline_id = $7 and v.exited_at >= $8 and v.exited_at < $9 and v.stage_kind = 'open'
+     group by 1, 2
+    union all
 
--- 2. stuck_thresholds
-select stage_id, count(*)::int8 as n from stage_visits
- where workspace_id = $1 and pipeline_id = $2 and exited_at >= $3
- group by stage_id;
--- params: 1, 1, "2025-01-14T21:00:00.000Z"
-
--- 3. stage_win_probability
-select 'total' as g, count(*)::int8 as closed, count(*) filter (where v.stage_kind = 'won')::int8 as won,
-       count(*) filter (where (v.cum_mask & $1::int8) <> 0) as c0,
-       count(*) filter (where v.stage_kind = 'won' and (v.cum_mask & $2::int8) <> 0) as w0,
-       count(*) filter (where (v.cum_mask & $3::int8) <> 0) as c1,
-       count(*) filter (where v.stage_kind = 'won' and (v.cum_mask & $4::int8) <> 0) as w1
+select v.stage_id, coalesce(v.segment_id, 0), 0, 0, 0, $10::int8
+  from stage_visits v where v.workspace_id = $11 and v.pipeline_id = $12 and v.stage_kind <> 'open' and v.entered_at >= $13 and v.entered_at < $14 and (v.exited_at is null or v.exited_at >= $15)
+union all
+select st.id, coalesce(v.segment_id, 0), 0, case when v.stage_kind = 'won' then $16::int8 else 0 end, $17::int8, 0
   from stage_visits v
- where v.workspace_id = $5 and v.pipeline_id = $6 and v.stage_kind <> 'open' and v.entered_at < $7 and (v.exited_at is null or v.exited_at >= $8)
- group by 1;
--- params: 2, 2, 4, 4, 1, 1, "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z"
+  join stages st on st.workspace_id = v.workspace_id and st.pipeline_id = v.pipeline_id and st.kind = 'open'
+                and (v.cum_mask & (1::int8 << st.position)) <> 0
+ where v.workspace_id = $18 and v.pipeline_id = $19 and v.stage_kind <> 'open' and v.entered_at >= $20 and v.entered_at < $21 and (v.exited_at is null or v.exited_at >= $22)
+    union all
 
--- 4. created
+select v.stage_id, coalesce(v.segment_id, 0), 0, 0, 0, $23::int8
+  from stage_visits v where v.workspace_id = $24 and v.pipeline_id = $25 and v.stage_kind <> 'open' and v.exited_at >= $26 and v.exited_at < $27 and v.entered_at < $28
+union all
+select st.id, coalesce(v.segment_id, 0), 0, case when v.stage_kind = 'won' then $29::int8 else 0 end, $30::int8, 0
+  from stage_visits v
+  join stages st on st.workspace_id = v.workspace_id and st.pipeline_id = v.pipeline_id and st.kind = 'open'
+                and (v.cum_mask & (1::int8 << st.position)) <> 0
+ where v.workspace_id = $31 and v.pipeline_id = $32 and v.stage_kind <> 'open' and v.exited_at >= $33 and v.exited_at < $34 and v.entered_at < $35
+  ) x (stage_id, segment_key, finished, won, closed, current_closed)) c
+ where workspace_id = $36 and pipeline_id = $37 group by stage_id;
+-- params: 1, 1, 1, 1, "2024-12-31T21:00:00.000Z", 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", 1, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z", 1, 1, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z", -1, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2024-12-31T21:00:00.000Z", -1, -1, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2024-12-31T21:00:00.000Z", 1, 1
+
+-- 2. stage_win_probability
+select 'total' as g, stage_id,
+       sum(won)::int8 as won, sum(closed)::int8 as closed, sum(current_closed)::int8 as current_closed
+  from (
+select $1::int8 as workspace_id, $2::int8 as pipeline_id, stage_id, segment_key, finished, won, closed, current_closed
+  from (
+    select stage_id, segment_key, finished, won, closed, current_closed
+      from funnel_checkpoint_counters where workspace_id = $3 and pipeline_id = $4 and at = $5
+    union all
+    select v.stage_id, coalesce(v.segment_id, 0), count(*), 0, 0, 0
+      from stage_visits v
+     where v.workspace_id = $6 and v.pipeline_id = $7 and v.exited_at >= $8 and v.exited_at < $9 and v.stage_kind = 'open'
+     group by 1, 2
+    union all
+
+select v.stage_id, coalesce(v.segment_id, 0), 0, 0, 0, $10::int8
+  from stage_visits v where v.workspace_id = $11 and v.pipeline_id = $12 and v.stage_kind <> 'open' and v.entered_at >= $13 and v.entered_at < $14 and (v.exited_at is null or v.exited_at >= $15)
+union all
+select st.id, coalesce(v.segment_id, 0), 0, case when v.stage_kind = 'won' then $16::int8 else 0 end, $17::int8, 0
+  from stage_visits v
+  join stages st on st.workspace_id = v.workspace_id and st.pipeline_id = v.pipeline_id and st.kind = 'open'
+                and (v.cum_mask & (1::int8 << st.position)) <> 0
+ where v.workspace_id = $18 and v.pipeline_id = $19 and v.stage_kind <> 'open' and v.entered_at >= $20 and v.entered_at < $21 and (v.exited_at is null or v.exited_at >= $22)
+    union all
+
+select v.stage_id, coalesce(v.segment_id, 0), 0, 0, 0, $23::int8
+  from stage_visits v where v.workspace_id = $24 and v.pipeline_id = $25 and v.stage_kind <> 'open' and v.exited_at >= $26 and v.exited_at < $27 and v.entered_at < $28
+union all
+select st.id, coalesce(v.segment_id, 0), 0, case when v.stage_kind = 'won' then $29::int8 else 0 end, $30::int8, 0
+  from stage_visits v
+  join stages st on st.workspace_id = v.workspace_id and st.pipeline_id = v.pipeline_id and st.kind = 'open'
+                and (v.cum_mask & (1::int8 << st.position)) <> 0
+ where v.workspace_id = $31 and v.pipeline_id = $32 and v.stage_kind <> 'open' and v.exited_at >= $33 and v.exited_at < $34 and v.entered_at < $35
+  ) x (stage_id, segment_key, finished, won, closed, current_closed)) c where workspace_id = $36 and pipeline_id = $37
+ group by 1, 2;
+-- params: 1, 1, 1, 1, "2024-12-31T21:00:00.000Z", 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", 1, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z", 1, 1, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z", -1, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2024-12-31T21:00:00.000Z", -1, -1, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2024-12-31T21:00:00.000Z", 1, 1
+
+-- 3. created
 select 'total' as g, count(*)::int8 as n
   from stage_visits v where v.workspace_id = $1 and v.pipeline_id = $2 and v.visit_no = 1 and v.entered_at >= $3 and v.entered_at < $4 group by 1;
 -- params: 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z"
 
--- 5. closing
+-- 4. closing
 select 'total' as g,
        count(*) filter (where v.stage_kind = 'won')::int8 as won,
        count(*) filter (where v.stage_kind = 'lost')::int8 as lost,
@@ -40,12 +90,12 @@ select 'total' as g,
  group by 1;
 -- params: 86400, 86400, 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z"
 
--- 6. cohort
+-- 5. cohort
 select 'total' as g, count(*)::int8 as n
   from stage_visits v where v.workspace_id = $1 and v.pipeline_id = $2 and v.stage_kind = 'won' and v.entered_at < $3 and (v.exited_at is null or v.exited_at >= $4) and v.created_at >= $5 and v.created_at < $6 group by 1;
 -- params: 1, 1, "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z"
 
--- 7. stages
+-- 6. stages
 select x.*
   from unnest($1::int8[]) as st(id),
   lateral (
@@ -63,13 +113,24 @@ select x.*
   ) x;
 -- params: [1,2], 86400, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z", 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z"
 
--- 8. open
+-- 7. open
 select 'total' as g, v.stage_id,
        count(*)::int8 as n,
        coalesce(sum(v.amount_minor), 0)::int8 as amount,
        count(*) filter (where extract(epoch from $1::timestamptz - v.entered_at)::float8 > t.thr)::int8 as stuck
+  from (
+select o.workspace_id, o.pipeline_id, o.deal_id, o.visit_no, o.stage_id, 'open'::text as stage_kind, o.entered_at,
+       null::timestamptz as exited_at, o.amount_minor, o.segment_id, o.owner_id, o.channel_id, o.region
+  from funnel_checkpoint_open o
+ where o.workspace_id = $2 and o.pipeline_id = $3 and o.at = $4
+   and not exists (select 1 from stage_visits x where x.workspace_id = $5 and x.pipeline_id = $6
+                      and x.exited_at >= $7 and x.exited_at < $8 and x.deal_id = o.deal_id)
+union all
+select v.workspace_id, v.pipeline_id, v.deal_id, v.visit_no, v.stage_id, v.stage_kind, v.entered_at, v.exited_at,
+       v.amount_minor, v.segment_id, v.owner_id, v.channel_id, v.region
   from stage_visits v
-  left join unnest($2::int8[], $3::float8[]) as t(stage_id, thr) on t.stage_id = v.stage_id
- where v.workspace_id = $4 and v.pipeline_id = $5 and v.stage_kind = 'open' and v.entered_at < $6 and (v.exited_at is null or v.exited_at >= $7)
+ where v.workspace_id = $9 and v.pipeline_id = $10 and v.entered_at >= $11 and v.entered_at < $12 and v.stage_kind = 'open') v
+  left join unnest($13::int8[], $14::float8[]) as t(stage_id, thr) on t.stage_id = v.stage_id
+ where v.workspace_id = $15 and v.pipeline_id = $16 and v.stage_kind = 'open' and v.entered_at < $17 and (v.exited_at is null or v.exited_at >= $18)
  group by 1, 2;
--- params: "2025-01-14T21:00:00.000Z", [], [], 1, 1, "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z"
+-- params: "2025-01-14T21:00:00.000Z", 1, 1, "2024-12-31T21:00:00.000Z", 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", 1, 1, "2024-12-31T21:00:00.000Z", "2025-01-14T21:00:00.000Z", [], [], 1, 1, "2025-01-14T21:00:00.000Z", "2025-01-14T21:00:00.000Z"

@@ -1,14 +1,14 @@
 -- by_owner: {"from":"2025-01-01","to":"2025-02-01","by":"owner"}
 
 -- 1. stuck_thresholds
-select stage_id, sum(finished)::int8 as n from funnel_counters
+select stage_id, sum(finished)::int8 as n from funnel_counters c
  where workspace_id = $1 and pipeline_id = $2 group by stage_id;
 -- params: 1, 1
 
 -- 2. stage_win_probability
 select 'total' as g, stage_id,
        sum(won)::int8 as won, sum(closed)::int8 as closed, sum(current_closed)::int8 as current_closed
-  from funnel_counters where workspace_id = $1 and pipeline_id = $2
+  from funnel_counters c where workspace_id = $1 and pipeline_id = $2
  group by 1, 2;
 -- params: 1, 1
 
