@@ -8,6 +8,7 @@ import { QuickCreate } from './create/QuickCreate';
 import { prefetchDashboard } from './dashboard-queries';
 import { setLanguage } from './i18n';
 import { LanguageSwitch } from './language-switch';
+import { NotificationBell } from './notifications/NotificationBell';
 import { BoardPage } from './pages/BoardPage';
 import { DealCardPage } from './pages/DealCardPage';
 import { ListPage } from './pages/ListPage';
@@ -17,6 +18,8 @@ import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { TasksPage } from './pages/TasksPage';
 import { HeaderSearch } from './search/HeaderSearch';
+
+const NotificationsPage = lazy(() => import('./notifications/NotificationsPage'));
 
 // Charts are heavy: the dashboards load on demand, keeping the first bundle small.
 const loadDashboard = () => import('./pages/DashboardPage');
@@ -120,6 +123,7 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
           <HeaderSearch />
           <div className="spacer" />
           <QuickCreate me={me} />
+          <NotificationBell me={me} />
           <span className="who">
             {me.user.name} · {me.workspace.name}
           </span>
@@ -191,6 +195,9 @@ export function App() {
           </Route>
           <Route path="/review">
             <ReviewPage me={me.data} />
+          </Route>
+          <Route path="/notifications">
+            <NotificationsPage me={me.data} />
           </Route>
           <Route path="/settings">
             <SettingsPage me={me.data} prefs={prefs.data} />

@@ -1,8 +1,11 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { cards } from './locales/cards';
 import { en } from './locales/en';
+import { figures } from './locales/figures';
 import { header } from './locales/header';
 import { lists } from './locales/lists';
+import { notifications } from './locales/notifications';
 import { ru } from './locales/ru';
 
 export type Lang = 'ru' | 'en';
@@ -15,10 +18,14 @@ export function initialLanguage(): Lang {
 }
 
 i18n.use(initReactI18next).init({
-  // The header's strings (search, quick create) live in their own file, under `header`.
+  // A feature's strings live in its own file (web/src/locales/<feature>.ts), under the feature's key.
   resources: {
-    ru: { translation: { ...ru, header: header.ru, lists: lists.ru } },
-    en: { translation: { ...en, header: header.en, lists: lists.en } },
+    ru: {
+      translation: { ...ru, header: header.ru, lists: lists.ru, cards: cards.ru, notifications: notifications.ru, figures: figures.ru },
+    },
+    en: {
+      translation: { ...en, header: header.en, lists: lists.en, cards: cards.en, notifications: notifications.en, figures: figures.en },
+    },
   },
   lng: initialLanguage(),
   fallbackLng: 'en',
