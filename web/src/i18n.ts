@@ -4,6 +4,7 @@ import { cards } from './locales/cards';
 import { en } from './locales/en';
 import { figures } from './locales/figures';
 import { header } from './locales/header';
+import { layout } from './locales/layout';
 import { lists } from './locales/lists';
 import { notifications } from './locales/notifications';
 import { ru } from './locales/ru';
@@ -21,10 +22,26 @@ i18n.use(initReactI18next).init({
   // A feature's strings live in its own file (web/src/locales/<feature>.ts), under the feature's key.
   resources: {
     ru: {
-      translation: { ...ru, header: header.ru, lists: lists.ru, cards: cards.ru, notifications: notifications.ru, figures: figures.ru },
+      translation: {
+        ...ru,
+        header: header.ru,
+        lists: lists.ru,
+        cards: cards.ru,
+        notifications: notifications.ru,
+        figures: figures.ru,
+        layout: layout.ru,
+      },
     },
     en: {
-      translation: { ...en, header: header.en, lists: lists.en, cards: cards.en, notifications: notifications.en, figures: figures.en },
+      translation: {
+        ...en,
+        header: header.en,
+        lists: lists.en,
+        cards: cards.en,
+        notifications: notifications.en,
+        figures: figures.en,
+        layout: layout.en,
+      },
     },
   },
   lng: initialLanguage(),
