@@ -273,7 +273,9 @@ export async function disciplineTasks(tx: Queryable, q: FunnelQuery, metric: Dis
   const s = taskSets(q);
   const cond = metric === 'tasks_due' ? s.due : metric === 'tasks_on_time' ? s.onTime : metric === 'tasks_late' ? s.late : s.overdueOpen;
   const w = join(cond, ' and ');
-  const [{ n }] = await tx.query<{ n: number }>(sql`select count(*)::int8 as n ${from} where ${w}`);
+  const [{ n, on_time }] = await tx.query<{ n: number; on_time: number }>(
+    sql`select count(*)::int8 as n, count(*) filter (where ${s.doneBy} and t.done_at <= t.due_at)::int8 as on_time ${from} where ${w}`,
+  );
   const rows = await tx.query<Record<string, unknown>>(sql`
     select t.id, t.title, t.type, t.deal_id, d.title as deal, u.name as owner, st.name as stage, t.due_at, t.done_at, t.closed_at
       ${from}
@@ -299,5 +301,5 @@ export async function disciplineTasks(tx: Queryable, q: FunnelQuery, metric: Dis
       delay_days: until ? Math.max(0, (until.getTime() - due.getTime()) / 86_400_000) : null,
     };
   });
-  return { metric, total: n, items, next_offset: page.offset + items.length < n ? page.offset + items.length : null };
+  return { metric, total: n, on_time, items, next_offset: page.offset + items.length < n ? page.offset + items.length : null };
 }

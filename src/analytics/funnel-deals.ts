@@ -11,6 +11,7 @@ export const DRILL_METRICS = [
   'deals_created',
   'deals_won',
   'deals_lost',
+  'deals_closed',
   'cohort_won',
   'open_deals',
   'stuck_deals',
@@ -19,6 +20,8 @@ export const DRILL_METRICS = [
   'stage_lost',
   'stage_won',
   'stage_closed',
+  'stages_entered',
+  'stage_finished',
 ] as const;
 export type DrillMetric = (typeof DRILL_METRICS)[number];
 
@@ -34,8 +37,29 @@ export const drillItem = z.object({
   channel: z.string().nullable(),
   region: z.string().nullable(),
   created_at: z.string(),
+  cycle_days: z
+    .number()
+    .nullable()
+    .describe('For a closing visit (deals_won, deals_lost, deals_closed): days from creation to that closing; else null'),
 });
 export type DrillItem = z.infer<typeof drillItem>;
+
+/** What the listed set adds up to, so the screen can show that it is the figure's own. */
+export const drillSummary = z.object({
+  amount: z.number().describe('Sum of the amounts of every listed row (all pages), major units'),
+  won: z.number().int().nullable().describe('Of the listed closing visits, those in a won stage (closing metrics only)'),
+  cycle_days: z
+    .object({ mean: z.number().nullable(), median: z.number().nullable() })
+    .nullable()
+    .describe('Of the won closing visits listed: the cycle (closed − created), as the report computes cycle_days (closing metrics only)'),
+  median_days: z
+    .number()
+    .nullable()
+    .describe("Median days of the listed visits that ended by as-of (stage_finished: the stage table's median)"),
+});
+export type DrillSummary = z.infer<typeof drillSummary>;
+
+const CLOSING: readonly DrillMetric[] = ['deals_won', 'deals_lost', 'deals_closed'];
 
 /**
  * The deals behind one figure of the funnel report — the same visit sets the
@@ -47,9 +71,16 @@ export async function funnelDeals(
   metric: DrillMetric,
   stageName: string | undefined,
   page: { limit: number; offset: number },
-): Promise<{ metric: DrillMetric; stage: string | null; total: number; items: DrillItem[]; next_offset: number | null }> {
+): Promise<{
+  metric: DrillMetric;
+  stage: string | null;
+  total: number;
+  summary: DrillSummary;
+  items: DrillItem[];
+  next_offset: number | null;
+}> {
   const m = metricSets(q);
-  const needsStage = metric.startsWith('stage_');
+  const needsStage = metric.startsWith('stage_') && metric !== 'stages_entered';
   let stage = null as null | { id: number; name: string; position: number };
   if (needsStage) {
     const s = q.stages.find(
@@ -86,6 +117,9 @@ export async function funnelDeals(
     case 'deals_lost':
       set = narrow(m.closing, sql`v.stage_kind = 'lost'`);
       break;
+    case 'deals_closed':
+      set = m.closing;
+      break;
     case 'cohort_won':
       set = m.cohortWon;
       break;
@@ -114,6 +148,16 @@ export async function funnelDeals(
         ...(metric === 'stage_advanced' ? [m.advanced] : metric === 'stage_lost' ? [m.lostNext] : []),
       );
       break;
+    case 'stages_entered': {
+      // Every open stage's `entered` of stage_conversion, added up: a deal once per stage.
+      const open = q.stages.filter((x) => x.kind === 'open').map((x) => x.id);
+      set = narrow(m.periodVisits, sql`v.stage_id = any(${open}::int8[])`, m.firstInPeriod(sql`${q.from}::timestamptz`));
+      break;
+    }
+    case 'stage_finished':
+      // stage_duration_days.n: visits (not deals) that began in the period and ended by as-of.
+      set = narrow(m.periodVisits, sql`v.stage_id = ${stage?.id}`, m.finished);
+      break;
     case 'stage_won':
     case 'stage_closed':
       set = narrow(m.closedAt, m.visited(stage?.position ?? 0), ...(metric === 'stage_won' ? [sql`v.stage_kind = 'won'`] : []));
@@ -123,9 +167,31 @@ export async function funnelDeals(
   }
   // The deals behind a figure are only ever those the caller may see.
   const w = where(q, [...set.where, ...(q.ownerScope ? [sql`v.owner_id = any(${q.ownerScope}::int8[])`] : [])], filters);
-  const [{ n }] = await tx.query<{ n: number }>(sql`select count(*)::int8 as n from ${set.from} where ${w}`);
+  const closing = CLOSING.includes(metric);
+  const [agg] = await tx.query<{
+    n: number;
+    amount: number;
+    won: number;
+    cmean: number | null;
+    cmedian: number | null;
+    dmedian: number | null;
+  }>(sql`
+    select count(*)::int8 as n, coalesce(sum(v.amount_minor), 0)::int8 as amount,
+           count(*) filter (where v.stage_kind = 'won')::int8 as won,
+           avg(extract(epoch from v.entered_at - v.created_at)::float8 / 86400) filter (where v.stage_kind = 'won') as cmean,
+           percentile_cont(0.5) within group (order by extract(epoch from v.entered_at - v.created_at)::float8 / 86400)
+             filter (where v.stage_kind = 'won') as cmedian,
+           percentile_cont(0.5) within group (order by v.duration_s / 86400) filter (where ${m.finished}) as dmedian
+      from ${set.from} where ${w}`);
+  const n = agg.n;
+  const summary: DrillSummary = {
+    amount: toMajor(agg.amount, q.currency),
+    won: closing ? agg.won : null,
+    cycle_days: closing ? { mean: agg.cmean ?? null, median: agg.cmedian ?? null } : null,
+    median_days: metric === 'stage_finished' ? (agg.dmedian ?? null) : null,
+  };
   const rows = await tx.query<Record<string, unknown>>(sql`
-    select v.deal_id, d.title, v.amount_minor, s.name as stage, v.entered_at, v.exited_at, v.created_at,
+    select v.deal_id, d.title, v.amount_minor, s.name as stage, s.kind as stage_kind, v.entered_at, v.exited_at, v.created_at,
            u.name as owner, sg.name as segment, ch.name as channel, v.region
       from ${set.from}
       join deals d on d.workspace_id = v.workspace_id and d.id = v.deal_id
@@ -134,7 +200,7 @@ export async function funnelDeals(
       left join segments sg on sg.workspace_id = v.workspace_id and sg.id = v.segment_id
       left join channels ch on ch.workspace_id = v.workspace_id and ch.id = v.channel_id
      where ${w}
-     order by v.amount_minor desc, v.deal_id
+     order by v.amount_minor desc, v.deal_id, v.entered_at
      limit ${page.limit} offset ${page.offset}`);
   const items = rows.map((r) => {
     const entered = r.entered_at as Date;
@@ -152,12 +218,14 @@ export async function funnelDeals(
       channel: (r.channel as string | null) ?? null,
       region: (r.region as string | null) ?? null,
       created_at: (r.created_at as Date).toISOString(),
+      cycle_days: closing ? (entered.getTime() - (r.created_at as Date).getTime()) / 86_400_000 : null,
     };
   });
   return {
     metric,
     stage: stage?.name ?? null,
     total: n,
+    summary,
     items,
     next_offset: page.offset + items.length < n ? page.offset + items.length : null,
   };

@@ -182,11 +182,18 @@ async function resolveFilter(tx: Queryable, ws: number, key: FilterKey, raw: str
  * built: dates resolved in the workspace time zone, names resolved to ids, the
  * as-of capped at now. Every problem names its parameter.
  */
-export async function resolveFunnelQuery(tx: Queryable, ws: number, params: FunnelParams, now: Date): Promise<FunnelQuery> {
+export async function resolveFunnelQuery(
+  tx: Queryable,
+  ws: number,
+  params: FunnelParams,
+  now: Date,
+  /** The caller's zone (platform/time-zone.ts: their own setting, else the workspace's); default the workspace's. */
+  timeZone?: string,
+): Promise<FunnelQuery> {
   const [w] = await tx.query<{ name: string; timezone: string; currency: string }>(
     sql`select name, timezone, currency from workspaces where workspace_id = ${ws}`,
   );
-  const zone = w.timezone;
+  const zone = timeZone ?? w.timezone;
   const issues: FieldIssue[] = [];
   const tryParse = (raw: string | undefined, field: string): Date | undefined => {
     if (raw === undefined) return undefined;

@@ -7,6 +7,7 @@ import type { AppContext } from '../platform/context.ts';
 import { DbError, type Queryable } from '../platform/db/types.ts';
 import { AppError } from '../platform/errors.ts';
 import { errorResponses, scoped } from '../platform/resource/resource-routes.ts';
+import { callerTimeZone } from '../platform/time-zone.ts';
 import {
   DISCIPLINE_BREAKDOWNS,
   DISCIPLINE_METRICS,
@@ -16,7 +17,7 @@ import {
   disciplineTasks,
   suggestionSchema,
 } from './discipline-report.ts';
-import { DRILL_METRICS, drillItem, funnelDeals } from './funnel-deals.ts';
+import { DRILL_METRICS, drillItem, drillSummary, funnelDeals } from './funnel-deals.ts';
 import { funnelParamsSchema } from './funnel-query.ts';
 import { funnelReport } from './funnel-report.ts';
 import { funnelReportSchema, reportMetaSchema } from './funnel-schema.ts';
@@ -55,12 +56,12 @@ function reportScoped<T>(ctx: AppContext, req: FastifyRequest, fn: (tx: Queryabl
 
 export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
-  // Per workspace, route, caller's scope and query (ctx.caches: dropped by any write in the workspace).
-  const cached = <T extends object>(p: Principal, route: string, query: unknown, compute: () => Promise<T>) =>
+  // Per workspace, route, caller's scope, caller's time zone and query (ctx.caches: dropped by any write in the workspace).
+  const cached = <T extends object>(p: Principal, route: string, query: unknown, zone: string, compute: () => Promise<T>) =>
     ctx.caches
       ? ctx.caches.reports.get(
           p.workspaceId,
-          `${route}|${ACCESS.reports[p.role][0] === 'all' ? 'all' : p.userId}|${JSON.stringify(query)}`,
+          `${route}|${ACCESS.reports[p.role][0] === 'all' ? 'all' : p.userId}|${zone}|${JSON.stringify(query)}`,
           compute,
         )
       : compute();
@@ -87,7 +88,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
       reportScoped(ctx, req, async (tx, p) => {
         const { by, ...params } = req.query;
         const q = await queryFor(tx, ctx, p, params, by ?? null);
-        return cached(p, 'discipline', req.query, async () => disciplineReport(tx, q, by ?? null));
+        return cached(p, 'discipline', req.query, q.timeZone, async () => disciplineReport(tx, q, by ?? null));
       }),
   );
   zapp.get(
@@ -105,6 +106,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
           200: z.object({
             metric: z.enum(DISCIPLINE_METRICS),
             total: z.number().int(),
+            on_time: z.number().int().describe('Of the listed tasks, those done at or before their due time (before as-of)'),
             items: z.array(disciplineTaskItem),
             next_offset: z.number().int().nullable(),
           }),
@@ -131,7 +133,8 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
     },
     async (req) =>
       reportScoped(ctx, req, async (tx, p) => {
-        return cached(p, 'funnel', req.query, async () => funnelReport(tx, await queryFor(tx, ctx, p, req.query)));
+        const zone = await callerTimeZone(tx, p.workspaceId, p.userId);
+        return cached(p, 'funnel', req.query, zone, async () => funnelReport(tx, await queryFor(tx, ctx, p, req.query, undefined, zone)));
       }),
   );
   const { by: _by, ...withoutBy } = funnelParamsSchema.shape;
@@ -143,7 +146,9 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'The deals behind a figure of the funnel report (same parameters, no breakdown: pass the group as a filter)',
         querystring: z.strictObject({
           ...withoutBy,
-          metric: z.enum(DRILL_METRICS).describe('Which figure: deals_created, deals_won, … stage_* need `stage`'),
+          metric: z
+            .enum(DRILL_METRICS)
+            .describe('Which figure: deals_created, deals_won, deals_closed (won + lost), … stage_* need `stage` (not stages_entered)'),
           stage: z
             .string()
             .max(200)
@@ -157,6 +162,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
             metric: z.enum(DRILL_METRICS),
             stage: z.string().nullable(),
             total: z.number().int(),
+            summary: drillSummary,
             items: z.array(drillItem),
             next_offset: z.number().int().nullable(),
           }),

@@ -3,6 +3,7 @@ import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError } from '../platform/errors.ts';
+import { callerTimeZone } from '../platform/time-zone.ts';
 import { checkReportSize, type FunnelParams, resolveFunnelQuery } from './funnel-query.ts';
 import type { FunnelQuery } from './funnel-types.ts';
 
@@ -17,9 +18,13 @@ export async function funnelQueryForCaller(
   p: Principal,
   params: FunnelParams,
   by: string | null = params.by ?? null,
+  /** The caller's zone when already known (callerTimeZone). */
+  known?: string,
 ): Promise<FunnelQuery> {
   const scope = await scopeFor(tx, p, 'reports', 'read');
-  const q = await resolveFunnelQuery(tx, p.workspaceId, params, ctx.clock.now());
+  // Days (a period's `YYYY-MM-DD`, months of a breakdown) are the caller's: their zone, else the workspace's.
+  const zone = known ?? (await callerTimeZone(tx, p.workspaceId, p.userId));
+  const q = await resolveFunnelQuery(tx, p.workspaceId, params, ctx.clock.now(), zone);
   await checkReportSize(tx, q, by);
   if (!scope) return q;
   const owner = q.filters.owner?.value;

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import type { Queryable } from './db/types.ts';
 import { AppError } from './errors.ts';
+import { ownMessage } from './http/validation.ts';
 import { errorResponses, principalOf, scoped } from './resource/resource-routes.ts';
+import { isTimeZone } from './time-zone.ts';
 
 /** The pages of the web app a person can start on and put in the menu. */
 export const PAGES = ['tasks', 'board', 'dashboard', 'yesterday', 'deals', 'companies', 'contacts', 'leads', 'review'] as const;
@@ -38,24 +40,45 @@ async function workspaceDefaults(tx: Queryable, ws: number): Promise<UiPrefs> {
   return complete(w?.settings?.ui, DEFAULT_PREFS);
 }
 
+/** A person's own time zone: an IANA name; null (or absent) follows the workspace's. */
+const timeZonePref = z
+  .string()
+  .max(64)
+  .refine(
+    isTimeZone,
+    ownMessage({
+      en: 'time_zone must be an IANA time zone such as Europe/Moscow or Asia/Novosibirsk',
+      ru: 'часовой пояс — название IANA вроде Europe/Moscow или Asia/Novosibirsk',
+    }),
+  )
+  .nullable();
+
+type Stored = Partial<UiPrefs> & { time_zone?: string | null };
+const withZone = (u: { preferences: Stored }) => ({
+  time_zone: u.preferences.time_zone && isTimeZone(u.preferences.time_zone) ? u.preferences.time_zone : null,
+});
+
 export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
-  const out = uiPrefs.extend({ locale: z.enum(['ru', 'en']).nullable() });
+  const out = uiPrefs.extend({
+    locale: z.enum(['ru', 'en']).nullable(),
+    time_zone: z.string().nullable().describe("My own time zone (IANA); null: the workspace's"),
+  });
   zapp.get(
     '/api/v1/me/preferences',
     {
       schema: {
         tags: ['ui'],
-        summary: 'My start page, menu and language (the workspace defaults where I set nothing)',
+        summary: 'My start page, menu, language and time zone (the workspace defaults where I set nothing)',
         response: { 200: out, ...errorResponses },
       },
     },
     async (req) =>
       scoped(ctx, req, async (tx, p) => {
-        const [u] = await tx.query<{ preferences: Partial<UiPrefs>; locale: 'ru' | 'en' | null }>(
+        const [u] = await tx.query<{ preferences: Stored; locale: 'ru' | 'en' | null }>(
           sql`select preferences, locale from users where workspace_id = ${p.workspaceId} and id = ${p.userId}`,
         );
-        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale };
+        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale, ...withZone(u) };
       }),
   );
   zapp.patch(
@@ -63,11 +86,12 @@ export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) 
     {
       schema: {
         tags: ['ui'],
-        summary: 'Change my start page, menu (order and hidden items) or language',
+        summary: "Change my start page, menu (order and hidden items), language or time zone (null: the workspace's)",
         body: z.strictObject({
           start_page: z.enum(START_PAGES).optional(),
           menu: uiPrefs.shape.menu.optional(),
           locale: z.enum(['ru', 'en']).nullable().optional(),
+          time_zone: timeZonePref.optional(),
         }),
         response: { 200: out, ...errorResponses },
       },
@@ -79,10 +103,10 @@ export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) 
           update users set preferences = preferences || ${JSON.stringify(prefs)}::jsonb,
                            locale = case when ${locale !== undefined} then ${locale ?? null} else locale end, updated_at = ${ctx.clock.now()}
            where workspace_id = ${p.workspaceId} and id = ${p.userId}`);
-        const [u] = await tx.query<{ preferences: Partial<UiPrefs>; locale: 'ru' | 'en' | null }>(
+        const [u] = await tx.query<{ preferences: Stored; locale: 'ru' | 'en' | null }>(
           sql`select preferences, locale from users where workspace_id = ${p.workspaceId} and id = ${p.userId}`,
         );
-        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale };
+        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale, ...withZone(u) };
       }),
   );
   zapp.get(

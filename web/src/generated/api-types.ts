@@ -426,6 +426,10 @@ export interface Paths {
          */
         id?: string;
         /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
+        /**
          * Exact match; several values separated by commas
          */
         external_id?: string;
@@ -492,6 +496,8 @@ export interface Paths {
              * ISO 8601 timestamp with offset
              */
             created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
             /**
              * ISO 8601 timestamp with offset
              */
@@ -550,6 +556,8 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -590,6 +598,8 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -652,6 +662,104 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          custom: {
+            [k: string]: unknown | undefined;
+          };
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/companies/{id}/archive': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '200': {
+          id: number;
+          shared_with: number[];
+          external_id: string | null;
+          name: string;
+          inn: string | null;
+          industry: string | null;
+          website: string | null;
+          phone: string | null;
+          city: string | null;
+          employees: number | null;
+          owner_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          custom: {
+            [k: string]: unknown | undefined;
+          };
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/companies/{id}/restore': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '200': {
+          id: number;
+          shared_with: number[];
+          external_id: string | null;
+          name: string;
+          inn: string | null;
+          industry: string | null;
+          website: string | null;
+          phone: string | null;
+          city: string | null;
+          employees: number | null;
+          owner_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -690,6 +798,10 @@ export interface Paths {
          * Only these ids, separated by commas
          */
         id?: string;
+        /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
         /**
          * Exact match; several values separated by commas
          */
@@ -736,6 +848,8 @@ export interface Paths {
              * ISO 8601 timestamp with offset
              */
             created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
             /**
              * ISO 8601 timestamp with offset
              */
@@ -790,6 +904,8 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -828,6 +944,8 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -887,6 +1005,100 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          custom: {
+            [k: string]: unknown | undefined;
+          };
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/contacts/{id}/archive': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '200': {
+          id: number;
+          shared_with: number[];
+          name: string;
+          company_id: number | null;
+          position: string | null;
+          email: string | null;
+          phone: string | null;
+          is_decision_maker: boolean;
+          owner_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          custom: {
+            [k: string]: unknown | undefined;
+          };
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/contacts/{id}/restore': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '200': {
+          id: number;
+          shared_with: number[];
+          name: string;
+          company_id: number | null;
+          position: string | null;
+          email: string | null;
+          phone: string | null;
+          is_decision_maker: boolean;
+          owner_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -937,6 +1149,10 @@ export interface Paths {
          * Only these ids, separated by commas
          */
         id?: string;
+        /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
         /**
          * Exact match; several values separated by commas
          */
@@ -1011,6 +1227,8 @@ export interface Paths {
              * ISO 8601 timestamp with offset
              */
             created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
             /**
              * ISO 8601 timestamp with offset
              */
@@ -1075,6 +1293,8 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -1118,6 +1338,8 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -1187,6 +1409,110 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          custom: {
+            [k: string]: unknown | undefined;
+          };
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/leads/{id}/archive': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '200': {
+          id: number;
+          shared_with: number[];
+          title: string;
+          company_name: string | null;
+          contact_name: string | null;
+          email: string | null;
+          phone: string | null;
+          channel_id: number | null;
+          owner_id: number | null;
+          status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+          fit_score: number | null;
+          company_id: number | null;
+          contact_id: number | null;
+          deal_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          custom: {
+            [k: string]: unknown | undefined;
+          };
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/leads/{id}/restore': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '200': {
+          id: number;
+          shared_with: number[];
+          title: string;
+          company_name: string | null;
+          contact_name: string | null;
+          email: string | null;
+          phone: string | null;
+          channel_id: number | null;
+          owner_id: number | null;
+          status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+          fit_score: number | null;
+          company_id: number | null;
+          contact_id: number | null;
+          deal_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           /**
            * ISO 8601 timestamp with offset
            */
@@ -2214,6 +2540,243 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/leads/{id}/convert': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The lead version you read; a stale one answers 409
+         */
+        version: number;
+        /**
+         * An existing company ({id}) or a new one ({name, inn?, …})
+         */
+        company:
+          | {
+              id: number;
+            }
+          | {
+              /**
+               * @maxItems 100
+               */
+              shared_with?: number[];
+              external_id?: string | null;
+              name: string;
+              inn?: string | null;
+              industry?: string | null;
+              website?: string | null;
+              phone?: string | null;
+              city?: string | null;
+              employees?: number | null;
+              owner_id?: number | null;
+              /**
+               * Custom field values by key (see /api/v1/custom-fields); null removes a value
+               */
+              custom?: {
+                [k: string]: string | number | boolean | null | undefined;
+              };
+            };
+        /**
+         * An existing contact ({id}), a new one ({name, email?, phone?}) or none
+         */
+        contact:
+          | (
+              | {
+                  id: number;
+                }
+              | {
+                  /**
+                   * @maxItems 100
+                   */
+                  shared_with?: number[];
+                  name: string;
+                  position?: string | null;
+                  email?: string | null;
+                  phone?: string | null;
+                  is_decision_maker?: boolean;
+                  owner_id?: number | null;
+                  /**
+                   * Custom field values by key (see /api/v1/custom-fields); null removes a value
+                   */
+                  custom?: {
+                    [k: string]: string | number | boolean | null | undefined;
+                  };
+                }
+            )
+          | null;
+        /**
+         * The new deal: title, amount_minor, pipeline_id, stage_id, owner_id …
+         */
+        deal: {
+          /**
+           * @maxItems 100
+           */
+          shared_with?: number[];
+          external_id?: string | null;
+          title: string;
+          pipeline_id?: number;
+          stage_id?: number;
+          /**
+           * Integer minor units of the workspace currency (kopecks, cents; a yen is 1, a Kuwaiti dinar is 1000)
+           */
+          amount_minor?: number;
+          currency?: string;
+          owner_id?: number | null;
+          segment_id?: number | null;
+          channel_id?: number | null;
+          region?: string | null;
+          atypical?: boolean;
+          atypical_reason?: string | null;
+          /**
+           * Custom field values by key (see /api/v1/custom-fields); null removes a value
+           */
+          custom?: {
+            [k: string]: string | number | boolean | null | undefined;
+          };
+        };
+      };
+      responses: {
+        '200': {
+          lead: {
+            id: number;
+            shared_with: number[];
+            title: string;
+            company_name: string | null;
+            contact_name: string | null;
+            email: string | null;
+            phone: string | null;
+            channel_id: number | null;
+            owner_id: number | null;
+            status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+            fit_score: number | null;
+            company_id: number | null;
+            contact_id: number | null;
+            deal_id: number | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            updated_at: string;
+            custom: {
+              [k: string]: unknown | undefined;
+            };
+            version: number;
+          };
+          company: {
+            id: number;
+            shared_with: number[];
+            external_id: string | null;
+            name: string;
+            inn: string | null;
+            industry: string | null;
+            website: string | null;
+            phone: string | null;
+            city: string | null;
+            employees: number | null;
+            owner_id: number | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            updated_at: string;
+            custom: {
+              [k: string]: unknown | undefined;
+            };
+            version: number;
+          };
+          contact: {
+            id: number;
+            shared_with: number[];
+            name: string;
+            company_id: number | null;
+            position: string | null;
+            email: string | null;
+            phone: string | null;
+            is_decision_maker: boolean;
+            owner_id: number | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            updated_at: string;
+            custom: {
+              [k: string]: unknown | undefined;
+            };
+            version: number;
+          } | null;
+          deal: {
+            id: number;
+            shared_with: number[];
+            external_id: string | null;
+            title: string;
+            pipeline_id: number;
+            stage_id: number;
+            status: 'open' | 'won' | 'lost';
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            stage_entered_at: string;
+            amount_minor: number;
+            currency: string;
+            company_id: number | null;
+            contact_id: number | null;
+            lead_id: number | null;
+            owner_id: number | null;
+            segment_id: number | null;
+            channel_id: number | null;
+            region: string | null;
+            atypical: boolean;
+            atypical_reason: string | null;
+            review_decision: ('typical' | 'atypical') | null;
+            reviewed_at: string | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            closed_at: string | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            updated_at: string;
+            custom: {
+              [k: string]: unknown | undefined;
+            };
+            version: number;
+          };
+          /**
+           * Records that already had the new company’s INN or the new contact’s e-mail (created anyway, as the “+” warns)
+           */
+          duplicates: {
+            company: number[];
+            contact: number[];
+          };
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
   '/api/v1/deals/{id}/move': {
     post: {
       path: {
@@ -2439,7 +3002,7 @@ export interface Paths {
         '200': {
           items: {
             id: number;
-            type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal';
+            type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal' | 'note';
             outcome: ('accepted' | 'declined' | 'held' | 'no_show' | 'rescheduled' | 'no_answer' | 'sent' | 'replied') | null;
             /**
              * ISO 8601 timestamp with offset
@@ -2474,7 +3037,7 @@ export interface Paths {
     };
     post: {
       body: {
-        type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal';
+        type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal' | 'note';
         outcome?: ('accepted' | 'declined' | 'held' | 'no_show' | 'rescheduled' | 'no_answer' | 'sent' | 'replied') | null;
         /**
          * ISO 8601 timestamp with offset
@@ -2491,7 +3054,7 @@ export interface Paths {
       responses: {
         '201': {
           id: number;
-          type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal';
+          type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal' | 'note';
           outcome: ('accepted' | 'declined' | 'held' | 'no_show' | 'rescheduled' | 'no_answer' | 'sent' | 'replied') | null;
           /**
            * ISO 8601 timestamp with offset
@@ -2531,7 +3094,7 @@ export interface Paths {
       responses: {
         '200': {
           id: number;
-          type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal';
+          type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal' | 'note';
           outcome: ('accepted' | 'declined' | 'held' | 'no_show' | 'rescheduled' | 'no_answer' | 'sent' | 'replied') | null;
           /**
            * ISO 8601 timestamp with offset
@@ -2571,7 +3134,7 @@ export interface Paths {
          * The version you read; a stale one answers 409
          */
         version: number;
-        type?: 'call' | 'meeting' | 'demo' | 'email' | 'proposal';
+        type?: 'call' | 'meeting' | 'demo' | 'email' | 'proposal' | 'note';
         outcome?: ('accepted' | 'declined' | 'held' | 'no_show' | 'rescheduled' | 'no_answer' | 'sent' | 'replied') | null;
         /**
          * ISO 8601 timestamp with offset
@@ -2588,7 +3151,7 @@ export interface Paths {
       responses: {
         '200': {
           id: number;
-          type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal';
+          type: 'call' | 'meeting' | 'demo' | 'email' | 'proposal' | 'note';
           outcome: ('accepted' | 'declined' | 'held' | 'no_show' | 'rescheduled' | 'no_answer' | 'sent' | 'replied') | null;
           /**
            * ISO 8601 timestamp with offset
@@ -4194,6 +4757,10 @@ export interface Paths {
         '200': {
           metric: 'tasks_due' | 'tasks_on_time' | 'tasks_late' | 'overdue_open';
           total: number;
+          /**
+           * Of the listed tasks, those done at or before their due time (before as-of)
+           */
+          on_time: number;
           items: {
             task_id: number;
             title: string;
@@ -4500,12 +5067,13 @@ export interface Paths {
         pipeline?: string;
         lang?: 'ru' | 'en';
         /**
-         * Which figure: deals_created, deals_won, … stage_* need `stage`
+         * Which figure: deals_created, deals_won, deals_closed (won + lost), … stage_* need `stage` (not stages_entered)
          */
         metric:
           | 'deals_created'
           | 'deals_won'
           | 'deals_lost'
+          | 'deals_closed'
           | 'cohort_won'
           | 'open_deals'
           | 'stuck_deals'
@@ -4513,7 +5081,9 @@ export interface Paths {
           | 'stage_advanced'
           | 'stage_lost'
           | 'stage_won'
-          | 'stage_closed';
+          | 'stage_closed'
+          | 'stages_entered'
+          | 'stage_finished';
         /**
          * Stage name or id for stage_entered / stage_advanced / stage_lost / stage_won / stage_closed
          */
@@ -4527,6 +5097,7 @@ export interface Paths {
             | 'deals_created'
             | 'deals_won'
             | 'deals_lost'
+            | 'deals_closed'
             | 'cohort_won'
             | 'open_deals'
             | 'stuck_deals'
@@ -4534,9 +5105,32 @@ export interface Paths {
             | 'stage_advanced'
             | 'stage_lost'
             | 'stage_won'
-            | 'stage_closed';
+            | 'stage_closed'
+            | 'stages_entered'
+            | 'stage_finished';
           stage: string | null;
           total: number;
+          summary: {
+            /**
+             * Sum of the amounts of every listed row (all pages), major units
+             */
+            amount: number;
+            /**
+             * Of the listed closing visits, those in a won stage (closing metrics only)
+             */
+            won: number | null;
+            /**
+             * Of the won closing visits listed: the cycle (closed − created), as the report computes cycle_days (closing metrics only)
+             */
+            cycle_days: {
+              mean: number | null;
+              median: number | null;
+            } | null;
+            /**
+             * Median days of the listed visits that ended by as-of (stage_finished: the stage table's median)
+             */
+            median_days: number | null;
+          };
           items: {
             deal_id: number;
             title: string;
@@ -4561,6 +5155,10 @@ export interface Paths {
             channel: string | null;
             region: string | null;
             created_at: string;
+            /**
+             * For a closing visit (deals_won, deals_lost, deals_closed): days from creation to that closing; else null
+             */
+            cycle_days: number | null;
           }[];
           next_offset: number | null;
         };
@@ -4804,6 +5402,17 @@ export interface Paths {
             detail: string | null;
             user: string | null;
             forced?: boolean;
+            action?: 'update' | 'archive' | 'restore';
+            changes?: {
+              field: string;
+              from: unknown;
+              to: unknown;
+              /**
+               * The name behind a reference’s old id (owner, company …)
+               */
+              from_name?: string | null;
+              to_name?: string | null;
+            }[];
           }[];
         };
         '400': ErrorBody;
@@ -4838,6 +5447,8 @@ export interface Paths {
              * ISO 8601 timestamp with offset
              */
             created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
             /**
              * ISO 8601 timestamp with offset
              */
@@ -4888,6 +5499,17 @@ export interface Paths {
             detail: string | null;
             user: string | null;
             forced?: boolean;
+            action?: 'update' | 'archive' | 'restore';
+            changes?: {
+              field: string;
+              from: unknown;
+              to: unknown;
+              /**
+               * The name behind a reference’s old id (owner, company …)
+               */
+              from_name?: string | null;
+              to_name?: string | null;
+            }[];
           }[];
         };
         '400': ErrorBody;
@@ -4920,6 +5542,8 @@ export interface Paths {
              * ISO 8601 timestamp with offset
              */
             created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
             /**
              * ISO 8601 timestamp with offset
              */
@@ -4970,6 +5594,17 @@ export interface Paths {
             detail: string | null;
             user: string | null;
             forced?: boolean;
+            action?: 'update' | 'archive' | 'restore';
+            changes?: {
+              field: string;
+              from: unknown;
+              to: unknown;
+              /**
+               * The name behind a reference’s old id (owner, company …)
+               */
+              from_name?: string | null;
+              to_name?: string | null;
+            }[];
           }[];
         };
         '400': ErrorBody;
@@ -5007,6 +5642,8 @@ export interface Paths {
              * ISO 8601 timestamp with offset
              */
             created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
             /**
              * ISO 8601 timestamp with offset
              */
@@ -5057,6 +5694,17 @@ export interface Paths {
             detail: string | null;
             user: string | null;
             forced?: boolean;
+            action?: 'update' | 'archive' | 'restore';
+            changes?: {
+              field: string;
+              from: unknown;
+              to: unknown;
+              /**
+               * The name behind a reference’s old id (owner, company …)
+               */
+              from_name?: string | null;
+              to_name?: string | null;
+            }[];
           }[];
         };
         '400': ErrorBody;
@@ -5424,6 +6072,10 @@ export interface Paths {
          */
         id?: string;
         /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
+        /**
          * Exact match; several values separated by commas
          */
         external_id?: string;
@@ -5513,6 +6165,10 @@ export interface Paths {
          */
         id?: string;
         /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
+        /**
          * Exact match; several values separated by commas
          */
         external_id?: string;
@@ -5588,6 +6244,10 @@ export interface Paths {
          */
         id?: string;
         /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
+        /**
          * Exact match; several values separated by commas
          */
         company_id?: string;
@@ -5643,6 +6303,10 @@ export interface Paths {
          * Only these ids, separated by commas
          */
         id?: string;
+        /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
         /**
          * Exact match; several values separated by commas
          */
@@ -5711,6 +6375,10 @@ export interface Paths {
          * Only these ids, separated by commas
          */
         id?: string;
+        /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
         /**
          * Exact match; several values separated by commas
          */
@@ -5802,6 +6470,10 @@ export interface Paths {
          * Only these ids, separated by commas
          */
         id?: string;
+        /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
         /**
          * Exact match; several values separated by commas
          */
@@ -6102,6 +6774,7 @@ export interface Paths {
           | 'deals_created'
           | 'deals_won'
           | 'deals_lost'
+          | 'deals_closed'
           | 'cohort_won'
           | 'open_deals'
           | 'stuck_deals'
@@ -6109,7 +6782,9 @@ export interface Paths {
           | 'stage_advanced'
           | 'stage_lost'
           | 'stage_won'
-          | 'stage_closed';
+          | 'stage_closed'
+          | 'stages_entered'
+          | 'stage_finished';
         /**
          * Stage name or id for the stage_* figures
          */
@@ -6176,6 +6851,7 @@ export interface Paths {
           | 'deals_created'
           | 'deals_won'
           | 'deals_lost'
+          | 'deals_closed'
           | 'cohort_won'
           | 'open_deals'
           | 'stuck_deals'
@@ -6183,7 +6859,9 @@ export interface Paths {
           | 'stage_advanced'
           | 'stage_lost'
           | 'stage_won'
-          | 'stage_closed';
+          | 'stage_closed'
+          | 'stages_entered'
+          | 'stage_finished';
         /**
          * Stage name or id for the stage_* figures
          */
@@ -6408,6 +7086,10 @@ export interface Paths {
             hidden: boolean;
           }[];
           locale: ('ru' | 'en') | null;
+          /**
+           * My own time zone (IANA); null: the workspace's
+           */
+          time_zone: string | null;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -6428,6 +7110,7 @@ export interface Paths {
           hidden: boolean;
         }[];
         locale?: ('ru' | 'en') | null;
+        time_zone?: string | null;
       };
       responses: {
         '200': {
@@ -6440,6 +7123,10 @@ export interface Paths {
             hidden: boolean;
           }[];
           locale: ('ru' | 'en') | null;
+          /**
+           * My own time zone (IANA); null: the workspace's
+           */
+          time_zone: string | null;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -6676,6 +7363,60 @@ export interface Paths {
             };
           }[];
           next_before_id: number | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/imports': {
+    post: {
+      query: {
+        format?: 'canonical' | 'maven';
+        dry_run?: 'true' | 'false';
+      };
+      responses: {
+        '200': {
+          format: 'canonical' | 'maven';
+          report: {
+            workspace: string;
+            workspace_created: boolean;
+            pipeline: string;
+            pipeline_created: boolean;
+            deals_in_file: number;
+            deals_created: number;
+            deals_updated: number;
+            deals_unchanged: number;
+            stage_entries_in_file: number;
+            stage_entries_added: number;
+            stage_entries_already_present: number;
+            identical_duplicate_deal_rows: number;
+            identical_duplicate_stage_rows: number;
+            created_at_differs_from_first_entry: number;
+            empty_amounts_as_zero: number;
+            new_owners: string[];
+            new_segments: string[];
+            new_channels: string[];
+            new_companies: number;
+            ignored_columns: string[];
+            changed: boolean;
+            seconds: number;
+            encodings?: {
+              [k: string]: 'UTF-8' | 'Windows-1251' | undefined;
+            };
+            dry_run?: boolean;
+          };
+          maven?: {
+            quirks: {
+              [k: string]: number | undefined;
+            };
+            agents_without_deals: string[];
+            snapshot_date: string;
+          };
         };
         '400': ErrorBody;
         '401': ErrorBody;
