@@ -23,11 +23,35 @@ export interface Requirement {
   label_en: string;
 }
 
-/** Whether a deal has a field filled: non-empty text, a non-zero amount, a set reference or custom value. */
-export function isFilled(deal: Row, field: string): boolean {
+/** A custom field as far as a requirement needs it: its type and, for a choice, the choices. */
+export interface FieldDefinition {
+  type?: string;
+  choices?: { value: string; label_ru?: string; label_en?: string }[] | null;
+}
+
+/**
+ * Answers that say "no": a requirement such as «Бюджет подтверждён» is a question, and «Нет» is an
+ * answer that does not confirm it. Compared lower-cased and trimmed, with the choice's value and its
+ * labels in both languages.
+ */
+const NEGATIVE = new Set(['no', 'false', 'нет', 'n', 'не подтверждён', 'не подтвержден', 'not confirmed']);
+const isNegative = (s: string | undefined) => s !== undefined && NEGATIVE.has(s.trim().toLowerCase());
+
+/**
+ * Whether a deal has a field filled: non-empty text, a non-zero amount, a set reference or custom
+ * value. A yes/no answer is filled only by "yes": `false`, or a choice whose value or label is
+ * «Нет» / "No" (`def`, the custom field's definition, names the labels; without it the stored value
+ * is judged alone — `no`, `false`, `нет`), does not satisfy a requirement.
+ */
+export function isFilled(deal: Row, field: string, def?: FieldDefinition): boolean {
   if (field.startsWith('custom.')) {
     const v = (deal.custom as Record<string, unknown> | null)?.[field.slice(7)];
-    return v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+    if (v === undefined || v === null || v === false) return false;
+    if (typeof v !== 'string') return true;
+    if (v.trim() === '') return false;
+    if (def?.type !== undefined && def.type !== 'choice') return true;
+    const choice = def?.choices?.find((c) => c.value === v);
+    return !(isNegative(v) || isNegative(choice?.label_ru) || isNegative(choice?.label_en));
   }
   const v = deal[field];
   if (field === 'amount_minor') return typeof v === 'number' && v > 0;
@@ -37,7 +61,7 @@ export function isFilled(deal: Row, field: string): boolean {
 
 /** The requirement rows (of deals of every segment) of the stages `stages` selects. */
 const requirementRows = (ws: number, stages: Sql) => sql`
-    select r.stage_id, r.field, cf.label_ru, cf.label_en, r.position, r.id, r.segment_ids
+    select r.stage_id, r.field, cf.label_ru, cf.label_en, cf.type as field_type, cf.choices as field_choices, r.position, r.id, r.segment_ids
       from stage_requirements r
       left join custom_fields cf on cf.workspace_id = r.workspace_id and cf.object_type = 'deal' and 'custom.' || cf.key = r.field
      where r.workspace_id = ${ws} and ${stages}`;
@@ -60,7 +84,14 @@ export interface RequirementRow {
   label_ru: string | null;
   label_en: string | null;
   segment_ids: number[] | null;
+  /** A custom field's type and choices (null for a standard field): `isFilled`'s third argument. */
+  field_type?: string | null;
+  field_choices?: FieldDefinition['choices'];
 }
+
+/** The definition `isFilled` judges a yes/no answer by, from a requirement row. */
+export const definitionOf = (r: Pick<RequirementRow, 'field_type' | 'field_choices'>): FieldDefinition | undefined =>
+  r.field_type ? { type: r.field_type, choices: r.field_choices ?? [] } : undefined;
 
 /**
  * What every stage of a pipeline requires, of deals of any segment (`appliesTo` picks a deal's):
