@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { AppError } from '../platform/errors.ts';
 import { checkWorkspaceInput } from '../platform/workspaces.ts';
 import { checkStageSet, STAGE_KINDS } from '../process/pipelines.ts';
-import type { StagedCsv } from './csv-stage.ts';
 import { rowError } from './import-errors.ts';
 
 /** What the canonical bundle of kpi.md holds: pipeline.json, and the columns of deals.csv and stage_events.csv. */
@@ -37,32 +36,36 @@ export const EVENT_COLUMNS = {
   entered_at: ['дата перехода', 'дата входа', 'дата', 'date', 'entered'],
 };
 
-export interface ImportReport {
-  workspace: string;
-  workspace_created: boolean;
-  pipeline: string;
-  pipeline_created: boolean;
-  deals_in_file: number;
-  deals_created: number;
-  deals_updated: number;
-  deals_unchanged: number;
-  stage_entries_in_file: number;
-  stage_entries_added: number;
-  stage_entries_already_present: number;
-  identical_duplicate_deal_rows: number;
-  identical_duplicate_stage_rows: number;
-  created_at_differs_from_first_entry: number;
-  empty_amounts_as_zero: number;
-  new_owners: string[];
-  new_segments: string[];
-  new_channels: string[];
-  new_companies: number;
-  ignored_columns: string[];
-  changed: boolean;
-  seconds: number;
+/** What an import did (the API's answer, the CLI's report, import_runs.stats). */
+export const importReportSchema = z.object({
+  workspace: z.string(),
+  workspace_created: z.boolean(),
+  pipeline: z.string(),
+  pipeline_created: z.boolean(),
+  deals_in_file: z.number().int(),
+  deals_created: z.number().int(),
+  deals_updated: z.number().int(),
+  deals_unchanged: z.number().int(),
+  stage_entries_in_file: z.number().int(),
+  stage_entries_added: z.number().int(),
+  stage_entries_already_present: z.number().int(),
+  identical_duplicate_deal_rows: z.number().int(),
+  identical_duplicate_stage_rows: z.number().int(),
+  created_at_differs_from_first_entry: z.number().int(),
+  empty_amounts_as_zero: z.number().int(),
+  new_owners: z.array(z.string()),
+  new_segments: z.array(z.string()),
+  new_channels: z.array(z.string()),
+  new_companies: z.number().int(),
+  ignored_columns: z.array(z.string()),
+  changed: z.boolean(),
+  seconds: z.number(),
   /** The encoding each CSV file was read in, e.g. {"deals.csv": "Windows-1251"}. */
-  encodings?: Record<string, StagedCsv['encoding']>;
-}
+  encodings: z.record(z.string(), z.enum(['UTF-8', 'Windows-1251'])).optional(),
+  /** A check without writing: everything was read, checked and merged, then rolled back. */
+  dry_run: z.boolean().optional(),
+});
+export type ImportReport = z.infer<typeof importReportSchema>;
 
 /** A report of nothing done yet, its keys in the order import_runs.stats has always stored them. */
 export function emptyReport(workspace: string, pipeline: string): ImportReport {

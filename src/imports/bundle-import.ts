@@ -48,6 +48,10 @@ export async function importBundle(
     /** Extra writes of a vendor importer, in the same transaction, after the merge. */
     afterMerge?: (tx: Queryable, ws: number) => Promise<boolean>;
     format?: string;
+    /** Read, check and merge everything, then roll back: the report of what the import would do. */
+    dryRun?: boolean;
+    /** Where the files came from, as import_runs records it (the folder unless told). */
+    source?: string;
   },
 ): Promise<ImportReport> {
   const started = performance.now();
@@ -59,7 +63,7 @@ export async function importBundle(
   }
   const wsName = opts.workspace ?? pipelineFile.name;
 
-  return db.transaction(async (tx) => {
+  const run = db.transaction(async (tx) => {
     const report = emptyReport(wsName, pipelineFile.name);
     // Workspace and pipeline: found by name, created inside this same transaction.
     const ws = await ensureWorkspace(tx, wsName, pipelineFile, opts.now, report);
@@ -90,11 +94,26 @@ export async function importBundle(
     if (report.changed) {
       await tx.query(
         sql`insert into import_runs (workspace_id, format, source, started_at, finished_at, stats)
-            values (${wsId}, ${opts.format ?? 'canonical'}, ${dir}, ${opts.now}, ${new Date(opts.now.getTime() + elapsedMs())}, ${JSON.stringify(report)}::jsonb)`,
+            values (${wsId}, ${opts.format ?? 'canonical'}, ${opts.source ?? dir}, ${opts.now}, ${new Date(opts.now.getTime() + elapsedMs())}, ${JSON.stringify(report)}::jsonb)`,
       );
     }
+    if (opts.dryRun) throw new DryRun({ ...report, dry_run: true });
     return report;
   });
+  try {
+    return await run;
+  } catch (e) {
+    // The rollback is the point of a dry run: its report is what the import would have done.
+    if (e instanceof DryRun) return e.report;
+    throw e;
+  }
+}
+
+/** Thrown out of a dry run's transaction to roll it back, carrying the report. */
+class DryRun extends Error {
+  constructor(readonly report: ImportReport) {
+    super('dry run');
+  }
 }
 
 /** The tables an initial load fills with their indexes and foreign keys off (platform/db/bulk-load.ts). */

@@ -85,7 +85,7 @@ const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` 
 export async function importMaven(
   db: Db,
   dir: string,
-  opts: { workspace?: string; now: Date; onProgress?: (m: string) => void; locale?: Locale },
+  opts: { workspace?: string; now: Date; onProgress?: (m: string) => void; locale?: Locale; dryRun?: boolean; source?: string },
 ): Promise<MavenReport> {
   const pipeline = readCsvFile<PipelineRow>(dir, 'sales_pipeline.csv', [
     'opportunity_id',
@@ -225,6 +225,8 @@ export async function importMaven(
       onProgress: opts.onProgress,
       locale: opts.locale,
       format: 'maven',
+      dryRun: opts.dryRun,
+      source: opts.source,
       afterMerge: (tx, ws) => enrich(tx, ws, opts.now, { teams: teams.rows, accounts: accounts.rows, productOf }),
     });
     return {

@@ -7352,7 +7352,7 @@ export interface Paths {
              */
             entity: string;
             entity_id: number;
-            action: 'create' | 'update' | 'delete';
+            action: 'create' | 'update' | 'delete' | 'archive' | 'restore';
             changes: {
               [k: string]:
                 | {
@@ -7364,6 +7364,121 @@ export interface Paths {
           }[];
           next_before_id: number | null;
         };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/notifications': {
+    get: {
+      query: {
+        /**
+         * true: only the unread ones
+         */
+        unread?: 'true' | 'false';
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page
+         */
+        cursor?: string;
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            kind: 'task_assigned' | 'deal_moved' | 'deal_assigned' | 'deal_commented' | 'mentioned';
+            /**
+             * The record the notification opens
+             */
+            entity: 'deals' | 'tasks' | 'companies' | 'contacts' | 'leads';
+            entity_id: number;
+            /**
+             * Who did it
+             */
+            actor_id: number | null;
+            /**
+             * Their name (now; null if unknown)
+             */
+            actor: string | null;
+            /**
+             * What the text names, as it was then: task, deal, deal_id, stage, tasks (playbook tasks of the move), target, name, type, subject
+             */
+            params: {
+              [k: string]: string | number | null | undefined;
+            };
+            created_at: string;
+            read_at: string | null;
+          }[];
+          next_cursor: string | null;
+          /**
+           * All unread notifications of the caller
+           */
+          unread: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/notifications/unread-count': {
+    get: {
+      responses: {
+        '200': {
+          unread: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/notifications/read': {
+    post: {
+      body: {
+        /**
+         * These notifications of yours
+         *
+         * @minItems 1
+         * @maxItems 500
+         */
+        ids?: number[];
+        /**
+         * All your unread notifications
+         */
+        all?: true;
+        /**
+         * false marks them unread again
+         */
+        read?: boolean;
+      };
+      responses: {
+        '200': {
+          updated: number;
+          unread: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/notifications/stream': {
+    get: {
+      responses: {
         '400': ErrorBody;
         '401': ErrorBody;
         '403': ErrorBody;

@@ -1,0 +1,142 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import sql from 'sql-template-tag';
+import { z } from 'zod';
+import type { AppContext } from '../platform/context.ts';
+import { AppError } from '../platform/errors.ts';
+import { requestLocale } from '../platform/http/locale.ts';
+import { errorResponses, principalOf } from '../platform/resource/resource-routes.ts';
+import { configGuard } from '../process/pipelines.ts';
+import { importReportSchema } from './bundle-format.ts';
+import { importBundle } from './bundle-import.ts';
+import { importMaven } from './maven-import.ts';
+
+/** The files each format reads, by the name the importer expects. */
+export const IMPORT_FILES = {
+  canonical: ['pipeline.json', 'deals.csv', 'stage_events.csv'],
+  maven: ['sales_pipeline.csv', 'accounts.csv', 'products.csv', 'sales_teams.csv'],
+} as const;
+export type ImportFormat = keyof typeof IMPORT_FILES;
+
+/** One uploaded file may be this large; an export of 300,000 deals is about 60 MB. */
+export const MAX_IMPORT_FILE_BYTES = 512 * 1024 * 1024;
+
+const importAnswer = z.object({
+  format: z.enum(['canonical', 'maven']),
+  report: importReportSchema,
+  maven: z
+    .object({
+      quirks: z.record(z.string(), z.number().int()),
+      agents_without_deals: z.array(z.string()),
+      snapshot_date: z.string(),
+    })
+    .optional(),
+});
+
+/**
+ * The import screen's endpoint: the files of a bundle (or of the Maven data set) uploaded to the
+ * running server and imported into the caller's workspace by the same code as `bin/voronka
+ * import`, all or nothing. `dry_run=true` reads, checks and merges everything, then rolls back: the
+ * report of what the import would do. Only an admin or the head of sales imports.
+ */
+export function registerImportRoutes(app: FastifyInstance, ctx: AppContext) {
+  app.register(multipart, { limits: { fileSize: MAX_IMPORT_FILE_BYTES, files: 8, fields: 8, parts: 16 } });
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/api/v1/imports',
+    {
+      schema: {
+        tags: ['imports'],
+        summary:
+          'Import a bundle (pipeline.json, deals.csv, stage_events.csv) or the Maven CRM files into your workspace, uploaded as multipart/form-data (each file under its own name); dry_run=true checks without writing',
+        consumes: ['multipart/form-data'],
+        querystring: z.strictObject({
+          format: z.enum(['canonical', 'maven']).default('canonical'),
+          dry_run: z.enum(['true', 'false']).default('false'),
+        }),
+        response: { 200: importAnswer, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      configGuard(p, 'write');
+      if (!req.isMultipart()) {
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+          en: 'send the files as multipart/form-data, each under its own name (e.g. deals.csv)',
+          ru: 'отправьте файлы как multipart/form-data, каждый под своим именем (например, deals.csv)',
+        });
+      }
+      const { format, dry_run } = req.query;
+      const dir = await mkdtemp(join(tmpdir(), 'voronka-upload-'));
+      try {
+        await receiveFiles(req, dir, format);
+        const [ws] = await ctx.db.query<{ name: string }>(sql`select name from workspaces where workspace_id = ${p.workspaceId}`);
+        const now = ctx.clock.now();
+        const locale = requestLocale(req);
+        const dryRun = dry_run === 'true';
+        // import_runs names where the files came from: an upload, and by whom.
+        const source = `upload by user ${p.userId}`;
+        if (format === 'maven') {
+          const r = await importMaven(ctx.db, dir, { workspace: ws.name, now, locale, dryRun, source });
+          return {
+            format,
+            report: r.bundle,
+            maven: { quirks: r.quirks, agents_without_deals: r.agents_without_deals, snapshot_date: r.snapshot_date },
+          };
+        }
+        const report = await importBundle(ctx.db, dir, { workspace: ws.name, now, locale, dryRun, source });
+        return { format, report };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+/** The upload's files into `dir` under the names the importer expects; an unknown or missing one is refused by name. */
+async function receiveFiles(req: FastifyRequest, dir: string, format: ImportFormat) {
+  const wanted: readonly string[] = IMPORT_FILES[format];
+  const got = new Set<string>();
+  try {
+    for await (const part of req.parts()) {
+      if (part.type !== 'file') continue;
+      // The field's name says which file it is; else the file's own name (a multiple-file input).
+      const name = [part.fieldname, part.filename].map((n) => n.toLowerCase().trim()).find((n) => wanted.includes(n));
+      if (!name) {
+        part.file.resume();
+        throw new AppError('VALIDATION_FAILED', {
+          en: `${part.filename || part.fieldname}: not a file of this import (expected ${wanted.join(', ')})`,
+          ru: `${part.filename || part.fieldname}: такой файл этот импорт не читает (нужны ${wanted.join(', ')})`,
+        });
+      }
+      if (got.has(name)) {
+        part.file.resume();
+        throw new AppError('VALIDATION_FAILED', { en: `${name} was sent twice`, ru: `${name} отправлен дважды` });
+      }
+      got.add(name);
+      await pipeline(part.file, createWriteStream(join(dir, name)));
+      if (part.file.truncated) throw tooLarge(name);
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge('');
+    throw e;
+  }
+  const missing = wanted.filter((n) => !got.has(n));
+  if (missing.length > 0) {
+    throw new AppError('VALIDATION_FAILED', {
+      en: `missing ${missing.join(', ')}: this import needs ${wanted.join(', ')}`,
+      ru: `не хватает: ${missing.join(', ')}; для этого импорта нужны ${wanted.join(', ')}`,
+    });
+  }
+}
+
+const tooLarge = (name: string) =>
+  new AppError('PAYLOAD_TOO_LARGE', {
+    en: `${name ? `${name}: ` : ''}a file may be at most ${MAX_IMPORT_FILE_BYTES / 1024 / 1024} MB`,
+    ru: `${name ? `${name}: ` : ''}файл может быть не больше ${MAX_IMPORT_FILE_BYTES / 1024 / 1024} МБ`,
+  });
