@@ -123,35 +123,51 @@ export function decimalToMinor(text: string, currency: string): DecimalParse {
 
 /**
  * An amount as a person types it in their language → minor units, exactly (`decimalToMinor` on
- * what is left once the grouping is taken out). Russian: thousands grouped by spaces, a comma or
- * a dot before the decimals — `1 234 567,89`, `1234567.89`. English (any other locale): thousands
- * grouped by commas or spaces, a dot before the decimals — `1,234,567.89`; a single comma that
- * cannot be a thousands separator (`12,5`) is taken as the decimal one. Groups must be of three
- * digits (`12 34` is a typo, not 1234) and the currency's decimals are not exceeded, as there.
+ * what is left once the grouping is taken out). Thousands may be grouped by spaces (plain,
+ * no-break or narrow no-break, as Intl writes them) or by commas, never by dots (`1.234.567` is
+ * refused: it may be a date or a typo); groups are of three digits (`12 34` is a typo, not 1234).
+ * The decimal separator:
+ * - a dot: decimals, with commas before it grouping (`1,234,567.89`), in either language;
+ * - commas alone, repeated: grouping (`1,234,567`);
+ * - a single comma: decimals in Russian (`12,5`, `1 234 567,89`); in English too, unless exactly
+ *   three digits follow it (`1,234` is a thousand and some).
+ * The currency's decimals are not exceeded, as there; a sign or any other character is refused.
  */
 export function parseAmount(text: string, currency: string, locale: string): DecimalParse {
-  // Intl writes no-break (and narrow no-break) spaces between thousands; a pasted amount keeps them.
-  const s = text.trim().replace(/[\u00a0\u202f\u2009]/g, ' ');
+  const bad = { ok: false, problem: 'not_a_number' } as const;
+  const s = text.trim().replace(/[\u00a0\u202f\u2009\u2007]/g, ' ');
+  if (!/^\d[\d ,.]*$/.test(s)) return bad;
   const ru = locale.toLowerCase().startsWith('ru');
+  const commas = s.split(',').length - 1;
+  const dots = s.split('.').length - 1;
+  let decimal: ',' | '.' | null = null;
+  let group: ',' | null = null;
+  if (dots > 1 || (dots === 1 && s.lastIndexOf(',') > s.indexOf('.'))) return bad;
+  if (dots === 1) {
+    decimal = '.';
+    group = ',';
+  } else if (commas > 1) group = ',';
+  else if (commas === 1) {
+    const after = s.slice(s.indexOf(',') + 1);
+    decimal = ru || !/^\d{3}$/.test(after) || s.includes(' ') ? ',' : null;
+    if (decimal === null) group = ',';
+  }
   let whole = s;
   let frac: string | null = null;
-  const decimalAt = ru ? Math.max(s.lastIndexOf(','), s.lastIndexOf('.')) : s.lastIndexOf('.');
-  if (decimalAt >= 0) {
-    whole = s.slice(0, decimalAt);
-    frac = s.slice(decimalAt + 1);
-  } else if (!ru && /^\d+,(\d{1,2}|\d{4,})$/.test(s)) {
-    // "12,5" or "0,75": a thousands separator would be followed by exactly three digits.
-    [whole, frac] = s.split(',');
+  if (decimal) {
+    const at = s.lastIndexOf(decimal);
+    whole = s.slice(0, at);
+    frac = s.slice(at + 1);
+    if (!/^\d*$/.test(frac)) return bad;
   }
-  if (frac !== null && !/^\d*$/.test(frac)) return { ok: false, problem: 'not_a_number' };
-  const group = ru ? / / : /[ ,]/;
-  if (group.test(whole)) {
-    const sep = (whole.match(group) as RegExpMatchArray)[0];
-    const parts = whole.split(sep);
-    if (!/^\d{1,3}$/.test(parts[0]) || parts.slice(1).some((p) => !/^\d{3}$/.test(p))) return { ok: false, problem: 'not_a_number' };
+  const seps = new Set(whole.match(/[ ,.]/g) ?? []);
+  if (seps.size > 1 || (seps.size === 1 && !seps.has(' ') && !seps.has(group ?? ' '))) return bad;
+  if (seps.size === 1) {
+    const parts = whole.split([...seps][0]);
+    if (!/^\d{1,3}$/.test(parts[0]) || parts.slice(1).some((p) => !/^\d{3}$/.test(p))) return bad;
     whole = parts.join('');
   }
-  if (!/^\d+$/.test(whole)) return { ok: false, problem: 'not_a_number' };
+  if (!/^\d+$/.test(whole)) return bad;
   return decimalToMinor(frac === null ? whole : `${whole}.${frac}`, currency);
 }
 
