@@ -4,6 +4,7 @@ import { cards } from './locales/cards';
 import { en } from './locales/en';
 import { figures } from './locales/figures';
 import { header } from './locales/header';
+import { imports } from './locales/imports';
 import { layout } from './locales/layout';
 import { lists } from './locales/lists';
 import { notifications } from './locales/notifications';
