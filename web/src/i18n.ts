@@ -31,6 +31,7 @@ i18n.use(initReactI18next).init({
         notifications: notifications.ru,
         figures: figures.ru,
         layout: layout.ru,
+        imports: imports.ru,
       },
     },
     en: {
@@ -42,6 +43,7 @@ i18n.use(initReactI18next).init({
         notifications: notifications.en,
         figures: figures.en,
         layout: layout.en,
+        imports: imports.en,
       },
     },
   },
