@@ -1,8 +1,13 @@
 import { z } from 'zod';
+import { fieldIssue, validationError } from '../platform/errors.ts';
 import { readTime, ref, text, WHAT } from '../platform/resource/fields.ts';
 import { isoTime, type Resource } from '../platform/resource/resource.ts';
 
-export const ACTIVITY_TYPES = ['call', 'meeting', 'demo', 'email', 'proposal'] as const;
+/**
+ * `note`: a note on a card's timeline (its text in `notes`, may hold `@Имя Фамилия` mentions) —
+ * not a contact with the client, so no report counts it as one (none counts activities today).
+ */
+export const ACTIVITY_TYPES = ['call', 'meeting', 'demo', 'email', 'proposal', 'note'] as const;
 export const ACTIVITY_OUTCOMES = ['accepted', 'declined', 'held', 'no_show', 'rescheduled', 'no_answer', 'sent', 'replied'] as const;
 
 export const activities: Resource = {
@@ -17,7 +22,7 @@ export const activities: Resource = {
       in: z.enum(ACTIVITY_TYPES),
       required: true,
       filter: 'eq',
-      description: 'call, meeting, demo, e-mail or proposal sent',
+      description: 'call, meeting, demo, e-mail, proposal sent, or a note (text in `notes`, no outcome)',
     },
     outcome: {
       out: z.enum(ACTIVITY_OUTCOMES).nullable(),
@@ -46,5 +51,13 @@ export const activities: Resource = {
   },
   beforeWrite: async ({ principal, values, existing }) => {
     if (!existing && values.owner_id === undefined) values.owner_id = principal.userId;
+    const type = values.type ?? existing?.type;
+    if (type === 'note') {
+      const notes = values.notes !== undefined ? values.notes : existing?.notes;
+      if (!(typeof notes === 'string' && notes.trim()))
+        throw validationError([fieldIssue('notes', 'a note needs its text', 'напишите текст заметки', 'required')]);
+      if ((values.outcome ?? existing?.outcome ?? null) !== null)
+        throw validationError([fieldIssue('outcome', 'a note has no outcome', 'у заметки нет результата')]);
+    }
   },
 };

@@ -41,6 +41,13 @@ const block = z.object({
     }),
   ),
 });
+const editChange = z.object({
+  field: z.string(),
+  from: z.unknown(),
+  to: z.unknown(),
+  from_name: z.string().nullable().optional().describe('The name behind a reference’s old id (owner, company …)'),
+  to_name: z.string().nullable().optional(),
+});
 const timelineItem = z.object({
   kind: z.enum(['stage', 'activity', 'task_created', 'task_done', 'edit']),
   at: isoTime,
@@ -48,6 +55,9 @@ const timelineItem = z.object({
   detail: z.string().nullable(),
   user: z.string().nullable(),
   forced: z.boolean().optional(),
+  /** An edit's fields, from → to; `archive` / `restore` for the archive. */
+  action: z.enum(['update', 'archive', 'restore']).optional(),
+  changes: z.array(editChange).optional(),
 });
 const taskItem = z.object({
   id: idSchema,
@@ -97,21 +107,57 @@ function cardPart(p: {
   };
 }
 
-/** Field edits from the audit log: which fields changed, by whom (values stay in the audit log). */
+/** The table and name column behind each reference column an edit may change. */
+const EDIT_REFS: [string, string, string][] = [
+  ['owner_id', 'users', 'name'],
+  ['company_id', 'companies', 'name'],
+  ['contact_id', 'contacts', 'name'],
+  ['segment_id', 'segments', 'name'],
+  ['channel_id', 'channels', 'name'],
+  ['lead_id', 'leads', 'title'],
+  ['deal_id', 'deals', 'title'],
+  ['archived_by', 'users', 'name'],
+];
+/** The name behind id text `v` of reference column `k` of an edit's row `a`. */
+const refNameSql = raw(
+  `case c.key ${EDIT_REFS.map(
+    ([col, table, name]) =>
+      `when '${col}' then (select ${name} from ${table} t where t.workspace_id = a.workspace_id and t.id = (v.v)::int8)`,
+  ).join(' ')} end`,
+);
+/**
+ * An edit's changes as a JSON array in field order: field, from → to, and for a reference the
+ * names behind its ids (now: a renamed company shows its new name).
+ */
+const editChangesSql = sql`(select coalesce(json_agg(json_build_object('field', c.key, 'from', c.value->'from', 'to', c.value->'to',
+    'from_name', (select ${refNameSql} from (values (c.value->>'from')) v(v) where v.v ~ '^[0-9]{1,15}$'),
+    'to_name', (select ${refNameSql} from (values (c.value->>'to')) v(v) where v.v ~ '^[0-9]{1,15}$')) order by c.key), '[]'::json)
+    from jsonb_each(a.changes) c)`;
+
+/** Field edits from the audit log: which fields changed, from what to what, by whom; archive and restore. */
 const editsPart = (ws: number, entity: string, id: number) =>
   cardPart({
     table: 'audit_log',
     alias: 'a',
     joins: sql`left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id`,
-    where: sql`a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action = 'update'`,
-    cols: sql`a.id, ${utcSql('a.at')} as at, u.name as "user", array(select jsonb_object_keys(a.changes)) as keys`,
+    where: sql`a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action in ('update', 'archive', 'restore')`,
+    cols: sql`a.id, ${utcSql('a.at')} as at, u.name as "user", a.action, ${editChangesSql} as changes`,
     order: 'a.at desc, a.id desc',
     limit: 100,
     jsonOrder: 'x.at desc, x.id desc',
   });
-type EditRow = { at: string; user: string | null; keys: string[] };
+type EditChange = z.infer<typeof editChange>;
+type EditRow = { at: string; user: string | null; action: 'update' | 'archive' | 'restore'; changes: EditChange[] };
 const editItems = (rows: EditRow[]) =>
-  rows.map((r) => ({ kind: 'edit' as const, at: r.at, title: [...r.keys].sort().join(','), detail: null, user: r.user }));
+  rows.map((r) => ({
+    kind: 'edit' as const,
+    at: r.at,
+    title: r.changes.map((c) => c.field).join(','),
+    detail: null,
+    user: r.user,
+    action: r.action,
+    changes: r.changes,
+  }));
 
 const activitiesPart = (ws: number, column: string, id: number) =>
   cardPart({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ownMessage } from '../platform/http/validation.ts';
 import { readTime, ref, requiredText, sharedWith, text, WHAT } from '../platform/resource/fields.ts';
-import type { Resource } from '../platform/resource/resource.ts';
+import { archiveFields, type Resource } from '../platform/resource/resource.ts';
 
 export const companies: Resource = {
   path: 'companies',
@@ -9,6 +9,7 @@ export const companies: Resource = {
   access: 'companies',
   what: WHAT.company,
   custom: 'company',
+  archivable: true,
   defaultSort: 'name',
   fields: {
     shared_with: sharedWith,
@@ -38,6 +39,7 @@ export const companies: Resource = {
     },
     owner_id: ref('users', WHAT.user),
     created_at: readTime(),
+    ...archiveFields,
     updated_at: readTime(),
   },
 };

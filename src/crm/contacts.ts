@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readTime, ref, requiredText, sharedWith, text, WHAT } from '../platform/resource/fields.ts';
-import type { Resource } from '../platform/resource/resource.ts';
+import { archiveFields, type Resource } from '../platform/resource/resource.ts';
 
 export const contacts: Resource = {
   path: 'contacts',
@@ -8,6 +8,7 @@ export const contacts: Resource = {
   access: 'contacts',
   what: WHAT.contact,
   custom: 'contact',
+  archivable: true,
   defaultSort: 'name',
   fields: {
     shared_with: sharedWith,
@@ -28,6 +29,7 @@ export const contacts: Resource = {
     },
     owner_id: ref('users', WHAT.user),
     created_at: readTime(),
+    ...archiveFields,
     updated_at: readTime(),
   },
 };

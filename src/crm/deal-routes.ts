@@ -8,6 +8,7 @@ import { idSchema, isoTime, schemasOf, toApi } from '../platform/resource/resour
 import { errorResponses, idParams, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
 import { STAGE_KINDS } from '../process/pipelines.ts';
 import { deals } from './deals.ts';
+import { registerLeadConvertRoute } from './lead-convert.ts';
 import { dealHistory, moveDeal } from './move-deal.ts';
 
 const moveBody = z.strictObject({
@@ -38,6 +39,7 @@ const historyItem = z.object({
 
 export function registerDealRoutes(app: FastifyInstance, ctx: AppContext) {
   registerResourceRoutes(app, ctx, deals);
+  registerLeadConvertRoute(app, ctx);
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   const out = schemasOf(deals).output;
   zapp.post(

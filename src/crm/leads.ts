@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { oneOf, readTime, ref, requiredText, sharedWith, text, WHAT } from '../platform/resource/fields.ts';
-import type { Resource } from '../platform/resource/resource.ts';
+import { archiveFields, type Resource } from '../platform/resource/resource.ts';
 
 export const LEAD_STATUSES = ['new', 'working', 'qualified', 'disqualified', 'converted'] as const;
 
@@ -10,6 +10,7 @@ export const leads: Resource = {
   access: 'leads',
   what: WHAT.lead,
   custom: 'lead',
+  archivable: true,
   defaultSort: '-created_at',
   fields: {
     shared_with: sharedWith,
@@ -36,6 +37,7 @@ export const leads: Resource = {
     contact_id: ref('contacts', WHAT.contact),
     deal_id: ref('deals', WHAT.deal),
     created_at: readTime(),
+    ...archiveFields,
     updated_at: readTime(),
   },
 };

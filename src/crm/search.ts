@@ -101,7 +101,7 @@ function kindSql(kind: SearchKind, ws: number, t: Terms, s: Scope | null, limit:
                case when ${digitScore(sql`c.inn`, true)} > 0 then 'inn' else 'name' end as matched,
                greatest(${textScore(sql`c.name`, t)}, ${digitScore(sql`c.inn`, true)}) as score
           from companies c
-         where c.workspace_id = ${ws} ${visible('companies', s, 'c')}
+         where c.workspace_id = ${ws} and c.archived_at is null ${visible('companies', s, 'c')}
            and (${textMatch(sql`c.name`, t, true)}${t.digits ? sql` or c.inn like ${`${t.digits}%`}` : empty})
          order by score desc, c.id limit ${limit}`;
     case 'contact':
@@ -113,7 +113,7 @@ function kindSql(kind: SearchKind, ws: number, t: Terms, s: Scope | null, limit:
                greatest(${textScore(sql`p.name`, t)}, ${textScore(sql`p.email`, t)}, ${digitScore(sql`p.phone`, false)}) as score
           from contacts p
           left join companies co on co.workspace_id = p.workspace_id and co.id = p.company_id
-         where p.workspace_id = ${ws} ${visible('contacts', s, 'p')}
+         where p.workspace_id = ${ws} and p.archived_at is null ${visible('contacts', s, 'p')}
            and (${textMatch(sql`p.name`, t, true)} or lower(p.email) like ${t.like}${digitMatch(sql`p.phone`, false)})
          order by score desc, p.id limit ${limit}`;
     case 'lead':
@@ -124,7 +124,7 @@ function kindSql(kind: SearchKind, ws: number, t: Terms, s: Scope | null, limit:
                greatest(${textScore(sql`l.title`, t)}, ${textScore(sql`l.company_name`, t, 0.9)}, ${textScore(sql`l.contact_name`, t, 0.9)},
                         ${textScore(sql`l.email`, t, 0.9)}, ${digitScore(sql`l.phone`, false)}) as score
           from leads l
-         where l.workspace_id = ${ws} ${visible('leads', s, 'l')}
+         where l.workspace_id = ${ws} and l.archived_at is null ${visible('leads', s, 'l')}
            and (${textMatch(sql`l.title`, t, true)} or ${textMatch(sql`l.company_name`, t, false)}
                 or ${textMatch(sql`l.contact_name`, t, false)} or lower(l.email) like ${t.like}${digitMatch(sql`l.phone`, false)})
          order by score desc, l.id limit ${limit}`;

@@ -15,7 +15,7 @@ const item = z.object({
   user: z.string().nullable(),
   entity: z.string().describe('The table changed (deals, companies, …), or config / calendar'),
   entity_id: z.number().int(),
-  action: z.enum(['create', 'update', 'delete']),
+  action: z.enum(['create', 'update', 'delete', 'archive', 'restore']),
   changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
 });
 
@@ -64,7 +64,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: AppContext) {
           user: string | null;
           entity: string;
           entity_id: number;
-          action: 'create' | 'update' | 'delete';
+          action: 'create' | 'update' | 'delete' | 'archive' | 'restore';
           changes: Record<string, { from: unknown; to: unknown }>;
         }>(sql`
           select a.id, a.at, a.user_id, u.name as user, a.entity, a.entity_id, a.action, a.changes

@@ -78,14 +78,18 @@ export const notFound = (what: Msg, id?: unknown) =>
         },
   );
 
-export const versionConflict = (what: Msg, id: unknown, current: number, given: number) =>
+/**
+ * A stale write. `changes`: what others changed since the caller's version (`changesSince` in
+ * audit.ts) — who, when, which field, from → to — so the card can say it in words.
+ */
+export const versionConflict = (what: Msg, id: unknown, current: number, given: number, changes: unknown[] = []) =>
   new AppError(
     'VERSION_CONFLICT',
     {
       en: `${what.en} ${String(id)} was changed by someone else (version ${current}, yours ${given}): reload it and apply your change again`,
       ru: `Конфликт версий: ${what.ru} ${String(id)} уже изменили (версия ${current}, у вас ${given}). Обновите карточку и повторите изменение`,
     },
-    { current_version: current, your_version: given },
+    { current_version: current, your_version: given, changes },
   );
 
 export function httpStatusOf(code: ErrorCode): number {

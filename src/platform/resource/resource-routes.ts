@@ -1,16 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import sql from 'sql-template-tag';
+import sql, { raw } from 'sql-template-tag';
 import { z } from 'zod';
+import { audit } from '../audit.ts';
 import { type AccessObject, assertVisible, checkScopedWrite, knownScope, type Scope, scopeFor, visibleSql } from '../auth/access.ts';
 import type { Principal } from '../auth/roles.ts';
 import { etagOf } from '../cache/etag.ts';
 import type { AppContext } from '../context.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { inWorkspace, readInWorkspace } from '../db/workspace-scope.ts';
-import { AppError, fieldIssue, validationError } from '../errors.ts';
+import { AppError, fieldIssue, validationError, versionConflict } from '../errors.ts';
 import { sendJson } from '../http/serializer.ts';
-import { createRecord, getRecord, listJsonPage, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
+import { conflictChanges } from './conflict.ts';
+import { conflict, createRecord, getRecord, listJsonPage, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
 
 export const errorSchema = z
   .object({
@@ -133,6 +135,60 @@ export async function updateChecked(
   return updateRecord(tx, ctx, p, r, id, input);
 }
 
+/**
+ * Puts a record in the archive (`archived`) or takes it out, version-checked and audited as
+ * `archive` / `restore`. Nothing is deleted: the record leaves lists, search and pickers, its card
+ * still opens.
+ */
+export async function setArchived(
+  tx: Queryable,
+  ctx: AppContext,
+  p: Principal,
+  r: Resource,
+  id: number,
+  version: number,
+  archived: boolean,
+): Promise<Row> {
+  const ws = p.workspaceId;
+  const s = await writeScope(tx, p, r);
+  await assertVisible(tx, ws, r.table, id, s, r.what);
+  const existing = await getRecord(tx, ws, r, id, true);
+  if (existing.version !== version)
+    throw versionConflict(
+      r.what,
+      id,
+      existing.version as number,
+      version,
+      await conflictChanges(tx, ws, r, id, version, existing.version as number),
+    );
+  if ((existing.archived_at !== null) === archived)
+    throw conflict(
+      archived ? `${r.what.en} ${id} is already archived` : `${r.what.en} ${id} is not archived`,
+      archived ? `Уже в архиве: ${r.what.ru} ${id}` : `Не в архиве: ${r.what.ru} ${id}`,
+    );
+  const now = ctx.clock.now();
+  const [row] = await tx.query<Row>(sql`
+    update ${raw(r.table)} set archived_at = ${archived ? now : null}, archived_by = ${archived ? p.userId : null},
+           updated_at = ${now}, version = version + 1
+     where workspace_id = ${ws} and id = ${id} returning *`);
+  await audit(tx, {
+    workspaceId: ws,
+    userId: p.userId,
+    entity: r.table,
+    entityId: id,
+    action: archived ? 'archive' : 'restore',
+    at: now,
+    changes: {
+      archived_at: {
+        from: existing.archived_at instanceof Date ? existing.archived_at.toISOString() : null,
+        to: archived ? now.toISOString() : null,
+      },
+    },
+    version: row.version as number,
+  });
+  return row;
+}
+
 /** Create / read / update / list routes for a described resource. */
 export function registerResourceRoutes(
   app: FastifyInstance,
@@ -234,5 +290,29 @@ export function registerResourceRoutes(
         return toApi(r, row);
       },
     );
+  }
+  if (r.archivable) {
+    for (const action of ['archive', 'restore'] as const) {
+      zapp.post(
+        `${base}/:id/${action}`,
+        {
+          schema: {
+            tags,
+            summary:
+              action === 'archive'
+                ? `Archive a ${r.what.en}: it leaves lists, search and pickers, its card still opens (nothing is deleted)`
+                : `Take a ${r.what.en} out of the archive`,
+            params: idParams,
+            body: z.strictObject({ version: z.number().int().positive().describe('The version you read; a stale one answers 409') }),
+            response: { 200: s.output, ...errorResponses },
+          },
+        },
+        async (req) => {
+          check(req, 'write');
+          const row = await scoped(ctx, req, (tx, p) => setArchived(tx, ctx, p, r, req.params.id, req.body.version, action === 'archive'));
+          return toApi(r, row);
+        },
+      );
+    }
   }
 }

@@ -8,6 +8,7 @@ import type { AppContext } from '../context.ts';
 import { prepared, type Queryable, type Row } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
 import { RequestValidationError } from '../http/validation.ts';
+import { conflictChanges } from './conflict.ts';
 import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
 
 /**
@@ -67,7 +68,21 @@ export interface Resource {
   without?: ('create' | 'update' | 'list' | 'get')[];
   /** Whose records are whose: the access table's object (src/platform/auth/access.ts). */
   access?: AccessObject;
+  /**
+   * Archived rather than deleted (`archived_at`, `archived_by`): lists leave archived rows out
+   * unless `archived=true`, which lists only them; a list by `id` shows them too.
+   */
+  archivable?: boolean;
 }
+
+/** The fields of an archivable resource (`archivable`): when and by whom it was put in the archive. */
+export const archiveFields: Record<string, Field> = {
+  archived_at: {
+    out: z.iso.datetime({ offset: true }).nullable(),
+    description: 'When the record was archived (null: not archived); POST …/archive and …/restore change it',
+  },
+  archived_by: { out: z.number().int().nullable(), description: 'Who archived it' },
+};
 
 const MAX_LIMIT = 500;
 const colOf = (name: string, f: Field) => f.col ?? name;
@@ -118,6 +133,8 @@ export function schemasOf(r: Resource) {
     lang: z.enum(['ru', 'en']).optional(),
     id: z.string().max(5000).optional().describe('Only these ids, separated by commas'),
   };
+  if (r.archivable)
+    listShape.archived = z.enum(['true', 'false']).optional().describe('true: only archived records; default: only those not archived');
   let hasText = false;
   for (const [name, f] of Object.entries(r.fields)) {
     switch (f.filter) {
@@ -294,7 +311,15 @@ export async function createRecord(
     sql`insert into ${raw(r.table)} (workspace_id, ${raw(cols.join(', '))})
         values (${ws}, ${join(cols.map((c) => (arrays.has(c) ? values[c] : jsonParam(values[c]))))}) returning *`,
   );
-  await audit(tx, { workspaceId: ws, userId: principal.userId, entity: r.table, entityId: row.id as number, action: 'create', at: now });
+  await audit(tx, {
+    workspaceId: ws,
+    userId: principal.userId,
+    entity: r.table,
+    entityId: row.id as number,
+    action: 'create',
+    at: now,
+    version: row.version as number,
+  });
   if (r.afterCreate) {
     await r.afterCreate({ tx, ctx, principal, values, row });
     return getRecord(tx, ws, r, row.id as number);
@@ -332,7 +357,14 @@ export async function updateRecord(
   // Lock the row: the version check and the write are one atomic step.
   const existing = await getRecord(tx, ws, r, id, true);
   const given = input.version as number;
-  if (existing.version !== given) throw versionConflict(r.what, id, existing.version as number, given);
+  if (existing.version !== given)
+    throw versionConflict(
+      r.what,
+      id,
+      existing.version as number,
+      given,
+      await conflictChanges(tx, ws, r, id, given, existing.version as number),
+    );
   const issues = [...(await checkRefs(tx, ws, r, input)), ...(await checkCustom(tx, ws, r, input.custom))];
   if (issues.length > 0) throw validationError(issues);
   const values = columnsFromInput(r, input);
@@ -365,6 +397,7 @@ export async function updateRecord(
       action: 'update',
       at: values.updated_at as Date,
       changes,
+      version: result.version as number,
     });
   }
   return result;
@@ -530,6 +563,8 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
         break;
     }
   }
+  if (r.archivable && !(typeof query.id === 'string' && query.id !== ''))
+    where.push(query.archived === 'true' ? sql`archived_at is not null` : sql`archived_at is null`);
   if (typeof query.id === 'string' && query.id !== '') {
     const list = query.id.split(',').map((x) => x.trim());
     const bad = list.filter((x) => !/^\d{1,15}$/.test(x));
