@@ -1,5 +1,6 @@
 import sql from 'sql-template-tag';
 import { appendStageEntry } from '../history/stage-history.ts';
+import { audit } from '../platform/audit.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';
@@ -139,6 +140,9 @@ export async function moveDeal(
   await tx.query(sql`update deals set version = version + 1, updated_at = ${now} where workspace_id = ${ws} and id = ${dealId}`);
   const moved = await getRecord(tx, ws, deals, dealId);
   if (stage.kind === 'open') await onStageEntered(tx, ctx, ws, moved, { id: eventId, stage_id: stage.id, entered_at: at });
+  // The move's audit entry: the new history entry, by whom (after its playbook tasks, which the
+  // notifications read from it). Every path moves through here: one move, the board, a bulk move.
+  await audit(tx, { workspaceId: ws, userId: p.userId, entity: 'stage_events', entityId: eventId, action: 'create', at: now });
   return { deal: moved, event_id: eventId };
 }
 

@@ -147,6 +147,8 @@ export class PgDb implements Db {
   private readonly sessions = new WeakMap<pg.PoolClient, SessionScope>();
 
   private readonly slowMs: number;
+  private readonly connectionString: string;
+  private readonly listening = new Set<{ stop(): Promise<void> }>();
 
   /** `poolSize`: connections (by default twice the cores, at least 4); `settings` as the configuration gives them. */
   constructor(connectionString: string, poolSize = defaultPoolSize(), settings: Omit<DbSettings, 'poolSize'> = {}) {
@@ -159,6 +161,7 @@ export class PgDb implements Db {
     pool.on('error', () => {});
     this.pool = pool;
     this.location = redact(connectionString);
+    this.connectionString = connectionString;
     this.slowMs = settings.slowQueryMs ?? 0;
     this.single = settings.sessionScopes === false ? undefined : (scope, fn) => this.withClient(scope, (c) => fn(new OneStatement(c)));
   }
@@ -231,11 +234,59 @@ export class PgDb implements Db {
     }
   }
 
+  /**
+   * LISTEN on a connection of its own (a pooled one would be handed to other work). A lost
+   * connection is replaced after a second, LISTENs again and calls `onReconnect`.
+   */
+  async listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+    let client: pg.Client | null = null;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const open = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.connectionString, application_name: 'voronka-listen' });
+      c.on('notification', (m) => {
+        if (m.channel === channel) onPayload(m.payload ?? '');
+      });
+      c.on('error', () => {
+        if (stopped || client !== c) return;
+        client = null;
+        void c.end().catch(() => {});
+        timer = setTimeout(retry, 1_000);
+      });
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      client = c;
+    };
+    const retry = () => {
+      if (stopped) return;
+      open().then(
+        () => onReconnect?.(),
+        () => {
+          timer = setTimeout(retry, 1_000);
+        },
+      );
+    };
+    await open();
+    const handle = {
+      stop: async () => {
+        stopped = true;
+        clearTimeout(timer);
+        this.listening.delete(handle);
+        const c = client;
+        client = null;
+        await c?.end().catch(() => {});
+      },
+    };
+    this.listening.add(handle);
+    return handle.stop;
+  }
+
   busy(): boolean {
     return false;
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.listening].map((l) => l.stop()));
     await this.pool.end();
   }
 }

@@ -8,6 +8,9 @@ import { type Db, DbError, type DbSettings, logIfSlow, type Queryable, type Row,
 
 interface Reply {
   id: number;
+  /** A NOTIFY (id -1): its channel and payload. */
+  channel?: string;
+  payload?: string;
   ok: boolean;
   rows?: unknown[];
   affected?: number;
@@ -39,6 +42,7 @@ export class PgliteDb implements Db {
   private lastCall = 0;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  private readonly listeners = new Map<string, Set<(payload: string) => void>>();
 
   private constructor(
     private readonly worker: Worker,
@@ -46,6 +50,10 @@ export class PgliteDb implements Db {
     private readonly slowMs: number,
   ) {
     worker.on('message', (r: Reply) => {
+      if (r.id === -1) {
+        for (const fn of this.listeners.get(r.channel ?? '') ?? []) fn(r.payload ?? '');
+        return;
+      }
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
@@ -214,6 +222,23 @@ export class PgliteDb implements Db {
       .catch(() => {});
     this.maintenanceTimer = setInterval(() => void run(false), everyMs);
     this.maintenanceTimer.unref();
+  }
+
+  /** LISTEN in the one session; through the mutex, so that it never joins a caller's transaction. */
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      await this.mutex.runExclusive(() => this.call({ op: 'listen', channel }));
+    }
+    set.add(onPayload);
+    return async () => {
+      set.delete(onPayload);
+      if (set.size > 0 || this.listeners.get(channel) !== set || this.closed) return;
+      this.listeners.delete(channel);
+      await this.mutex.runExclusive(() => this.call({ op: 'unlisten', channel })).catch(() => {});
+    };
   }
 
   busy(): boolean {

@@ -69,6 +69,9 @@ try {
   port.postMessage({ id: 0, ok: false, error: serialiseError(e) });
 }
 
+/** @type {Map<string, () => Promise<void>>} */
+const listeners = new Map();
+
 port.on('message', async (msg) => {
   try {
     switch (msg.op) {
@@ -106,6 +109,22 @@ port.on('message', async (msg) => {
       case 'dump': {
         const blob = await db.dumpDataDir('none');
         await writeFile(msg.path, Buffer.from(await blob.arrayBuffer()));
+        port.postMessage({ id: msg.id, ok: true });
+        break;
+      }
+      case 'listen': {
+        // Notifications of this one session, after COMMIT (PGlite delivers them to its listeners).
+        if (!listeners.has(msg.channel)) {
+          const stop = await db.listen(msg.channel, (payload) => port.postMessage({ id: -1, channel: msg.channel, payload }));
+          listeners.set(msg.channel, stop);
+        }
+        port.postMessage({ id: msg.id, ok: true });
+        break;
+      }
+      case 'unlisten': {
+        const stop = listeners.get(msg.channel);
+        listeners.delete(msg.channel);
+        if (stop) await stop();
         port.postMessage({ id: msg.id, ok: true });
         break;
       }

@@ -82,6 +82,14 @@ export interface Db extends Queryable {
    * does that itself, so it has no such method).
    */
   startMaintenance?(opts?: { everyMs?: number; idleMs?: number; onRun?: (info: { ms: number; rowsWritten: number }) => void }): void;
+  /**
+   * LISTEN on `channel` (an identifier): `onPayload` gets each NOTIFY's payload once its
+   * transaction has committed (a rolled-back one sends nothing). A server listens on one
+   * connection of its own, outside the pool, and reconnects after losing it — then calls
+   * `onReconnect`, since what was notified meanwhile is lost. Resolves once listening; the
+   * returned function stops.
+   */
+  listen?(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,162 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import sql, { empty } from 'sql-template-tag';
+import { z } from 'zod';
+import { prepared, type Queryable } from '../platform/db/types.ts';
+import { readInWorkspace } from '../platform/db/workspace-scope.ts';
+import { fieldIssue, validationError } from '../platform/errors.ts';
+import type { ServerContext } from '../platform/http/server.ts';
+import { idSchema, utcSql } from '../platform/resource/resource.ts';
+import { errorResponses, principalOf, scoped } from '../platform/resource/resource-routes.ts';
+import { registerNotificationStream } from './stream.ts';
+
+/**
+ * Notifications in the app (docs/notifications.md). The rows are made by the trigger of migration
+ * 0015 on audit_log, in the transaction of the write that causes them; here they are listed,
+ * counted, marked read or unread, and streamed live (stream.ts).
+ */
+export const NOTIFICATION_KINDS = ['task_assigned', 'deal_moved', 'deal_assigned', 'deal_commented', 'mentioned'] as const;
+export const NOTIFICATION_ENTITIES = ['deals', 'tasks', 'companies', 'contacts', 'leads'] as const;
+
+export const notificationSchema = z.object({
+  id: idSchema,
+  kind: z.enum(NOTIFICATION_KINDS),
+  entity: z.enum(NOTIFICATION_ENTITIES).describe('The record the notification opens'),
+  entity_id: idSchema,
+  actor_id: idSchema.nullable().describe('Who did it'),
+  actor: z.string().nullable().describe('Their name (now; null if unknown)'),
+  params: z
+    .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+    .describe(
+      'What the text names, as it was then: task, deal, deal_id, stage, tasks (playbook tasks of the move), target, name, type, subject',
+    ),
+  created_at: z.string(),
+  read_at: z.string().nullable(),
+});
+export type NotificationOut = z.infer<typeof notificationSchema>;
+
+const PAGE_MAX = 100;
+const listQuery = z.strictObject({
+  unread: z.enum(['true', 'false']).optional().describe('true: only the unread ones'),
+  limit: z.coerce.number().int().min(1).max(PAGE_MAX).default(20),
+  cursor: z.string().max(200).optional().describe('The `next_cursor` of the previous page'),
+});
+const listAnswer = z.object({
+  items: z.array(notificationSchema),
+  next_cursor: z.string().nullable(),
+  unread: z.number().int().describe('All unread notifications of the caller'),
+});
+const readBody = z
+  .strictObject({
+    ids: z.array(idSchema).min(1).max(500).optional().describe('These notifications of yours'),
+    all: z.literal(true).optional().describe('All your unread notifications'),
+    read: z.boolean().default(true).describe('false marks them unread again'),
+  })
+  .refine((b) => (b.ids === undefined) !== (b.all === undefined), { message: 'give either ids or all: true', path: ['ids'] });
+
+/** The caller's notifications as API objects, newest first (`ids`: just those). */
+export function notificationRows(
+  q: Queryable,
+  ws: number,
+  userId: number,
+  opts: { unread?: boolean; before?: number; ids?: number[]; limit: number },
+) {
+  return q.query<NotificationOut>(
+    prepared(sql`
+    select n.id, n.kind, n.entity, n.entity_id, n.actor_id, u.name as actor, n.params,
+           ${utcSql('n.created_at')} as created_at, ${utcSql('n.read_at')} as read_at
+      from notifications n left join users u on u.workspace_id = n.workspace_id and u.id = n.actor_id
+     where n.workspace_id = ${ws} and n.user_id = ${userId}
+       ${opts.unread ? sql`and n.read_at is null` : empty}
+       ${opts.before !== undefined ? sql`and n.id < ${opts.before}` : empty}
+       ${opts.ids ? sql`and n.id = any(${opts.ids}::int8[])` : empty}
+     order by n.id desc limit ${opts.limit}`),
+  );
+}
+
+export async function unreadCount(q: Queryable, ws: number, userId: number): Promise<number> {
+  const [r] = await q.query<{ n: number }>(
+    prepared(sql`select count(*)::int8 as n from notifications where workspace_id = ${ws} and user_id = ${userId} and read_at is null`),
+  );
+  return Number(r.n);
+}
+
+const encodeCursor = (id: number) => Buffer.from(JSON.stringify([id])).toString('base64url');
+function decodeCursor(c: string): number {
+  try {
+    const [id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown[];
+    if (Number.isSafeInteger(id) && (id as number) > 0) return id as number;
+  } catch {
+    /* below */
+  }
+  throw validationError([fieldIssue('cursor', 'not a cursor of this list', 'это не курсор этого списка', 'invalid')]);
+}
+
+export function registerNotificationRoutes(app: FastifyInstance, ctx: ServerContext) {
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
+  zapp.get(
+    '/api/v1/notifications',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'Your notifications, newest first (keyset pages; ?unread=true for the unread ones)',
+        querystring: listQuery,
+        response: { 200: listAnswer, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const q = req.query;
+      const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      return scoped(ctx, req, async (tx) => {
+        const rows = await notificationRows(tx, p.workspaceId, p.userId, { unread: q.unread === 'true', before, limit: q.limit + 1 });
+        const items = rows.slice(0, q.limit);
+        return {
+          items,
+          next_cursor: rows.length > q.limit ? encodeCursor(items[items.length - 1].id) : null,
+          unread: await unreadCount(tx, p.workspaceId, p.userId),
+        };
+      });
+    },
+  );
+  zapp.get(
+    '/api/v1/notifications/unread-count',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'How many of your notifications are unread',
+        response: { 200: z.object({ unread: z.number().int() }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return { unread: await readInWorkspace(ctx.db, p.workspaceId, (q) => unreadCount(q, p.workspaceId, p.userId)) };
+    },
+  );
+  zapp.post(
+    '/api/v1/notifications/read',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'Mark your notifications read (ids, or all: true), or unread again (read: false)',
+        body: readBody,
+        response: { 200: z.object({ updated: z.number().int(), unread: z.number().int() }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const b = req.body;
+      const now = ctx.clock.now();
+      return scoped(ctx, req, async (tx) => {
+        const which = b.ids ? sql`and id = any(${b.ids}::int8[])` : empty;
+        const updated = b.read
+          ? await tx.run(sql`update notifications set read_at = ${now}
+               where workspace_id = ${p.workspaceId} and user_id = ${p.userId} and read_at is null ${which}`)
+          : await tx.run(sql`update notifications set read_at = null
+               where workspace_id = ${p.workspaceId} and user_id = ${p.userId} and read_at is not null ${which}`);
+        return { updated, unread: await unreadCount(tx, p.workspaceId, p.userId) };
+      });
+    },
+  );
+  registerNotificationStream(app, ctx);
+}
