@@ -12,7 +12,6 @@ import { leads } from './crm/leads.ts';
 import { registerReviewRoutes } from './crm/review-routes.ts';
 import { registerSearchRoutes } from './crm/search.ts';
 import { segments } from './crm/segments.ts';
-import { registerImportRoutes } from './imports/import-routes.ts';
 import { channels } from './marketing/channels.ts';
 import { registerNotificationRoutes } from './notifications/notifications.ts';
 import { registerAuditRoutes } from './platform/audit-routes.ts';
@@ -62,7 +61,6 @@ export const routeModules: RouteModule[] = [
   registerSavedViewRoutes,
   registerAuditRoutes,
   registerNotificationRoutes,
-  registerImportRoutes,
 ];
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {}) {
