@@ -9,6 +9,7 @@ import { layout } from './locales/layout';
 import { lists } from './locales/lists';
 import { notifications } from './locales/notifications';
 import { ru } from './locales/ru';
+import { shortcuts } from './locales/shortcuts';
 
 export type Lang = 'ru' | 'en';
 
@@ -32,6 +33,7 @@ i18n.use(initReactI18next).init({
         figures: figures.ru,
         layout: layout.ru,
         imports: imports.ru,
+        shortcuts: shortcuts.ru,
       },
     },
     en: {
@@ -44,6 +46,7 @@ i18n.use(initReactI18next).init({
         figures: figures.en,
         layout: layout.en,
         imports: imports.en,
+        shortcuts: shortcuts.en,
       },
     },
   },

@@ -5,6 +5,7 @@ import { useLocation } from 'wouter';
 import { type Answer, api, type Me } from '../api';
 import { Loading } from '../components';
 import { PlusIcon } from '../search/icons';
+import { OPEN_CREATE_MENU } from '../shortcuts/Shortcuts';
 import { Dialog } from './dialog';
 import type { Around, Created, FormProps } from './forms/common';
 import type { CreateItem } from './forms/index';
@@ -73,6 +74,15 @@ export function QuickCreate({ me }: { me: Me }) {
   const menuId = useId();
   const itemsRef = useRef<HTMLDivElement>(null);
 
+  useEffect(() => {
+    // The N shortcut (shortcuts/Shortcuts.tsx): the header's menu, as if its "+" was pressed.
+    const open = () => {
+      preload();
+      setMenu('header');
+    };
+    window.addEventListener(OPEN_CREATE_MENU, open);
+    return () => window.removeEventListener(OPEN_CREATE_MENU, open);
+  }, []);
   useEffect(() => {
     if (!menu) return;
     itemsRef.current?.querySelector<HTMLElement>('[role=menuitem]')?.focus();

@@ -1,0 +1,46 @@
+/** The keyboard shortcuts and their help, under the `shortcuts` key of both languages (merged in web/src/i18n.ts). */
+const ru = {
+  title: 'Клавиши',
+  intro: 'Работают, когда курсор не в поле ввода. Буквы — по месту клавиши, в русской раскладке тоже.',
+  search: 'Поиск по сделкам, компаниям, контактам и лидам',
+  create: 'Создать: меню «+»',
+  help: 'Эта справка',
+  go: 'Перейти: G, затем',
+  close: 'Закрыть окно или меню',
+  pages: {
+    tasks: 'Мои задачи',
+    board: 'Воронка',
+    dashboard: 'Дашборд',
+    yesterday: 'Вчера',
+    deals: 'Сделки',
+    companies: 'Компании',
+    contacts: 'Контакты',
+    leads: 'Лиды',
+    notifications: 'Уведомления',
+  },
+  or: 'или',
+  thenKey: 'затем',
+};
+const en: typeof ru = {
+  title: 'Keyboard shortcuts',
+  intro: 'They work when the cursor is not in a field. Letters go by the key, in any keyboard layout.',
+  search: 'Search deals, companies, contacts and leads',
+  create: 'Create: the "+" menu',
+  help: 'This help',
+  go: 'Go to: G, then',
+  close: 'Close a dialog or a menu',
+  pages: {
+    tasks: 'My tasks',
+    board: 'Board',
+    dashboard: 'Dashboard',
+    yesterday: 'Yesterday',
+    deals: 'Deals',
+    companies: 'Companies',
+    contacts: 'Contacts',
+    leads: 'Leads',
+    notifications: 'Notifications',
+  },
+  or: 'or',
+  thenKey: 'then',
+};
+export const shortcuts = { ru, en };
