@@ -68,7 +68,9 @@ describe('what notifies whom', () => {
   it("a task assigned by someone else, created or handed over; never one's own", async () => {
     const deal = await created(w.api, '/deals', { title: 'Поставка станков', owner_id: ids.anna });
     ids.deal = deal;
-    await nothingFor('anna');
+    expect(await drain('anna')).toEqual([
+      { kind: 'deal_assigned', entity: 'deals', entity_id: deal, actor: 'Админ', params: { deal: 'Поставка станков' } },
+    ]);
     const task = await created(w.api, '/tasks', { title: 'Позвонить', deal_id: deal, owner_id: ids.anna });
     expect(await drain('anna')).toEqual([
       {
@@ -138,6 +140,11 @@ describe('what notifies whom', () => {
   it('bulk: a move, a new owner and a task on each deal notify as one edit would; a refused bulk edit notifies nobody', async () => {
     const a = await created(w.api, '/deals', { title: 'Первая', owner_id: ids.anna });
     const b = await created(w.api, '/deals', { title: 'Вторая', owner_id: ids.anna });
+    // Created for her by someone else: hers to hear of.
+    expect(await drain('anna')).toEqual([
+      { kind: 'deal_assigned', entity: 'deals', entity_id: a, actor: 'Админ', params: { deal: 'Первая' } },
+      { kind: 'deal_assigned', entity: 'deals', entity_id: b, actor: 'Админ', params: { deal: 'Вторая' } },
+    ]);
     const demo = w.stage('Демо');
     const moved = await w.api.post('/deals/bulk', {
       ids: [a, b],
@@ -175,6 +182,7 @@ describe('what notifies whom', () => {
     // One deal of two lacks what the stage requires: all is rolled back, notifications too.
     await created(w.api, '/stage-requirements', { stage_id: w.stage('КП отправлено').id, field: 'region' });
     const c = await created(w.api, '/deals', { title: 'Третья', owner_id: ids.annaP, region: 'Москва' });
+    expect((await drain('annaP')).map((n) => n.kind)).toEqual(['deal_assigned']);
     const refused = await w.api.post('/deals/bulk', { ids: [a, c], set: { stage_id: w.stage('КП отправлено').id } });
     expect(refused.status).toBe(422);
     await nothingFor('anna', 'annaP');
@@ -248,12 +256,12 @@ describe('isolation and reading', () => {
     await created(other.api, '/activities', { type: 'call', at: T0, deal_id: deal, notes: '@Игорь Ковалёв' });
     await nothingFor('igor');
     const theirs = await api.stranger.get('/notifications');
-    expect(theirs.body.items.map((x: Seen) => x.kind)).toEqual(['deal_commented']);
+    expect(theirs.body.items.map((x: Seen) => x.kind)).toEqual(['deal_commented', 'deal_assigned']);
     // Ids of another person's notifications mark nothing.
     const mine = (await api.stranger.get('/notifications')).body.items[0].id as number;
     const r = await api.igor.post('/notifications/read', { ids: [mine] });
     expect(r.body).toEqual({ updated: 0, unread: 0 });
-    expect((await api.stranger.get('/notifications/unread-count')).body).toEqual({ unread: 1 });
+    expect((await api.stranger.get('/notifications/unread-count')).body).toEqual({ unread: 2 });
   });
 
   it('pages, unread only, read and unread again, refusals naming the field', async () => {

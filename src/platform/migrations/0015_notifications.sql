@@ -89,8 +89,8 @@ begin
       perform notifications_add(ws, t.owner_id, 'task_assigned', 'tasks', t.id, actor, new.at,
         jsonb_build_object('task', t.title, 'deal_id', t.deal_id, 'deal', t.deal_title));
     end if;
-  elsif new.entity = 'deals' and new.action = 'update' and new.changes ? 'owner_id' then
-    -- A deal handed over to someone.
+  elsif new.entity = 'deals' and (new.action = 'create' or (new.action = 'update' and new.changes ? 'owner_id')) then
+    -- A deal given to someone (created for them, or handed over).
     select x.id, x.title, x.owner_id into d from deals x where x.workspace_id = ws and x.id = new.entity_id;
     if found and d.owner_id is not null and d.owner_id <> actor then
       perform notifications_add(ws, d.owner_id, 'deal_assigned', 'deals', d.id, actor, new.at, jsonb_build_object('deal', d.title));
