@@ -118,3 +118,6 @@ export type FunnelDeals = Answer<'/api/v1/reports/funnel/deals', 'get'>;
 type DisciplineAnswer = Answer<'/api/v1/reports/discipline', 'get'>;
 export type DisciplineGroups = Extract<DisciplineAnswer, { groups: unknown }>;
 export type DisciplineKpis = DisciplineGroups['total'];
+/** The tasks behind a discipline figure (overdue, due, on time). */
+export type DisciplineTasks = Answer<'/api/v1/reports/discipline/tasks', 'get'>;
+export type Activity = Answer<'/api/v1/activities/{id}', 'get'>;

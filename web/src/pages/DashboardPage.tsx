@@ -10,13 +10,17 @@ import { DashboardFilters } from './dashboard/Filters';
 import { ManagersTable } from './dashboard/ManagersTable';
 import { StageTable } from './dashboard/StageTable';
 import { StatTiles } from './dashboard/StatTiles';
+import { TaskDrill, type TaskDrillSpec } from './dashboard/TaskDrill';
+import './dashboard/dashboard.css';
+import { useTimeZone } from '../time/use-time-zone';
+import { clockIn, dayText, isoDayText, zoneLabel } from '../time/zone';
 
 /** The funnel dashboard: filters in the URL, and every figure opens the deals behind it. */
 export default function DashboardPage({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
   const [, navigate] = useLocation();
   const search = useSearch();
-  const tz = me.workspace.timezone;
+  const tz = useTimeZone(me);
   const { q, report, trends, managers, discipline, segments, channels, users } = useDashboardData(search, tz);
   const { url, from, to, params } = q;
   const set = (k: string, v: string) => {
@@ -28,9 +32,10 @@ export default function DashboardPage({ me }: { me: Me }) {
     navigate(`/dashboard?${next.toString()}`, { replace: true });
   };
   const [drill, setDrill] = useState<Drill | null>(null);
+  const [tasks, setTasks] = useState<TaskDrillSpec | null>(null);
   const r = report.data;
   const cur = r?.currency ?? me.workspace.currency;
-  const ru = i18n.language === 'ru';
+  const lang = i18n.language;
   return (
     <div className="page dashboard">
       <div className="page-head">
@@ -60,14 +65,25 @@ export default function DashboardPage({ me }: { me: Me }) {
               <FunnelChart r={r} onDrill={setDrill} />
               <DurationsChart r={r} />
             </div>
-            <div className="grid-2">
+            <div className="grid-2 trends-stages">
               <TrendsChart trends={trends} />
               <StageTable r={r} onDrill={setDrill} />
             </div>
-            <ManagersTable managers={managers} discipline={discipline.data} currency={cur} onDrill={setDrill} />
-            <p className="muted small">
-              {ru ? 'Период' : 'Period'}: {from} — {to} · {ru ? 'на' : 'as of'}{' '}
-              {new Date(r.as_of).toLocaleString(ru ? 'ru-RU' : 'en-US', { timeZone: tz })} · {r.time_zone}
+            <ManagersTable
+              managers={managers}
+              discipline={discipline.data}
+              currency={cur}
+              params={params}
+              onDrill={setDrill}
+              onTasks={setTasks}
+            />
+            <p className="muted small" data-testid="dashboard-footer">
+              {t('figures.footer', {
+                from: isoDayText(from, lang),
+                to: isoDayText(to, lang),
+                asOf: `${dayText(r.as_of, r.time_zone, lang)}, ${clockIn(r.as_of, r.time_zone)}`,
+                zone: `${zoneLabel(r.time_zone, lang, Date.parse(r.as_of))} (${r.time_zone})`,
+              })}
             </p>
           </>
         )
@@ -83,9 +99,11 @@ export default function DashboardPage({ me }: { me: Me }) {
           stage={drill.stage}
           title={drill.title}
           currency={cur}
+          note={drill.note}
           onClose={() => setDrill(null)}
         />
       )}
+      {tasks && <TaskDrill spec={tasks} zone={tz} onClose={() => setTasks(null)} />}
     </div>
   );
 }

@@ -1,10 +1,86 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Me, type PageKey, type Prefs } from '../api';
+import { ApiError, api, type Me, type PageKey, type Prefs } from '../api';
 import { LanguageSwitch } from '../language-switch';
 
 const STARTS = ['tasks', 'board', 'yesterday', 'dashboard'] as const;
+
+/** Russia's zones first (west to east), then every zone the browser knows. */
+const RU_ZONES = [
+  'Europe/Kaliningrad',
+  'Europe/Moscow',
+  'Europe/Samara',
+  'Asia/Yekaterinburg',
+  'Asia/Omsk',
+  'Asia/Novosibirsk',
+  'Asia/Krasnoyarsk',
+  'Asia/Irkutsk',
+  'Asia/Yakutsk',
+  'Asia/Vladivostok',
+  'Asia/Magadan',
+  'Asia/Kamchatka',
+];
+function zoneNames(): string[] {
+  const all = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  return [...RU_ZONES, ...all.filter((z) => !RU_ZONES.includes(z))];
+}
+
+/** My own time zone: empty follows the workspace's. The server checks the name (IANA) and says what is wrong. */
+function ZoneSetting({ me, prefs }: { me: Me; prefs: Prefs }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [zone, setZone] = useState(prefs.time_zone ?? '');
+  const [done, setDone] = useState(false);
+  const save = useMutation({
+    mutationFn: () => api<Prefs>('/me/preferences', { method: 'PATCH', body: { time_zone: zone.trim() || null } }),
+    onSuccess: (p) => {
+      qc.setQueryData(['prefs'], p);
+      // Figures and "today" are counted in the zone: ask for them again.
+      qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== 'prefs' && q.queryKey[0] !== 'me' });
+      setDone(true);
+    },
+    onError: () => setDone(false),
+  });
+  const error =
+    save.error instanceof ApiError ? (save.error.fields.find((f) => f.field === 'time_zone')?.message ?? save.error.message) : null;
+  return (
+    <div className="field">
+      <label htmlFor="time-zone">{t('figures.zone.label')}</label>
+      <input
+        id="time-zone"
+        list="time-zones"
+        value={zone}
+        placeholder={t('figures.zone.workspace', { zone: me.workspace.timezone })}
+        aria-invalid={error ? true : undefined}
+        aria-describedby="time-zone-hint"
+        onChange={(e) => {
+          setZone(e.target.value);
+          setDone(false);
+        }}
+      />
+      <datalist id="time-zones">
+        {zoneNames().map((z) => (
+          <option key={z} value={z} />
+        ))}
+      </datalist>
+      <span id="time-zone-hint" className={error ? 'error small' : 'muted small'} role={error ? 'alert' : undefined}>
+        {error ?? t('figures.zone.hint')}
+      </span>
+      <div>
+        <button type="button" onClick={() => save.mutate()} disabled={save.isPending} data-testid="save-zone">
+          {t('figures.zone.save')}
+        </button>
+        {done && (
+          <span className="muted small" role="status">
+            {' '}
+            {t('common.saved')}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
 
 /** Start page and menu (order, hidden items) for me; for an admin, the defaults for everyone. */
 function MenuEditor({ value, onChange }: { value: Prefs['menu']; onChange: (m: Prefs['menu']) => void }) {
@@ -95,6 +171,7 @@ export function SettingsPage({ me, prefs }: { me: Me; prefs: Prefs }) {
             ))}
           </select>
         </div>
+        <ZoneSetting me={me} prefs={prefs} />
         <h3>{t('settings.menu')}</h3>
         <MenuEditor value={menu} onChange={setMenu} />
         <button type="button" className="primary" onClick={() => save.mutate()} disabled={save.isPending}>

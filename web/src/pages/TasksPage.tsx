@@ -1,14 +1,23 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { api, type Deal, type DisciplineGroups, type Me, type Page, type Task } from '../api';
 import { Empty, ErrorState, Loading } from '../components';
-import { dateTime, isoDay, num, pct } from '../format';
+import { isoDay, num, pct } from '../format';
+import { useTimeZone } from '../time/use-time-zone';
+import { bucketOf, differsFromBrowser, dueText, zoneLabel } from '../time/zone';
+import { TaskDrill, type TaskDrillSpec } from './dashboard/TaskDrill';
 
-/** For those who lead a team: who is behind right now, beside their task discipline over 30 days. */
-function TeamPanel({ me }: { me: Me }) {
+/**
+ * For those who lead a team: who is behind right now, beside their task discipline over 30 days.
+ * Each manager's overdue count opens those tasks (the discipline report's own set: playbook tasks
+ * past due and not done), and so does the team's total.
+ */
+function TeamPanel({ zone }: { zone: string }) {
   const { t } = useTranslation();
-  const tz = me.workspace.timezone;
+  const tz = zone;
+  const [drill, setDrill] = useState<TaskDrillSpec | null>(null);
   const params = new URLSearchParams({ from: isoDay(tz, -30), to: isoDay(tz, 1), by: 'owner' });
   const team = useQuery({
     queryKey: ['discipline', params.toString()],
@@ -19,6 +28,26 @@ function TeamPanel({ me }: { me: Me }) {
   const rows = team.data.groups
     .filter((g) => g.key_id && (g.tasks_due > 0 || g.overdue_open > 0))
     .sort((a, b) => b.overdue_open - a.overdue_open || (a.discipline_score ?? 1) - (b.discipline_score ?? 1));
+  const open = (owner: number | null, who: string) => {
+    const p = new URLSearchParams(params);
+    p.delete('by');
+    if (owner) p.set('owner', String(owner));
+    setDrill({ metric: 'overdue_open', title: t('figures.tasks.overdueOf', { who }), params: p });
+  };
+  const overdue = (n: number, owner: number | null, who: string) =>
+    n > 0 ? (
+      <button
+        type="button"
+        className="link"
+        aria-label={`${who}, ${t('tasks.overdueNow')}: ${num(n)}`}
+        data-testid={`team-overdue-${owner ?? 'all'}`}
+        onClick={() => open(owner, who)}
+      >
+        {num(n)}
+      </button>
+    ) : (
+      num(n)
+    );
   return (
     <section className="panel" aria-label={t('tasks.team')}>
       <h2>{t('tasks.team')}</h2>
@@ -43,23 +72,37 @@ function TeamPanel({ me }: { me: Me }) {
                   <th scope="row">
                     <Link href={`/dashboard?owner=${g.key_id}`}>{g.key}</Link>
                   </th>
-                  <td className={`num${g.overdue_open > 0 ? ' bad' : ''}`}>{num(g.overdue_open)}</td>
+                  <td className={`num${g.overdue_open > 0 ? ' bad' : ''}`}>{overdue(g.overdue_open, g.key_id ?? null, g.key ?? '')}</td>
                   <td className="num">{pct(g.on_time_rate)}</td>
                   <td className="num">{pct(g.card_completeness)}</td>
                   <td className="num">{pct(g.discipline_score)}</td>
                 </tr>
               ))}
             </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row">{t('figures.team.total')}</th>
+                <td className={`num${team.data.total.overdue_open > 0 ? ' bad' : ''}`}>
+                  {overdue(team.data.total.overdue_open, null, t('figures.team.total'))}
+                </td>
+                <td className="num">{pct(team.data.total.on_time_rate)}</td>
+                <td className="num">{pct(team.data.total.card_completeness)}</td>
+                <td className="num">{pct(team.data.total.discipline_score)}</td>
+              </tr>
+            </tfoot>
           </table>
         </div>
       )}
+      {drill && <TaskDrill spec={drill} zone={tz} onClose={() => setDrill(null)} />}
     </section>
   );
 }
 
 /** My open tasks: overdue first, then today's, then the coming week. */
 export function TasksPage({ me }: { me: Me }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const zone = useTimeZone(me);
+  const lang = i18n.language;
   const qc = useQueryClient();
   const tasks = useQuery({
     queryKey: ['my-tasks', me.user.id],
@@ -78,18 +121,14 @@ export function TasksPage({ me }: { me: Me }) {
   if (tasks.isPending) return <Loading />;
   if (tasks.isError) return <ErrorState error={tasks.error} retry={() => tasks.refetch()} />;
   const title = new Map((deals.data?.items ?? []).map((d) => [d.id, d.title]));
+  // Buckets by the day in the person's zone (their setting, else the workspace's), never the browser's.
   const now = Date.now();
-  const endOfDay = new Date();
-  endOfDay.setHours(23, 59, 59, 999);
-  const week = now + 7 * 86_400_000;
   const items = tasks.data.items;
-  const overdue = items.filter((x) => x.due_at && new Date(x.due_at).getTime() < now);
-  const today = items.filter((x) => x.due_at && new Date(x.due_at).getTime() >= now && new Date(x.due_at).getTime() <= endOfDay.getTime());
-  const upcoming = items.filter(
-    (x) => !x.due_at || (new Date(x.due_at).getTime() > endOfDay.getTime() && new Date(x.due_at).getTime() <= week),
-  );
-  const section = (name: string, list: Task[], emptyText: string, tone?: string) => (
-    <section className="panel" aria-label={name}>
+  const overdue = items.filter((x) => bucketOf(x.due_at, zone, now) === 'overdue');
+  const today = items.filter((x) => bucketOf(x.due_at, zone, now) === 'today');
+  const upcoming = items.filter((x) => bucketOf(x.due_at, zone, now) === 'upcoming');
+  const section = (testId: string, name: string, list: Task[], emptyText: string, tone?: string) => (
+    <section className="panel" aria-label={name} data-testid={`tasks-${testId}`}>
       <h2 className={tone}>
         {name} <span className="count">{list.length}</span>
       </h2>
@@ -111,7 +150,8 @@ export function TasksPage({ me }: { me: Me }) {
               <div className="task-main">
                 <span className="task-title">{x.title}</span>
                 <span className="muted">
-                  {t(`taskType.${x.type}`)} · {t('tasks.due')} {dateTime(x.due_at, me.workspace.timezone)}
+                  {t(`taskType.${x.type}`)} · {t('tasks.due')}{' '}
+                  <span data-testid="task-due">{x.due_at ? dueText(x.due_at, zone, lang, now) : t('common.none')}</span>
                   {x.deal_id && (
                     <>
                       {' · '}
@@ -130,13 +170,18 @@ export function TasksPage({ me }: { me: Me }) {
     <div className="page">
       <div className="page-head">
         <h1>{t('tasks.title')}</h1>
+        {differsFromBrowser(zone, now) && (
+          <p className="muted small" data-testid="zone-note">
+            {t('figures.zone.shownIn', { zone: `${zoneLabel(zone, lang, now)} (${zone})` })}
+          </p>
+        )}
       </div>
       <div className="grid-2">
-        {section(t('tasks.overdue'), overdue, t('tasks.emptyOverdue'), overdue.length ? 'bad' : undefined)}
-        {section(t('tasks.today'), today, t('tasks.emptyToday'))}
+        {section('overdue', t('tasks.overdue'), overdue, t('tasks.emptyOverdue'), overdue.length ? 'bad' : undefined)}
+        {section('today', t('tasks.today'), today, t('tasks.emptyToday'))}
       </div>
-      {upcoming.length > 0 && section(t('tasks.upcoming'), upcoming, '')}
-      {['admin', 'head_of_sales', 'team_lead'].includes(me.user.role) && <TeamPanel me={me} />}
+      {upcoming.length > 0 && section('upcoming', t('tasks.upcoming'), upcoming, '')}
+      {['admin', 'head_of_sales', 'team_lead'].includes(me.user.role) && <TeamPanel zone={zone} />}
     </div>
   );
 }

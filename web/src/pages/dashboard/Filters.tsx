@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { Named } from '../../api';
+import { DayInput } from '../../time/DayInput';
 
 /** The period, the as-of date and the filters, all kept in the URL. */
 export function DashboardFilters({
@@ -23,15 +24,9 @@ export function DashboardFilters({
   const { t } = useTranslation();
   return (
     <search className="filters">
-      <label className="inline">
-        {t('dash.from')} <input type="date" value={from} onChange={(e) => e.target.value && set('from', e.target.value)} />
-      </label>
-      <label className="inline">
-        {t('dash.to')} <input type="date" value={to} onChange={(e) => e.target.value && set('to', e.target.value)} />
-      </label>
-      <label className="inline">
-        {t('dash.asOf')} <input type="date" value={url.get('as_of') ?? ''} onChange={(e) => set('as_of', e.target.value)} />
-      </label>
+      <DayInput label={t('dash.from')} value={from} onChange={(v) => set('from', v)} testId="filter-from" />
+      <DayInput label={t('dash.to')} value={to} onChange={(v) => set('to', v)} testId="filter-to" />
+      <DayInput label={t('dash.asOf')} value={url.get('as_of') ?? ''} onChange={(v) => set('as_of', v)} allowEmpty testId="filter-as-of" />
       <select value={url.get('segment') ?? ''} onChange={(e) => set('segment', e.target.value)} aria-label={t('dash.segment')}>
         <option value="">{t('dash.anySegment')}</option>
         {segments.map((s) => (

@@ -4,18 +4,24 @@ import type { DisciplineGroups, FunnelGroups } from '../../api';
 import { ErrorState, Loading } from '../../components';
 import { majorMoney, num, pct } from '../../format';
 import type { OpenDrill } from './data';
+import type { TaskDrillSpec } from './TaskDrill';
 
 /** Each manager's outcome figures beside their discipline; the counts open the manager's deals. */
 export function ManagersTable({
   managers,
   discipline,
   currency,
+  params,
   onDrill,
+  onTasks,
 }: {
   managers: UseQueryResult<FunnelGroups>;
   discipline: DisciplineGroups | undefined;
   currency: string;
+  /** The report's period and filters, for the tasks behind a discipline figure. */
+  params: URLSearchParams;
   onDrill: OpenDrill;
+  onTasks: (s: TaskDrillSpec) => void;
 }) {
   const { t } = useTranslation();
   const cur = currency;
@@ -28,11 +34,11 @@ export function ManagersTable({
       ) : managers.isError ? (
         <ErrorState error={managers.error} />
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="managers-table">
+        <div className="table-wrap fig-scroll">
+          <table className="table compact" data-testid="managers-table">
             <thead>
               <tr>
-                <th>{t('dash.owner')}</th>
+                <th className="sticky-col">{t('dash.owner')}</th>
                 <th className="num">{t('dash.created')}</th>
                 <th className="num">{t('dash.won')}</th>
                 <th className="num">{t('dash.winRate')}</th>
@@ -50,41 +56,67 @@ export function ManagersTable({
                 .filter((g) => g.deals_created + g.open_deals + g.deals_won + g.deals_lost > 0)
                 .map((g) => {
                   const d = discByOwner.get(g.key_id ?? null);
-                  const drillFor = (metric: string, title: string) => () =>
-                    onDrill({
-                      metric,
-                      title: `${g.key ?? t('common.notSet')}: ${title}`,
-                      extra: g.key_id ? { owner: String(g.key_id) } : undefined,
-                    });
+                  const who = g.key ?? t('common.notSet');
+                  const owner = g.key_id ? { owner: String(g.key_id) } : { owner: 'none' };
+                  const cell = (metric: string, label: string, value: string, note?: string) => (
+                    <td className="num">
+                      <button
+                        type="button"
+                        className="link"
+                        aria-label={`${who}, ${label}: ${value}`}
+                        data-testid={`mgr-${metric}-${g.key_id ?? 'none'}`}
+                        onClick={() => onDrill({ metric, title: `${who}: ${label}`, extra: owner, note })}
+                      >
+                        {value}
+                      </button>
+                    </td>
+                  );
+                  const taskCell = (metric: TaskDrillSpec['metric'], label: string, value: string, title: string, tone = '') => (
+                    <td className={`num${tone}`}>
+                      {d && g.key_id ? (
+                        <button
+                          type="button"
+                          className="link"
+                          aria-label={`${who}, ${label}: ${value}`}
+                          data-testid={`mgr-${metric}-${g.key_id}`}
+                          onClick={() => {
+                            const p = new URLSearchParams(params);
+                            p.set('owner', String(g.key_id));
+                            onTasks({ metric, title, params: p });
+                          }}
+                        >
+                          {value}
+                        </button>
+                      ) : (
+                        value
+                      )}
+                    </td>
+                  );
                   return (
                     <tr key={g.key_id ?? 'none'}>
-                      <td>{g.key ?? t('common.notSet')}</td>
-                      <td className="num">
-                        <button type="button" className="link" onClick={drillFor('deals_created', t('dash.created'))}>
-                          {num(g.deals_created)}
-                        </button>
-                      </td>
-                      <td className="num">
-                        <button type="button" className="link" onClick={drillFor('deals_won', t('dash.won'))}>
-                          {num(g.deals_won)}
-                        </button>
-                      </td>
-                      <td className="num">{pct(g.win_rate)}</td>
-                      <td className="num">{majorMoney(g.won_amount, cur)}</td>
-                      <td className="num">{num(g.open_deals)}</td>
-                      <td className="num">
-                        <button type="button" className="link" onClick={drillFor('stuck_deals', t('dash.stuck'))}>
-                          {num(g.stuck_deals)}
-                        </button>
-                      </td>
+                      <th scope="row" className="sticky-col">
+                        {who}
+                      </th>
+                      {cell('deals_created', t('dash.created'), num(g.deals_created))}
+                      {cell('deals_won', t('dash.won'), num(g.deals_won))}
+                      {cell('deals_closed', t('dash.winRate'), pct(g.win_rate), t('figures.note.winRate'))}
+                      {cell('deals_won', t('dash.wonAmount'), majorMoney(g.won_amount, cur))}
+                      {cell('open_deals', t('dash.open'), num(g.open_deals))}
+                      {cell('stuck_deals', t('dash.stuck'), num(g.stuck_deals))}
                       <td
                         className={`num strong ${d?.discipline_score !== null && d?.discipline_score !== undefined && d.discipline_score < 0.7 ? 'bad' : ''}`}
                       >
                         {pct(d?.discipline_score)}
                       </td>
-                      <td className="num">{pct(d?.on_time_rate)}</td>
+                      {taskCell('tasks_due', t('dash.onTime'), pct(d?.on_time_rate), t('figures.tasks.dueOf', { who }))}
                       <td className="num">{pct(d?.card_completeness)}</td>
-                      <td className="num">{num(d?.overdue_open)}</td>
+                      {taskCell(
+                        'overdue_open',
+                        t('dash.overdue'),
+                        num(d?.overdue_open),
+                        t('figures.tasks.overdueOf', { who }),
+                        d?.overdue_open ? ' bad' : '',
+                      )}
                     </tr>
                   );
                 })}

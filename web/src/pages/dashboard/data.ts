@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { api, type Named, type Page } from '../../api';
 import { dashboardQueries } from '../../dashboard-queries';
 import { useUsers } from '../../lookups';
@@ -9,6 +10,8 @@ export interface Drill {
   stage?: string;
   title: string;
   extra?: Record<string, string>;
+  /** How the figure is made of the listed deals (rates, averages, velocity). */
+  note?: ReactNode;
 }
 export type OpenDrill = (d: Drill) => void;
 
