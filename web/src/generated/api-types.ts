@@ -7542,6 +7542,76 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/setup': {
+    get: {
+      responses: {
+        '200': {
+          needed: boolean;
+          templates: ('b2b-ru' | 'b2b-en' | 'empty')[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    post: {
+      body: {
+        workspace: {
+          name: string;
+          currency?: string;
+          timezone?: string;
+          locale?: 'ru' | 'en';
+        };
+        admin: {
+          name: string;
+          email: string;
+          password: string;
+        };
+        template?: 'b2b-ru' | 'b2b-en' | 'empty';
+      };
+      responses: {
+        '201': {
+          workspace_id: number;
+          user_id: number;
+          template: 'b2b-ru' | 'b2b-en' | 'empty';
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/password-check': {
+    post: {
+      body: {
+        password: string;
+        /**
+         * @maxItems 4
+         */
+        inputs?: string[];
+      };
+      responses: {
+        '200': {
+          ok: boolean;
+          code: string | null;
+          message: string | null;
+          min_length: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
 }
 /**
  * Error: `code` is machine-readable, `fields` names each bad field
