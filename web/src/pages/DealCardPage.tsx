@@ -3,10 +3,12 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { ApiError, api, type DealCardData, type Me, type Missing } from '../api';
+import { ConflictBanner, EditableField, type FieldSpec, useCardEditor } from '../cards/edit';
+import { companySpec, contactSpec, customSpecs, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
+import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
-import { date, dateTime, days, minorToDecimal, money } from '../format';
-import { FieldInput, MoveDialog, toSet, useDealFieldDefs } from './MoveDialog';
-import { BlockView, Timeline } from './RecordCardPage';
+import { date, dateTime, days, money } from '../format';
+import { MoveDialog } from './MoveDialog';
 
 const ACTIVITY_TYPES = ['call', 'meeting', 'demo', 'email', 'proposal'] as const;
 const OUTCOMES: Record<string, string[]> = {
@@ -140,15 +142,16 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
   const tz = me.workspace.timezone;
   const ru = i18n.language === 'ru';
   const card = useQuery({ queryKey: ['deal-card', id], queryFn: () => api<DealCardData>(`/deals/${id}/card`) });
-  const defs = useDealFieldDefs();
-  const [editing, setEditing] = useState<string | null>(null);
-  const [editValue, setEditValue] = useState('');
+  const segments = useNamed('segments');
+  const channels = useNamed('channels');
   const [moving, setMoving] = useState<{ stageId: number; stageName: string; missing: Missing[] } | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const refresh = () => {
     qc.invalidateQueries({ queryKey: ['deal-card', id] });
     qc.invalidateQueries({ queryKey: ['board'] });
   };
+  const editor = useCardEditor(`/deals/${id}`, card.data?.deal.version ?? 0, refresh);
+  const owner = useOwnerSpec(me, card.data?.deal.owner_id ?? null, card.data?.names.owner ?? null);
   const complete = useMutation({
     mutationFn: (task: { id: number; version: number }) =>
       api(`/tasks/${task.id}`, { method: 'PATCH', body: { version: task.version, status: 'done' } }),
@@ -170,50 +173,31 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
       else setMessage(e instanceof Error ? e.message : String(e));
     }
   };
-  const saveField = async (field: string) => {
-    setMessage(null);
-    try {
-      await api(`/deals/${id}`, {
-        method: 'PATCH',
-        body: { version: d.version, ...toSet({ [field]: editValue }, defs.data?.items ?? [], d.currency) },
-      });
-      setEditing(null);
-      refresh();
-    } catch (e) {
-      setMessage(e instanceof ApiError && e.status === 409 ? e.message : e instanceof Error ? e.message : String(e));
-    }
-  };
   const openTasks = c.tasks.filter((x) => x.status === 'open');
-  const standard: [string, string, React.ReactNode][] = [
-    ['amount_minor', t('deal.amount'), money(d.amount_minor, d.currency)],
-    [
-      'company_id',
-      t('deal.company'),
-      d.company_id ? (
-        <Link key="company" href={`/companies/${d.company_id}`}>
-          {c.names.company}
-        </Link>
-      ) : (
-        t('common.none')
-      ),
-    ],
-    [
-      'contact_id',
-      t('deal.contact'),
-      d.contact_id ? (
-        <Link key="contact" href={`/contacts/${d.contact_id}`}>
-          {c.names.contact}
-        </Link>
-      ) : (
-        t('common.none')
-      ),
-    ],
-    ['owner_id', t('deal.owner'), c.names.owner ?? t('common.none')],
-    ['segment_id', t('deal.segment'), c.names.segment ?? t('common.none')],
-    ['channel_id', t('deal.channel'), c.names.channel ?? t('common.none')],
-    ['region', t('deal.region'), d.region ?? t('common.none')],
+  const tt = t as unknown as (k: string) => string;
+  const standard: FieldSpec[] = [
+    { name: 'title', label: t('cards.field.title'), kind: 'text', value: d.title, required: true },
+    { name: 'amount_minor', label: t('cards.field.amount_minor'), kind: 'money', value: d.amount_minor, required: true },
+    companySpec(tt, d.company_id ?? null, c.names.company),
+    contactSpec(tt, d.contact_id ?? null, c.names.contact, d.company_id ?? null),
+    owner,
+    namedSpec(tt, 'segment_id', d.segment_id ?? null, c.names.segment, segments.data?.items ?? []),
+    namedSpec(tt, 'channel_id', d.channel_id ?? null, c.names.channel, channels.data?.items ?? []),
+    { name: 'region', label: t('cards.field.region'), kind: 'text', value: d.region ?? null },
+    { name: 'atypical', label: t('cards.field.atypical'), kind: 'bool', value: d.atypical, required: true },
+    { name: 'atypical_reason', label: t('cards.field.atypical_reason'), kind: 'longtext', value: d.atypical_reason ?? null },
   ];
-  const editable = new Set(['amount_minor', 'company_id', 'contact_id', 'segment_id', 'channel_id', 'region']);
+  const field = (spec: FieldSpec) => (
+    <EditableField
+      key={spec.name}
+      spec={spec}
+      currency={d.currency}
+      save={editor.save}
+      pending={editor.pending}
+      onPendingUsed={editor.clearPending}
+    />
+  );
+  const lost = c.pipeline.stages.find((s) => s.kind === 'lost');
   return (
     <div className="page deal-card-page">
       <nav className="crumbs">
@@ -249,83 +233,42 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
           {message}
         </p>
       )}
+      <ConflictBanner
+        conflict={editor.conflict}
+        kept={editor.kept}
+        currency={d.currency}
+        tz={tz}
+        blocks={c.blocks}
+        onReload={async (x) => {
+          await card.refetch();
+          editor.reloaded(x);
+        }}
+      />
       <div className="card-grid">
         <div className="card-col">
-          <section className="panel">
-            <h2>{t('deal.fields')}</h2>
-            <dl className="fields">
-              {standard.map(([field, label, value]) => (
-                <div key={field} className="field-row">
-                  <dt>{label}</dt>
-                  <dd>
-                    {editing === field ? (
-                      <form
-                        className="inline-edit"
-                        onSubmit={(e) => {
-                          e.preventDefault();
-                          void saveField(field);
-                        }}
-                      >
-                        <FieldInput
-                          field={field}
-                          label={label}
-                          value={editValue}
-                          onChange={setEditValue}
-                          defs={defs.data?.items ?? []}
-                          companyId={d.company_id ? String(d.company_id) : undefined}
-                          currency={d.currency}
-                        />
-                        <button type="submit" className="primary">
-                          {t('common.save')}
-                        </button>
-                        <button type="button" onClick={() => setEditing(null)}>
-                          {t('common.cancel')}
-                        </button>
-                      </form>
-                    ) : (
-                      <>
-                        {value}
-                        {editable.has(field) && (
-                          <button
-                            type="button"
-                            className="link"
-                            onClick={() => {
-                              setEditing(field);
-                              setEditValue(
-                                field === 'amount_minor'
-                                  ? minorToDecimal(d.amount_minor, d.currency)
-                                  : field === 'region'
-                                    ? (d.region ?? '')
-                                    : '',
-                              );
-                            }}
-                            aria-label={`${t('deal.edit')}: ${label}`}
-                          >
-                            {t('deal.edit')}
-                          </button>
-                        )}
-                      </>
-                    )}
-                  </dd>
-                </div>
-              ))}
-            </dl>
+          <section className="panel" aria-labelledby="cf-fields-h">
+            <h2 id="cf-fields-h">{t('deal.fields')}</h2>
+            <dl className="cf-list">{standard.map(field)}</dl>
           </section>
-          {c.blocks.map((b) => (
-            <BlockView
-              key={b.id ?? 'other'}
-              block={b}
-              values={d.custom}
-              currency={d.currency}
-              onEdit={async (key, value) => {
-                await api(`/deals/${id}`, {
-                  method: 'PATCH',
-                  body: { version: d.version, ...toSet({ [`custom.${key}`]: value }, defs.data?.items ?? [], d.currency) },
-                });
-                refresh();
-              }}
-            />
-          ))}
+          {c.blocks
+            .filter((b) => b.fields.length > 0)
+            .map((b) => (
+              <section key={b.id ?? 'other'} className={`panel${b.pinned ? ' pinned' : ''}`} aria-label={ru ? b.name_ru : b.name_en}>
+                <h2>
+                  {ru ? b.name_ru : b.name_en} {b.pinned && <span className="badge">{t('deal.pinned')}</span>}
+                </h2>
+                <dl className="cf-list">{customSpecs(b, d.custom ?? {}, ru).map(field)}</dl>
+              </section>
+            ))}
+          <section className="panel" aria-labelledby="cf-close-h">
+            <h2 id="cf-close-h">{t('cards.archive.button')}?</h2>
+            <p className="cf-deal-hint muted">{t('cards.archive.dealHint')}</p>
+            {lost && d.status === 'open' && (
+              <button type="button" onClick={() => moveTo(lost.id, lost.name)} data-testid="close-lost">
+                {t('cards.archive.closeLost')}
+              </button>
+            )}
+          </section>
         </div>
         <div className="card-col">
           <section className="panel guidance">
@@ -381,9 +324,10 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
             <h2>{t('deal.logActivity')}</h2>
             <LogActivity dealId={id} onDone={refresh} />
           </section>
+          <NoteBox link={{ deal_id: id }} onAdded={refresh} tz={tz} />
           <section className="panel">
-            <h2>{t('deal.timeline')}</h2>
-            <Timeline items={c.timeline} tz={tz} blocks={c.blocks} />
+            <h2>{t('cards.history.title')}</h2>
+            <CardTimeline items={c.timeline} tz={tz} currency={d.currency} blocks={c.blocks} />
           </section>
         </div>
       </div>

@@ -2,275 +2,193 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import { api, type Block, type Me, type Names, type TimelineItem } from '../api';
+import { api, type Me, type RecordCard } from '../api';
+import { ArchiveButton, ArchivedBanner, UndoToast } from '../cards/archive';
+import { ConvertDialog } from '../cards/convert';
+import { ConflictBanner, EditableField, type FieldSpec, useCardEditor } from '../cards/edit';
+import { CompanyLinks } from '../cards/links';
+import { companySpec, contactSpec, customSpecs, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
+import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
-import { dateTime, minorDigits, minorToDecimal, moneyStep, num, parseMoneyInput, toMajor } from '../format';
 
-/** A block of custom fields, values shown in the reader's language, each editable in place. */
-export function BlockView({
-  block,
-  values,
-  currency,
-  onEdit,
-}: {
-  block: Block;
-  values: Record<string, unknown>;
-  /** The workspace currency, which money fields count minor units of. */
-  currency: string;
-  onEdit?: (key: string, value: string) => Promise<void>;
-}) {
+type Kind = 'companies' | 'contacts' | 'leads';
+type Rec = RecordCard['record'] & Record<string, unknown>;
+const LEAD_STATUSES = ['new', 'working', 'qualified', 'disqualified'] as const;
+
+/** The standard fields of each card, in the order shown, as edited in place. */
+function standardSpecs(kind: Kind, r: Rec, c: RecordCard, t: (k: string) => string, channels: { id: number; name: string }[]): FieldSpec[] {
+  const text = (name: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+    name,
+    label: t(`cards.field.${name}`),
+    kind: 'text',
+    value: r[name] ?? null,
+    ...extra,
+  });
+  const num = (name: string) => text(name, { kind: 'number' });
+  if (kind === 'companies')
+    return [
+      text('name', { required: true }),
+      text('inn'),
+      text('industry'),
+      text('city'),
+      num('employees'),
+      text('website'),
+      text('phone'),
+    ];
+  if (kind === 'contacts')
+    return [
+      text('name', { required: true }),
+      companySpec(t, (r.company_id as number | null) ?? null, c.names.company),
+      text('position'),
+      text('email'),
+      text('phone'),
+      text('is_decision_maker', { kind: 'bool', required: true }),
+    ];
+  const status = r.status as string;
+  return [
+    text('title', { required: true }),
+    {
+      ...text('status', { kind: 'choice', required: true }),
+      choices: LEAD_STATUSES.map((s) => ({ value: s, label: t(`cards.leadStatus.${s}`) })),
+      readOnly: status === 'converted',
+      display: t(`cards.leadStatus.${status}`),
+    },
+    text('company_name'),
+    text('contact_name'),
+    text('email'),
+    text('phone'),
+    num('fit_score'),
+    namedSpec(t, 'channel_id', (r.channel_id as number | null) ?? null, c.names.channel, channels),
+    companySpec(t, (r.company_id as number | null) ?? null, c.names.company),
+    contactSpec(t, (r.contact_id as number | null) ?? null, c.names.contact, (r.company_id as number | null) ?? null),
+  ];
+}
+
+/**
+ * Company, contact and lead cards: every field edited in place (Enter saves, Escape cancels, the
+ * version read sent; a stale one says who changed what), the owner, links, archive with undo,
+ * notes, and the history from the audit log. A lead converts into a deal from here.
+ */
+export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: Me }) {
   const { t, i18n } = useTranslation();
   const ru = i18n.language === 'ru';
-  const [editing, setEditing] = useState<string | null>(null);
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  if (block.fields.length === 0) return null;
-  const show = (f: Block['fields'][number]) => {
-    const v = values[f.key];
-    if (v === undefined || v === null || v === '') return t('common.none');
-    if (f.type === 'choice') {
-      const c = f.choices.find((x) => x.value === v);
-      return c ? (ru ? c.label_ru : c.label_en) : String(v);
-    }
-    if (f.type === 'number') return num(Number(v), 2);
-    if (f.type === 'money') return num(toMajor(Number(v), currency), minorDigits(currency));
-    return String(v);
-  };
-  return (
-    <section className={`panel${block.pinned ? ' pinned' : ''}`} aria-label={ru ? block.name_ru : block.name_en}>
-      <h2>
-        {ru ? block.name_ru : block.name_en} {block.pinned && <span className="badge">{t('deal.pinned')}</span>}
-      </h2>
-      <dl className="fields">
-        {block.fields.map((f) => (
-          <div key={f.key} className="field-row">
-            <dt>{ru ? f.label_ru : f.label_en}</dt>
-            <dd>
-              {editing === f.key && onEdit ? (
-                <form
-                  className="inline-edit"
-                  onSubmit={async (e) => {
-                    e.preventDefault();
-                    setError(null);
-                    try {
-                      await onEdit(f.key, value);
-                      setEditing(null);
-                    } catch (err) {
-                      setError(err instanceof Error ? err.message : String(err));
-                    }
-                  }}
-                >
-                  {f.type === 'choice' ? (
-                    <select value={value} onChange={(e) => setValue(e.target.value)} aria-label={ru ? f.label_ru : f.label_en}>
-                      <option value="">—</option>
-                      {f.choices.map((c) => (
-                        <option key={c.value} value={c.value}>
-                          {ru ? c.label_ru : c.label_en}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    <input
-                      type={f.type === 'date' ? 'date' : f.type === 'text' ? 'text' : 'number'}
-                      step={f.type === 'money' ? moneyStep(currency) : 'any'}
-                      value={value}
-                      onChange={(e) => setValue(e.target.value)}
-                      aria-label={ru ? f.label_ru : f.label_en}
-                    />
-                  )}
-                  <button type="submit" className="primary">
-                    {t('common.save')}
-                  </button>
-                  <button type="button" onClick={() => setEditing(null)}>
-                    {t('common.cancel')}
-                  </button>
-                  {error && <span className="error">{error}</span>}
-                </form>
-              ) : (
-                <>
-                  {show(f)}
-                  {onEdit && (
-                    <button
-                      type="button"
-                      className="link"
-                      onClick={() => {
-                        setEditing(f.key);
-                        const v = values[f.key];
-                        setValue(v === undefined || v === null ? '' : f.type === 'money' ? minorToDecimal(Number(v), currency) : String(v));
-                      }}
-                      aria-label={`${t('deal.edit')}: ${ru ? f.label_ru : f.label_en}`}
-                    >
-                      {t('deal.edit')}
-                    </button>
-                  )}
-                </>
-              )}
-            </dd>
-          </div>
-        ))}
-      </dl>
-    </section>
-  );
-}
-
-const FIELD_LABEL: Record<string, string> = {
-  amount_minor: 'deal.amount',
-  company_id: 'deal.company',
-  contact_id: 'deal.contact',
-  owner_id: 'deal.owner',
-  segment_id: 'deal.segment',
-  channel_id: 'deal.channel',
-  region_id: 'deal.region',
-  atypical: 'deal.atypical',
-  atypical_reason: 'deal.atypicalReason',
-};
-
-export function Timeline({ items, tz, blocks = [] }: { items: TimelineItem[]; tz: string; blocks?: Block[] }) {
-  const { t, i18n } = useTranslation();
-  const fieldName = (key: string) => {
-    if (key.startsWith('custom.')) {
-      const f = blocks.flatMap((b) => b.fields).find((x) => x.key === key.slice(7));
-      return f ? (i18n.language === 'ru' ? f.label_ru : f.label_en) : key.slice(7);
-    }
-    return t(FIELD_LABEL[key] ?? `list.columns.${key}`, { defaultValue: key.replace(/_/g, ' ') });
-  };
-  if (items.length === 0) return <p className="muted">{t('common.empty')}</p>;
-  const label = (i: TimelineItem) => {
-    if (i.kind === 'activity') {
-      const [type, outcome] = i.title.split(':');
-      return `${t(`activityType.${type}`)}${outcome ? ` — ${t(`outcome.${outcome}`)}` : ''}`;
-    }
-    if (i.kind === 'task_done') return `✓ ${i.title}`;
-    if (i.kind === 'edit') return `✎ ${t('deal.edited')}: ${i.title.split(',').map(fieldName).join(', ')}`;
-    return `→ ${i.title}`;
-  };
-  return (
-    <ol className="timeline">
-      {items.slice(0, 100).map((i) => (
-        <li key={`${i.kind}-${i.at}-${i.title}`} className={i.kind}>
-          <time dateTime={i.at}>{dateTime(i.at, tz)}</time>
-          <div>
-            <strong>{label(i)}</strong>
-            {i.forced && <span className="badge warn">{t('deal.forced')}</span>}
-            {i.detail && <p className="muted">{i.detail}</p>}
-            {i.user && <span className="muted small">{i.user}</span>}
-          </div>
-        </li>
-      ))}
-    </ol>
-  );
-}
-
-interface RecordCard {
-  record: Record<string, unknown> & { id: number; version: number; custom?: Record<string, unknown> };
-  names: Names;
-  blocks: Block[];
-  related: { kind: 'deal' | 'contact' | 'lead'; id: number; title: string; detail: string | null }[];
-  timeline: TimelineItem[];
-}
-
-const SHOWN: Record<string, string[]> = {
-  companies: ['inn', 'industry', 'city', 'employees', 'website', 'phone'],
-  contacts: ['position', 'email', 'phone'],
-  leads: ['company_name', 'contact_name', 'email', 'phone', 'status', 'fit_score'],
-};
-
-/** Company, contact and lead cards: the same standard as the deal card. */
-export function RecordCardPage({ kind, id, me }: { kind: 'companies' | 'contacts' | 'leads'; id: number; me: Me }) {
-  const { t } = useTranslation();
   const qc = useQueryClient();
   const card = useQuery({ queryKey: ['card', kind, id], queryFn: () => api<RecordCard>(`/${kind}/${id}/card`) });
+  const channels = useNamed('channels');
+  const [converting, setConverting] = useState(false);
+  const refresh = () => qc.invalidateQueries({ queryKey: ['card', kind, id] });
+  const r = card.data?.record as Rec | undefined;
+  const editor = useCardEditor(`/${kind}/${id}`, r?.version ?? 0, refresh);
+  const owner = useOwnerSpec(me, (r?.owner_id as number | null) ?? null, card.data?.names.owner ?? null);
   if (card.isPending) return <Loading />;
   if (card.isError) return <ErrorState error={card.error} retry={() => card.refetch()} />;
-  const r = card.data.record;
-  const title = String(r.name ?? r.title ?? '');
-  const labels: Record<string, string> = {
-    inn: 'ИНН',
-    industry: t('list.columns.industry'),
-    city: t('list.columns.city'),
-    employees: t('list.columns.employees'),
-    website: 'Web',
-    phone: t('list.columns.phone'),
-    position: t('list.columns.position'),
-    email: t('list.columns.email'),
-    company_name: t('list.columns.company'),
-    contact_name: t('nav.contacts'),
-    status: t('list.columns.status'),
-    fit_score: t('list.columns.fit'),
-  };
+  const c = card.data;
+  const rec = c.record as Rec;
+  const title = String(rec.name ?? rec.title ?? '');
+  const currency = me.workspace.currency;
+  const tz = me.workspace.timezone;
+  const archivedAt = (rec.archived_at as string | null) ?? null;
+  const field = (spec: FieldSpec) => (
+    <EditableField
+      key={spec.name}
+      spec={spec}
+      currency={currency}
+      save={editor.save}
+      pending={editor.pending}
+      onPendingUsed={editor.clearPending}
+    />
+  );
+  const link = { companies: 'company_id', contacts: 'contact_id', leads: 'lead_id' }[kind];
   return (
-    <div className="page">
+    <div className="page record-card-page" data-testid="record-card">
       <nav className="crumbs">
         <Link href={`/${kind}`}>← {t(`nav.${kind}`)}</Link>
       </nav>
+      {archivedAt && <ArchivedBanner kind={kind} id={id} version={rec.version} archivedAt={archivedAt} tz={tz} onChanged={refresh} />}
       <div className="card-head">
         <div>
           <h1>{title}</h1>
           <p className="muted">
-            {card.data.names.company && kind !== 'companies' && (
-              <Link href={`/companies/${String(r.company_id)}`}>{card.data.names.company}</Link>
-            )}{' '}
-            {card.data.names.owner ?? ''}
+            {c.names.company && kind !== 'companies' && <Link href={`/companies/${String(rec.company_id)}`}>{c.names.company}</Link>}{' '}
+            {c.names.owner ?? ''}
           </p>
         </div>
+        <div className="cf-head-actions">
+          {kind === 'leads' && rec.status !== 'converted' && rec.status !== 'disqualified' && !archivedAt && (
+            <button type="button" className="primary" onClick={() => setConverting(true)} data-testid="convert">
+              {t('cards.convert.button')}
+            </button>
+          )}
+          {kind === 'leads' && rec.status === 'converted' && typeof rec.deal_id === 'number' && (
+            <Link href={`/deals/${rec.deal_id}`}>{t('cards.convert.openDeal')}</Link>
+          )}
+          {!archivedAt && <ArchiveButton kind={kind} id={id} version={rec.version} name={title} onChanged={refresh} />}
+        </div>
       </div>
+      <ConflictBanner
+        conflict={editor.conflict}
+        kept={editor.kept}
+        currency={currency}
+        tz={tz}
+        blocks={c.blocks}
+        onReload={async (x) => {
+          await card.refetch();
+          editor.reloaded(x);
+        }}
+      />
       <div className="card-grid">
         <div className="card-col">
-          <section className="panel">
-            <h2>{t('deal.fields')}</h2>
-            <dl className="fields">
-              {SHOWN[kind].map((f) => (
-                <div key={f} className="field-row">
-                  <dt>{labels[f] ?? f}</dt>
-                  <dd>{r[f] === null || r[f] === undefined || r[f] === '' ? t('common.none') : String(r[f])}</dd>
-                </div>
-              ))}
+          <section className="panel" aria-labelledby="cf-fields-h">
+            <h2 id="cf-fields-h">{t('deal.fields')}</h2>
+            <dl className="cf-list">
+              {standardSpecs(kind, rec, c, t, channels.data?.items ?? []).map(field)}
+              {field(owner)}
             </dl>
           </section>
-          {card.data.blocks.map((b) => (
-            <BlockView
-              key={b.id ?? 'other'}
-              block={b}
-              values={r.custom ?? {}}
-              currency={me.workspace.currency}
-              onEdit={async (key, value) => {
-                const def = b.fields.find((f) => f.key === key);
-                const v =
-                  value === ''
-                    ? null
-                    : def?.type === 'number'
-                      ? Number(value)
-                      : def?.type === 'money'
-                        ? parseMoneyInput(value, me.workspace.currency)
-                        : value;
-                await api(`/${kind}/${id}`, { method: 'PATCH', body: { version: r.version, custom: { [key]: v } } });
-                qc.invalidateQueries({ queryKey: ['card', kind, id] });
-              }}
-            />
-          ))}
-        </div>
-        <div className="card-col">
-          <section className="panel">
-            <h2>{t('deal.related')}</h2>
-            {card.data.related.length === 0 ? (
-              <p className="muted">{t('common.empty')}</p>
-            ) : (
-              <ul className="related">
-                {card.data.related.map((x) => (
+          {c.blocks
+            .filter((b) => b.fields.length > 0)
+            .map((b) => (
+              <section key={b.id ?? 'other'} className={`panel${b.pinned ? ' pinned' : ''}`} aria-label={ru ? b.name_ru : b.name_en}>
+                <h2>
+                  {ru ? b.name_ru : b.name_en} {b.pinned && <span className="badge">{t('deal.pinned')}</span>}
+                </h2>
+                <dl className="cf-list">{customSpecs(b, rec.custom ?? {}, ru).map(field)}</dl>
+              </section>
+            ))}
+          {kind === 'companies' && <CompanyLinks companyId={id} related={c.related} onChanged={refresh} />}
+          {kind !== 'companies' && c.related.length > 0 && (
+            <section className="panel">
+              <h2>{t('deal.related')}</h2>
+              <ul className="cf-links">
+                {c.related.map((x) => (
                   <li key={`${x.kind}-${x.id}`}>
                     <Link href={`/${x.kind === 'deal' ? 'deals' : x.kind === 'contact' ? 'contacts' : 'leads'}/${x.id}`}>{x.title}</Link>
-                    {x.detail && <span className="muted"> · {x.kind === 'deal' ? t(`status.${x.detail}`) : x.detail}</span>}
+                    {x.detail && <span className="muted">{x.kind === 'deal' ? t(`status.${x.detail}`) : x.detail}</span>}
                   </li>
                 ))}
               </ul>
-            )}
-          </section>
+            </section>
+          )}
+        </div>
+        <div className="card-col">
+          <NoteBox link={{ [link]: id }} onAdded={refresh} tz={tz} />
           <section className="panel">
-            <h2>{t('deal.timeline')}</h2>
-            <Timeline items={card.data.timeline} tz={me.workspace.timezone} blocks={card.data.blocks} />
+            <h2>{t('cards.history.title')}</h2>
+            <CardTimeline items={c.timeline} tz={tz} currency={currency} blocks={c.blocks} />
           </section>
         </div>
       </div>
+      {converting && kind === 'leads' && (
+        <ConvertDialog
+          lead={rec as Rec & { title: string }}
+          currency={currency}
+          onClose={() => {
+            setConverting(false);
+            refresh();
+          }}
+        />
+      )}
+      <UndoToast />
     </div>
   );
 }
