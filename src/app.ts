@@ -12,6 +12,7 @@ import { leads } from './crm/leads.ts';
 import { registerReviewRoutes } from './crm/review-routes.ts';
 import { registerSearchRoutes } from './crm/search.ts';
 import { segments } from './crm/segments.ts';
+import { registerImportRoutes } from './imports/import-routes.ts';
 import { channels } from './marketing/channels.ts';
 import { registerNotificationRoutes } from './notifications/notifications.ts';
 import { registerAuditRoutes } from './platform/audit-routes.ts';
@@ -29,6 +30,7 @@ import { configGuard, registerPipelineRoutes } from './process/pipelines.ts';
 import { registerPlaybookRoutes } from './process/playbook-routes.ts';
 import { stageRequirements } from './process/requirements.ts';
 import { tasks } from './process/tasks.ts';
+import { registerSetupRoutes } from './setup/setup-routes.ts';
 
 /** Every feature's routes, in one list: the HTTP app is exactly this. */
 export const routeModules: RouteModule[] = [
@@ -61,6 +63,8 @@ export const routeModules: RouteModule[] = [
   registerSavedViewRoutes,
   registerAuditRoutes,
   registerNotificationRoutes,
+  registerImportRoutes,
+  registerSetupRoutes,
 ];
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {}) {

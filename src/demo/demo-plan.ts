@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { toMinor } from '../platform/money.ts';
 import { Rand } from '../platform/random.ts';
 import { addDays, type Calendar } from '../process/calendar.ts';
-import { DEMO_STANDARD } from './demo-standard.ts';
+import { B2B_STANDARD_RU as DEMO_STANDARD } from '../process/standard-b2b.ts';
 
 /**
  * The demo workspace, generated in memory from a seed: a Russian B2B seller of

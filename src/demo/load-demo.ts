@@ -9,8 +9,8 @@ import { AppError } from '../platform/errors.ts';
 import { createWorkspace, findWorkspace } from '../platform/workspaces.ts';
 import { importConfig } from '../process/config-doc.ts';
 import { loadStages } from '../process/pipelines.ts';
+import { B2B_STANDARD_RU as DEMO_STANDARD } from '../process/standard-b2b.ts';
 import { buildDemoPlan, CHANNELS, DEMO_CURRENCY, DEMO_PASSWORD, DEMO_TZ, MANAGERS, SEGMENTS, STAFF, STAGES } from './demo-plan.ts';
-import { DEMO_STANDARD } from './demo-standard.ts';
 
 export const DEMO_WORKSPACE = 'Демо';
 

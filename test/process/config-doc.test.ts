@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_STANDARD } from '../../src/demo/demo-standard.ts';
+import { B2B_STANDARD_RU as DEMO_STANDARD } from '../../src/process/standard-b2b.ts';
 import { type Harness, type SeededWorkspace, seedWorkspace, startHarness } from '../support/harness.ts';
 
 let h: Harness;

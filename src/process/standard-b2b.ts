@@ -1,11 +1,12 @@
-import type { ConfigDoc } from '../process/config-doc.ts';
+import type { ConfigDoc } from './config-doc.ts';
 
 /**
- * The demo company's sales standard, as a configuration document: the segments,
- * the qualification fields, the pipeline with guidance, requirements and
- * playbooks per segment, and the Russian production calendar for 2024–2026
- * (holidays on weekdays and moved working Saturdays). `bin/voronka config export`
- * on the demo workspace prints it back.
+ * The standard B2B sales standard, as a configuration document: the segments, the
+ * qualification fields, the pipeline with guidance, requirements and playbooks per
+ * segment, and the Russian production calendar for 2024–2026 (holidays on weekdays and
+ * moved working Saturdays). A new workspace may start from it (in Russian or English, see
+ * templates.ts); the demo company works by it, and `bin/voronka config export` on the demo
+ * workspace prints it back.
  */
 
 const yesNo = [
@@ -43,7 +44,7 @@ const perSegment = (
 
 const holidays = (days: string[], note: string) => days.map((day) => ({ day, kind: 'holiday' as const, note }));
 
-export const DEMO_STANDARD: ConfigDoc = {
+export const B2B_STANDARD_RU: ConfigDoc = {
   voronka_config: 1,
   segments: [
     { name: 'SMB', kind: 'typical' },
