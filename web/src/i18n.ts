@@ -9,6 +9,7 @@ import { layout } from './locales/layout';
 import { lists } from './locales/lists';
 import { notifications } from './locales/notifications';
 import { ru } from './locales/ru';
+import { setup } from './locales/setup';
 import { shortcuts } from './locales/shortcuts';
 
 export type Lang = 'ru' | 'en';
@@ -34,6 +35,7 @@ i18n.use(initReactI18next).init({
         layout: layout.ru,
         imports: imports.ru,
         shortcuts: shortcuts.ru,
+        setup: setup.ru,
       },
     },
     en: {
@@ -47,6 +49,7 @@ i18n.use(initReactI18next).init({
         layout: layout.en,
         imports: imports.en,
         shortcuts: shortcuts.en,
+        setup: setup.en,
       },
     },
   },

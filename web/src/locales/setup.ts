@@ -1,0 +1,76 @@
+/** The first start's setup page, under the `setup` key of both languages (merged in web/src/i18n.ts). */
+const ru = {
+  title: 'Добро пожаловать в Voronka',
+  intro: 'На этом сервере ещё нет ни одного пространства. Создайте своё — вы станете его администратором и сможете пригласить команду.',
+  workspace: 'Компания',
+  workspaceName: 'Название пространства',
+  workspaceNameHint: 'Обычно — название компании или отдела продаж.',
+  currency: 'Валюта сумм',
+  timezone: 'Часовой пояс',
+  timezoneHint: 'По нему считаются дни, сроки задач и периоды отчётов.',
+  locale: 'Язык по умолчанию',
+  admin: 'Администратор',
+  adminName: 'Имя и фамилия',
+  email: 'E-mail',
+  password: 'Пароль',
+  passwordHint: 'Не короче {{min}} символов. Лучше всего — фраза из нескольких не связанных слов.',
+  strength: {
+    checking: 'Проверяю пароль…',
+    ok: 'Надёжный пароль',
+    weak: 'Слабый пароль: {{why}}',
+  },
+  template: 'С чего начать',
+  templates: {
+    'b2b-ru': 'Стандарт B2B-продаж на русском',
+    'b2b-en': 'Стандарт B2B-продаж на английском',
+    empty: 'С чистого листа',
+  },
+  templateHints: {
+    'b2b-ru':
+      'Воронка из девяти этапов (от нового лида до договора), сегменты SMB, средний бизнес и Enterprise, обязательные поля этапов, задачи на каждом этапе со сроками в рабочих днях и производственный календарь РФ. Всё можно поменять потом.',
+    'b2b-en': 'То же, с названиями этапов, сегментов и праздников на английском.',
+    empty: 'Одна воронка из четырёх этапов — остальное вы настроите сами.',
+  },
+  submit: 'Создать пространство',
+  submitting: 'Создаю…',
+  failed: 'Не удалось создать пространство: {{message}}',
+  languages: { ru: 'Русский', en: 'English' },
+};
+const en: typeof ru = {
+  title: 'Welcome to Voronka',
+  intro: 'This server has no workspace yet. Create yours: you will be its admin and can invite your team.',
+  workspace: 'Company',
+  workspaceName: 'Workspace name',
+  workspaceNameHint: 'Usually the name of the company or the sales team.',
+  currency: 'Currency of amounts',
+  timezone: 'Time zone',
+  timezoneHint: 'Days, task deadlines and report periods are counted in it.',
+  locale: 'Default language',
+  admin: 'Admin',
+  adminName: 'Full name',
+  email: 'E-mail',
+  password: 'Password',
+  passwordHint: 'At least {{min}} characters. Best: a phrase of several unrelated words.',
+  strength: {
+    checking: 'Checking the password…',
+    ok: 'Strong password',
+    weak: 'Weak password: {{why}}',
+  },
+  template: 'Start from',
+  templates: {
+    'b2b-ru': 'The B2B sales standard in Russian',
+    'b2b-en': 'The B2B sales standard in English',
+    empty: 'A blank slate',
+  },
+  templateHints: {
+    'b2b-ru':
+      'A pipeline of nine stages (from a new lead to the contract), SMB, mid-market and enterprise segments, the fields each stage requires, tasks per stage with deadlines in business days, and the Russian production calendar. Everything can be changed later.',
+    'b2b-en': 'The same, with the names of stages, segments and holidays in English.',
+    empty: 'One pipeline of four stages: you set up the rest.',
+  },
+  submit: 'Create the workspace',
+  submitting: 'Creating…',
+  failed: 'The workspace was not created: {{message}}',
+  languages: { ru: 'Русский', en: 'English' },
+};
+export const setup = { ru, en };
