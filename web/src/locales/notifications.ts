@@ -1,4 +1,156 @@
-/** The strings of the notifications feature, under the `notifications` key of both languages (merged in web/src/i18n.ts). */
-const ru = {};
-const en: typeof ru = {};
+/**
+ * The strings of the notifications feature, under the `notifications` key of both languages (merged in web/src/i18n.ts).
+ *
+ * Russian past-tense verbs carry the actor's gender («назначила» / «назначил»), which Voronka does
+ * not know; so the texts name the actor first and then say what happened without a verb of theirs:
+ * «Анна Смирнова: вам назначена задача …», «… ваша сделка «…» переведена на этап «…»».
+ */
+const ru = {
+  bell: {
+    label_zero: 'Уведомления: непрочитанных нет',
+    label_one: '{{count}} непрочитанное уведомление',
+    label_few: '{{count}} непрочитанных уведомления',
+    label_many: '{{count}} непрочитанных уведомлений',
+    label_other: '{{count}} непрочитанного уведомления',
+    title: 'Уведомления',
+    markAll: 'Отметить все прочитанными',
+    all: 'Все уведомления',
+    empty: 'Новых уведомлений нет',
+    loading: 'Загрузка…',
+    failed: 'Не удалось загрузить уведомления',
+  },
+  text: {
+    task_assigned: '{{actor}}: вам назначена задача «{{task}}»',
+    task_assigned_deal: '{{actor}}: вам назначена задача «{{task}}» по сделке «{{deal}}»',
+    deal_moved: '{{actor}}: ваша сделка «{{deal}}» переведена на этап «{{stage}}»',
+    deal_moved_tasks_one: '{{actor}}: ваша сделка «{{deal}}» переведена на этап «{{stage}}», по регламенту — {{count}} новая задача',
+    deal_moved_tasks_few: '{{actor}}: ваша сделка «{{deal}}» переведена на этап «{{stage}}», по регламенту — {{count}} новые задачи',
+    deal_moved_tasks_many: '{{actor}}: ваша сделка «{{deal}}» переведена на этап «{{stage}}», по регламенту — {{count}} новых задач',
+    deal_moved_tasks_other: '{{actor}}: ваша сделка «{{deal}}» переведена на этап «{{stage}}», по регламенту — {{count}} новой задачи',
+    deal_assigned: '{{actor}}: вам передана сделка «{{deal}}»',
+    deal_commented_note: '{{actor}}: новая заметка к вашей сделке «{{deal}}»',
+    deal_commented: '{{actor}}: {{what}} по вашей сделке «{{deal}}»',
+    mentioned_note: '{{actor}} упоминает вас в заметке к {{target}} «{{name}}»',
+    mentioned: '{{actor}} упоминает вас в записи «{{what}}» по {{target}} «{{name}}»',
+    someone: 'Коллега',
+  },
+  /** «в заметке к сделке …», «по сделке …» — the record in the dative. */
+  target: {
+    deals: 'сделке',
+    companies: 'компании',
+    contacts: 'контакту',
+    leads: 'лиду',
+  },
+  /** The kind of entry a mention was written in: «в записи «Письмо»». */
+  activity: {
+    call: 'Звонок',
+    meeting: 'Встреча',
+    demo: 'Демонстрация',
+    email: 'Письмо',
+    proposal: 'КП',
+    note: 'Заметка',
+    other: 'Запись',
+  },
+  activityNew: {
+    call: 'новый звонок',
+    meeting: 'новая встреча',
+    demo: 'новая демонстрация',
+    email: 'новое письмо',
+    proposal: 'отправлено КП',
+    note: 'новая заметка',
+    other: 'новая запись',
+  },
+  page: {
+    title: 'Уведомления',
+    filter: 'Показать',
+    all: 'Все',
+    unread: 'Непрочитанные',
+    markRead: 'Прочитано',
+    markUnread: 'Не прочитано',
+    markReadLabel: 'Отметить прочитанным: {{text}}',
+    markUnreadLabel: 'Отметить непрочитанным: {{text}}',
+    more: 'Показать ещё',
+    empty: 'Уведомлений нет',
+    emptyUnread: 'Все уведомления прочитаны',
+    unreadMark: 'не прочитано',
+  },
+  quote: '«{{x}}»',
+  toast: {
+    close: 'Закрыть уведомление',
+    open: 'Открыть',
+  },
+};
+const en: typeof ru = {
+  bell: {
+    label_zero: 'Notifications: none unread',
+    label_one: '{{count}} unread notification',
+    label_few: '{{count}} unread notifications',
+    label_many: '{{count}} unread notifications',
+    label_other: '{{count}} unread notifications',
+    title: 'Notifications',
+    markAll: 'Mark all as read',
+    all: 'All notifications',
+    empty: 'No new notifications',
+    loading: 'Loading…',
+    failed: 'Could not load the notifications',
+  },
+  text: {
+    task_assigned: '{{actor}} assigned you the task "{{task}}"',
+    task_assigned_deal: '{{actor}} assigned you the task "{{task}}" on the deal "{{deal}}"',
+    deal_moved: '{{actor}} moved your deal "{{deal}}" to "{{stage}}"',
+    deal_moved_tasks_one: '{{actor}} moved your deal "{{deal}}" to "{{stage}}"; the playbook adds {{count}} task',
+    deal_moved_tasks_few: '{{actor}} moved your deal "{{deal}}" to "{{stage}}"; the playbook adds {{count}} tasks',
+    deal_moved_tasks_many: '{{actor}} moved your deal "{{deal}}" to "{{stage}}"; the playbook adds {{count}} tasks',
+    deal_moved_tasks_other: '{{actor}} moved your deal "{{deal}}" to "{{stage}}"; the playbook adds {{count}} tasks',
+    deal_assigned: '{{actor}} gave you the deal "{{deal}}"',
+    deal_commented_note: '{{actor}} added a note to your deal "{{deal}}"',
+    deal_commented: '{{actor}}: {{what}} on your deal "{{deal}}"',
+    mentioned_note: '{{actor}} mentioned you in a note on the {{target}} "{{name}}"',
+    mentioned: '{{actor}} mentioned you in the {{what}} on the {{target}} "{{name}}"',
+    someone: 'A colleague',
+  },
+  target: {
+    deals: 'deal',
+    companies: 'company',
+    contacts: 'contact',
+    leads: 'lead',
+  },
+  activity: {
+    call: 'call',
+    meeting: 'meeting',
+    demo: 'demo',
+    email: 'e-mail',
+    proposal: 'proposal',
+    note: 'note',
+    other: 'entry',
+  },
+  activityNew: {
+    call: 'a new call',
+    meeting: 'a new meeting',
+    demo: 'a new demo',
+    email: 'a new e-mail',
+    proposal: 'a proposal sent',
+    note: 'a new note',
+    other: 'a new entry',
+  },
+  page: {
+    title: 'Notifications',
+    filter: 'Show',
+    all: 'All',
+    unread: 'Unread',
+    markRead: 'Read',
+    markUnread: 'Unread',
+    markReadLabel: 'Mark as read: {{text}}',
+    markUnreadLabel: 'Mark as unread: {{text}}',
+    more: 'Show more',
+    empty: 'No notifications',
+    emptyUnread: 'All notifications are read',
+    unreadMark: 'unread',
+  },
+  quote: '"{{x}}"',
+  toast: {
+    close: 'Dismiss the notification',
+    open: 'Open',
+  },
+};
 export const notifications = { ru, en };
