@@ -77,8 +77,22 @@ describe('GET /api/v1/reports/funnel', () => {
     expect(page.body.items).toHaveLength(Math.min(5, r.open_deals));
     const item = page.body.items[0];
     expect(Object.keys(item).sort()).toEqual(
-      ['amount', 'channel', 'created_at', 'days_in_stage', 'deal_id', 'entered_at', 'owner', 'region', 'segment', 'stage', 'title'].sort(),
+      [
+        'amount',
+        'channel',
+        'created_at',
+        'cycle_days',
+        'days_in_stage',
+        'deal_id',
+        'entered_at',
+        'owner',
+        'region',
+        'segment',
+        'stage',
+        'title',
+      ].sort(),
     );
+    expect(item.cycle_days).toBeNull(); // only a closing visit has a cycle
     expect(item.segment).toBe('SMB');
     const amounts = page.body.items.map((i: { amount: number }) => i.amount);
     expect(amounts).toEqual([...amounts].sort((a, b) => b - a));
