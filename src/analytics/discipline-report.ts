@@ -303,3 +303,54 @@ export async function disciplineTasks(tx: Queryable, q: FunnelQuery, metric: Dis
   });
   return { metric, total: n, on_time, items, next_offset: page.offset + items.length < n ? page.offset + items.length : null };
 }
+
+export const disciplineEntryItem = z.object({
+  deal_id: z.number().int(),
+  deal: z.string(),
+  owner: z.string().nullable(),
+  stage: z.string(),
+  entered_at: z.string(),
+  required_filled: z.number().int().describe('Fields the stage requires that were filled when the deal entered it'),
+  required_total: z.number().int(),
+});
+
+/**
+ * The stage entries behind card completeness: entries in the period into stages that require
+ * fields, by the deal's owner — the same rows the report sums (filled / required).
+ */
+export async function disciplineEntries(tx: Queryable, q: FunnelQuery, page: { limit: number; offset: number }) {
+  const end = new Date(Math.min(q.to.getTime(), q.asOf.getTime()));
+  const onDeal = filters(q, 'd.owner_id');
+  const w = sql`e.workspace_id = ${q.workspaceId} and d.pipeline_id = ${q.pipeline.id} and e.required_total > 0
+       and e.entered_at >= ${q.from} and e.entered_at < ${end} and ${notInReview}
+       ${onDeal.length ? sql`and ${join(onDeal, ' and ')}` : empty}`;
+  const base = sql`from stage_events e join deals d on d.workspace_id = e.workspace_id and d.id = e.deal_id`;
+  const [agg] = await tx.query<{ n: number; filled: number; required: number }>(
+    sql`select count(*)::int8 as n, coalesce(sum(e.required_filled), 0)::int8 as filled, coalesce(sum(e.required_total), 0)::int8 as required
+      ${base} where ${w}`,
+  );
+  const rows = await tx.query<Record<string, unknown>>(sql`
+    select e.deal_id, d.title as deal, u.name as owner, st.name as stage, e.entered_at, e.required_filled, e.required_total
+      ${base}
+      join stages st on st.workspace_id = e.workspace_id and st.id = e.stage_id
+      left join users u on u.workspace_id = d.workspace_id and u.id = d.owner_id
+     where ${w}
+     order by (e.required_filled::float8 / e.required_total), e.entered_at, e.id
+     limit ${page.limit} offset ${page.offset}`);
+  const items = rows.map((r) => ({
+    deal_id: r.deal_id as number,
+    deal: r.deal as string,
+    owner: (r.owner as string | null) ?? null,
+    stage: r.stage as string,
+    entered_at: (r.entered_at as Date).toISOString(),
+    required_filled: r.required_filled as number,
+    required_total: r.required_total as number,
+  }));
+  return {
+    total: agg.n,
+    required_filled: agg.filled,
+    required_total: agg.required,
+    items,
+    next_offset: page.offset + items.length < agg.n ? page.offset + items.length : null,
+  };
+}

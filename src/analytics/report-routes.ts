@@ -11,6 +11,8 @@ import { callerTimeZone } from '../platform/time-zone.ts';
 import {
   DISCIPLINE_BREAKDOWNS,
   DISCIPLINE_METRICS,
+  disciplineEntries,
+  disciplineEntryItem,
   disciplineKpisSchema,
   disciplineReport,
   disciplineTaskItem,
@@ -119,6 +121,35 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext) {
         const { metric, limit, offset, ...params } = req.query;
         const q = await queryFor(tx, ctx, p, params);
         return disciplineTasks(tx, q, metric, { limit, offset });
+      }),
+  );
+  zapp.get(
+    '/api/v1/reports/discipline/entries',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The stage entries behind card completeness: required fields filled at entry, per entry',
+        querystring: funnelParamsSchema.omit({ by: true }).extend({
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+        }),
+        response: {
+          200: z.object({
+            total: z.number().int(),
+            required_filled: z.number().int(),
+            required_total: z.number().int().describe('card_completeness = required_filled / required_total'),
+            items: z.array(disciplineEntryItem),
+            next_offset: z.number().int().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) =>
+      reportScoped(ctx, req, async (tx, p) => {
+        const { limit, offset, ...params } = req.query;
+        const q = await queryFor(tx, ctx, p, params);
+        return disciplineEntries(tx, q, { limit, offset });
       }),
   );
   zapp.get(

@@ -181,6 +181,23 @@ describe('the drill-down behind each dashboard tile, on the demo', () => {
       expect(due.on_time).toBe(g.tasks_on_time);
     }
   });
+
+  it('card completeness opens the stage entries it is the share of', async () => {
+    const d = (await api.get(`/reports/discipline?${PERIOD}&by=owner`)).body;
+    const some = d.groups.filter(
+      (g: { card_completeness: number | null; key_id: number | null }) => g.card_completeness !== null && g.key_id,
+    );
+    expect(some.length).toBeGreaterThan(0);
+    for (const g of some) {
+      const e = (await api.get(`/reports/discipline/entries?${PERIOD}&owner=${g.key_id}&limit=1000`)).body;
+      expect(e.required_filled / e.required_total, g.key).toBeCloseTo(g.card_completeness, 12);
+      expect(e.items.reduce((s: number, x: { required_total: number }) => s + x.required_total, 0)).toBe(e.required_total);
+      expect(e.items.length).toBe(e.total);
+    }
+    const all = (await api.get(`/reports/discipline?${PERIOD}`)).body;
+    const e = (await api.get(`/reports/discipline/entries?${PERIOD}&limit=1`)).body;
+    expect(e.required_filled / e.required_total).toBeCloseTo(all.card_completeness, 12);
+  });
 });
 
 describe('the drill-down behind each tile, on a fixture known by hand', () => {

@@ -151,6 +151,17 @@ describe('every figure opens its records', () => {
     await page.keyboard.press('Escape');
     await tasksTotal.waitFor({ state: 'detached' });
 
+    // Completeness opens the stage entries: filled / required of the listed entries is the cell.
+    await page.getByTestId(`mgr-card_completeness-${behind.key_id}`).click();
+    const entries = page.getByTestId('entry-drill-total');
+    await entries.waitFor();
+    const pctRu = new Intl.NumberFormat('ru-RU', { style: 'percent', maximumFractionDigits: 1 })
+      .format(behind.card_completeness)
+      .replace(/[\u00a0\u202f]/g, ' ');
+    expect(plain(await entries.textContent())).toMatch(new RegExp(`обязательных полей — ${pctRu}$`));
+    await page.keyboard.press('Escape');
+    await entries.waitFor({ state: 'detached' });
+
     // Russian formats: the footer in words with дд.мм.гггг, the month axis «янв 2026», percentages «66,8 %».
     expect(plain(await page.getByTestId('dashboard-footer').textContent())).toMatch(
       /^Период: с 01\.06\.2026 до 01\.12\.2026 · данные на \d\d\.\d\d\.\d{4}, \d\d:\d\d · часовой пояс: МСК \(Europe\/Moscow\)$/,

@@ -121,3 +121,5 @@ export type DisciplineKpis = DisciplineGroups['total'];
 /** The tasks behind a discipline figure (overdue, due, on time). */
 export type DisciplineTasks = Answer<'/api/v1/reports/discipline/tasks', 'get'>;
 export type Activity = Answer<'/api/v1/activities/{id}', 'get'>;
+/** The stage entries behind card completeness. */
+export type DisciplineEntries = Answer<'/api/v1/reports/discipline/entries', 'get'>;

@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { api, type DisciplineGroups, type FunnelGroups, type FunnelReport, type Me, type Page } from './api';
+import { api, type DisciplineGroups, type FunnelGroups, type FunnelReport, type Me, type Page, type Prefs } from './api';
 import { isoDay } from './format';
 
 /** A report's query: cached under the report's name and its query string. */
@@ -47,7 +47,9 @@ export function dashboardQueries(search: string, timeZone: string) {
 /** Starts the dashboard's requests (the main funnel first) if the dashboard is what is being opened. */
 export function prefetchDashboard(qc: QueryClient, me: Me) {
   if (!window.location.pathname.startsWith('/dashboard')) return;
-  const q = dashboardQueries(window.location.search, me.workspace.timezone);
+  // The person's own zone when the preferences have arrived (they are asked for alongside the session), as the page will use.
+  const zone = qc.getQueryData<Prefs>(['prefs'])?.time_zone || me.workspace.timezone;
+  const q = dashboardQueries(window.location.search, zone);
   for (const x of [q.report, q.trends, q.managers, q.discipline]) void qc.prefetchQuery(x as Parameters<QueryClient['prefetchQuery']>[0]);
   void qc.prefetchQuery({ queryKey: ['users'], queryFn: () => api<Page<unknown>>('/users?limit=500') });
 }

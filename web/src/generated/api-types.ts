@@ -4787,6 +4787,80 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/reports/discipline/entries': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Segment name or id; `none` for deals without one
+         */
+        segment?: string;
+        /**
+         * Owner name, e-mail or id; `none` for deals without one
+         */
+        owner?: string;
+        /**
+         * Lead channel name or id; `none` for deals without one
+         */
+        channel?: string;
+        /**
+         * Region; `none` for deals without one
+         */
+        region?: string;
+        /**
+         * Owner's team; `none` for owners without one
+         */
+        team?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+        limit?: number;
+        offset?: number;
+      };
+      responses: {
+        '200': {
+          total: number;
+          required_filled: number;
+          /**
+           * card_completeness = required_filled / required_total
+           */
+          required_total: number;
+          items: {
+            deal_id: number;
+            deal: string;
+            owner: string | null;
+            stage: string;
+            entered_at: string;
+            /**
+             * Fields the stage requires that were filled when the deal entered it
+             */
+            required_filled: number;
+            required_total: number;
+          }[];
+          next_offset: number | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
   '/api/v1/reports/funnel': {
     get: {
       query: {

@@ -57,6 +57,15 @@ const ru = {
     counted: 'Учтено в «{{held}}»',
   },
   team: { total: 'Вся команда' },
+  entries: {
+    of: '{{who}}: заполненность карточек при входе в этап',
+    total_one: '{{count}} вход в этап; заполнено {{filled}} из {{required}} обязательных полей — {{rate}}',
+    total_few: '{{count}} входа в этапы; заполнено {{filled}} из {{required}} обязательных полей — {{rate}}',
+    total_many: '{{count}} входов в этапы; заполнено {{filled}} из {{required}} обязательных полей — {{rate}}',
+    total_other: '{{count}} входа в этапы; заполнено {{filled}} из {{required}} обязательных полей — {{rate}}',
+    at: 'Вход в этап',
+    filled: 'Заполнено полей',
+  },
   zone: {
     label: 'Часовой пояс',
     workspace: 'Как в пространстве ({{zone}})',
@@ -124,6 +133,15 @@ const en: typeof ru = {
     counted: 'Counted in “{{held}}”',
   },
   team: { total: 'The whole team' },
+  entries: {
+    of: '{{who}}: card completeness at stage entry',
+    total_one: '{{count}} stage entry; {{filled}} of {{required}} required fields filled — {{rate}}',
+    total_few: '{{count}} stage entries; {{filled}} of {{required}} required fields filled — {{rate}}',
+    total_many: '{{count}} stage entries; {{filled}} of {{required}} required fields filled — {{rate}}',
+    total_other: '{{count}} stage entries; {{filled}} of {{required}} required fields filled — {{rate}}',
+    at: 'Entered',
+    filled: 'Fields filled',
+  },
   zone: {
     label: 'Time zone',
     workspace: "The workspace's ({{zone}})",

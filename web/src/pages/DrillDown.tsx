@@ -98,7 +98,7 @@ export function DrillDown({
               <tbody>
                 {res.data.items.map((d) => (
                   <tr key={`${d.deal_id}-${d.stage}-${d.entered_at}`}>
-                    <td className="card-title">
+                    <td className="drill-title">
                       <Link href={`/deals/${d.deal_id}`}>{d.title}</Link>
                     </td>
                     <td className="num" data-label={t('list.columns.amount')}>

@@ -28,12 +28,26 @@ function TeamPanel({ zone }: { zone: string }) {
   const rows = team.data.groups
     .filter((g) => g.key_id && (g.tasks_due > 0 || g.overdue_open > 0))
     .sort((a, b) => b.overdue_open - a.overdue_open || (a.discipline_score ?? 1) - (b.discipline_score ?? 1));
-  const open = (owner: number | null, who: string) => {
+  const open = (owner: number | null, who: string, metric: TaskDrillSpec['metric'] = 'overdue_open') => {
     const p = new URLSearchParams(params);
     p.delete('by');
     if (owner) p.set('owner', String(owner));
-    setDrill({ metric: 'overdue_open', title: t('figures.tasks.overdueOf', { who }), params: p });
+    const title =
+      metric === 'overdue_open'
+        ? t('figures.tasks.overdueOf', { who })
+        : metric === 'card_completeness'
+          ? t('figures.entries.of', { who })
+          : t('figures.tasks.dueOf', { who });
+    setDrill({ metric, title, params: p });
   };
+  const share = (v: number | null, owner: number | null, who: string, metric: TaskDrillSpec['metric'], label: string) =>
+    v === null ? (
+      pct(v)
+    ) : (
+      <button type="button" className="link" aria-label={`${who}, ${label}: ${pct(v)}`} onClick={() => open(owner, who, metric)}>
+        {pct(v)}
+      </button>
+    );
   const overdue = (n: number, owner: number | null, who: string) =>
     n > 0 ? (
       <button
@@ -73,8 +87,10 @@ function TeamPanel({ zone }: { zone: string }) {
                     <Link href={`/dashboard?owner=${g.key_id}`}>{g.key}</Link>
                   </th>
                   <td className={`num${g.overdue_open > 0 ? ' bad' : ''}`}>{overdue(g.overdue_open, g.key_id ?? null, g.key ?? '')}</td>
-                  <td className="num">{pct(g.on_time_rate)}</td>
-                  <td className="num">{pct(g.card_completeness)}</td>
+                  <td className="num">{share(g.on_time_rate, g.key_id ?? null, g.key ?? '', 'tasks_due', t('dash.onTime'))}</td>
+                  <td className="num">
+                    {share(g.card_completeness, g.key_id ?? null, g.key ?? '', 'card_completeness', t('dash.completeness'))}
+                  </td>
                   <td className="num">{pct(g.discipline_score)}</td>
                 </tr>
               ))}

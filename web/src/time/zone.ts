@@ -1,5 +1,3 @@
-import { nowIn } from '../create/dates';
-
 /**
  * Days and times in a time zone — never the browser's: a Moscow team's "today" is Moscow's even
  * on a laptop in Novosibirsk or on a UTC virtual desktop. Pure (Intl only): the pages take the zone
@@ -7,6 +5,26 @@ import { nowIn } from '../create/dates';
  */
 
 const two = (n: number) => String(n).padStart(2, '0');
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+/** The wall clock in a zone at an instant (no imports, so the server's tests can load this file too). */
+function nowIn(zone: string, at: number): { y: number; m: number; d: number; h: number; min: number } {
+  let f = formats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+    formats.set(zone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, Number(x.value)]));
+  return { y: p.year, m: p.month, d: p.day, h: p.hour, min: p.minute };
+}
 
 /** The calendar day (YYYY-MM-DD) an instant falls on in a zone. */
 export function dayIn(at: number | string | Date, zone: string): string {

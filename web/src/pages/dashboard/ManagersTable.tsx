@@ -109,7 +109,7 @@ export function ManagersTable({
                         {pct(d?.discipline_score)}
                       </td>
                       {taskCell('tasks_due', t('dash.onTime'), pct(d?.on_time_rate), t('figures.tasks.dueOf', { who }))}
-                      <td className="num">{pct(d?.card_completeness)}</td>
+                      {taskCell('card_completeness', t('dash.completeness'), pct(d?.card_completeness), t('figures.entries.of', { who }))}
                       {taskCell(
                         'overdue_open',
                         t('dash.overdue'),
