@@ -14,6 +14,7 @@ import { redact } from '../platform/db/pg-db.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
 import { listWorkspaces } from '../platform/workspaces.ts';
 import { cliLocale, type DbOptions, dbTarget, say } from './cli-support.ts';
+import { count, NOUNS } from './wording.ts';
 
 export interface BackupOptions extends DbOptions {
   force?: boolean;
@@ -75,8 +76,8 @@ export async function backupCommand(file: string, opts: BackupOptions): Promise<
     process.stdout.write(tableLines(r.tables));
     process.stdout.write(
       say(
-        `${r.tables.length} tables, ${nf(r.rows)} rows, ${mb(r.dataBytes)} of data → ${mb(r.fileBytes)} file (${nf(r.dataBytes / 1024 / 1024 / Math.max(r.seconds, 0.001), 1)} MB/s)\n`,
-        `${r.tables.length} таблиц, ${nf(r.rows)} строк, ${mb(r.dataBytes)} данных → файл ${mb(r.fileBytes)} (${nf(r.dataBytes / 1024 / 1024 / Math.max(r.seconds, 0.001), 1)} МБ/с)\n`,
+        `${count(r.tables.length, NOUNS.table, 'en')}, ${count(r.rows, NOUNS.row, 'en')}, ${mb(r.dataBytes)} of data → ${mb(r.fileBytes)} file (${nf(r.dataBytes / 1024 / 1024 / Math.max(r.seconds, 0.001), 1)} MB/s)\n`,
+        `${count(r.tables.length, NOUNS.table, 'ru')}, ${count(r.rows, NOUNS.row, 'ru')}, ${mb(r.dataBytes)} данных → файл ${mb(r.fileBytes)} (${nf(r.dataBytes / 1024 / 1024 / Math.max(r.seconds, 0.001), 1)} МБ/с)\n`,
       ),
     );
   } finally {
@@ -102,8 +103,8 @@ export async function restoreCommand(file: string, opts: RestoreOptions): Promis
     process.stdout.write(tableLines(r.tables));
     process.stdout.write(
       say(
-        `${r.tables.length} tables, ${nf(r.rows)} rows, ${mb(r.dataBytes)} of data from a ${mb(r.fileBytes)} file; ${r.sequences} id sequences set${r.wiped ? '; the previous data was wiped (--force)' : ''}${r.upgradedTo ? `; upgraded to schema version ${r.upgradedTo}` : ''}\n`,
-        `${r.tables.length} таблиц, ${nf(r.rows)} строк, ${mb(r.dataBytes)} данных из файла ${mb(r.fileBytes)}; счётчиков id: ${r.sequences}${r.wiped ? '; прежние данные удалены (--force)' : ''}${r.upgradedTo ? `; схема обновлена до версии ${r.upgradedTo}` : ''}\n`,
+        `${count(r.tables.length, NOUNS.table, 'en')}, ${count(r.rows, NOUNS.row, 'en')}, ${mb(r.dataBytes)} of data from a ${mb(r.fileBytes)} file; ${count(r.sequences, NOUNS.sequence, 'en')} set${r.wiped ? '; the previous data was wiped (--force)' : ''}${r.upgradedTo ? `; upgraded to schema version ${r.upgradedTo}` : ''}\n`,
+        `${count(r.tables.length, NOUNS.table, 'ru')}, ${count(r.rows, NOUNS.row, 'ru')}, ${mb(r.dataBytes)} данных из файла ${mb(r.fileBytes)}; счётчиков id: ${r.sequences}${r.wiped ? '; прежние данные удалены (--force)' : ''}${r.upgradedTo ? `; схема обновлена до версии ${r.upgradedTo}` : ''}\n`,
       ),
     );
     if (opts.check !== false) {
@@ -124,10 +125,13 @@ export async function restoreCommand(file: string, opts: RestoreOptions): Promis
       process.stdout.write(
         problems === 0
           ? say(
-              `Integrity check: ${workspaces.length} workspace${workspaces.length === 1 ? '' : 's'}, ${checks} checks, all ok (${secs((Date.now() - started) / 1000)}).\n`,
-              `Проверка целостности: пространств ${workspaces.length}, проверок ${checks}, всё в порядке (${secs((Date.now() - started) / 1000)}).\n`,
+              `Integrity check: ${count(workspaces.length, NOUNS.workspace, 'en')}, ${count(checks, NOUNS.check, 'en')}, all ok (${secs((Date.now() - started) / 1000)}).\n`,
+              `Проверка целостности: ${count(workspaces.length, NOUNS.workspace, 'ru')}, ${count(checks, NOUNS.check, 'ru')}, всё в порядке (${secs((Date.now() - started) / 1000)}).\n`,
             )
-          : say(`Integrity check: ${problems} problems.\n`, `Проверка целостности: проблем ${problems}.\n`),
+          : say(
+              `Integrity check: ${count(problems, NOUNS.problem, 'en')}.\n`,
+              `Проверка целостности: ${count(problems, NOUNS.problem, 'ru')}.\n`,
+            ),
       );
       if (problems) process.exitCode = 1;
     }

@@ -64,6 +64,18 @@ export function inNamedWorkspace<T>(
   });
 }
 
+/** The data folder is held by another process (a running `voronka serve`): what to do, in both languages. */
+export function busyMessage(e: DataDirBusyError): { en: string; ru: string } {
+  return {
+    en:
+      `the data folder ${e.dir} is in use by process ${e.pid} (is "voronka serve" running?). ` +
+      'Stop it first, or point this command at the same server with DATABASE_URL.',
+    ru:
+      `папка данных ${e.dir} занята процессом ${e.pid} (запущен «voronka serve»?). ` +
+      'Сначала остановите его или направьте эту команду на тот же сервер через DATABASE_URL.',
+  };
+}
+
 /** Runs a command body, turning known failures into one clear message and exit code 1. */
 export async function runCommand(fn: () => Promise<void>): Promise<void> {
   try {
@@ -73,7 +85,9 @@ export async function runCommand(fn: () => Promise<void>): Promise<void> {
     if (e instanceof AppError) {
       process.stderr.write(`${say('error', 'ошибка')}: ${pick(e.msg, locale)}\n`);
       for (const f of e.details.fields ?? []) process.stderr.write(`  ${f.field}: ${pick(f.message, locale)}\n`);
-    } else if (e instanceof DataDirBusyError || e instanceof MigrationMismatchError) {
+    } else if (e instanceof DataDirBusyError) {
+      process.stderr.write(`${say('error', 'ошибка')}: ${pick(busyMessage(e), locale)}\n`);
+    } else if (e instanceof MigrationMismatchError) {
       process.stderr.write(`${say('error', 'ошибка')}: ${e.message}\n`);
     } else if (e instanceof DbError) {
       process.stderr.write(`${say('database error', 'ошибка базы данных')}: ${e.message}${e.detail ? ` (${e.detail})` : ''}\n`);

@@ -1,6 +1,19 @@
 import { loadDemo } from '../demo/load-demo.ts';
 import { systemClock } from '../platform/clock.ts';
-import { type DbOptions, say, withDb } from './cli-support.ts';
+import { cliLocale, type DbOptions, say, withDb } from './cli-support.ts';
+import { count, NOUNS, type Noun, seconds } from './wording.ts';
+
+/** What the demo made, in the order the counts are printed. */
+const MADE: Record<string, Noun> = {
+  users: NOUNS.user,
+  companies: NOUNS.company,
+  contacts: NOUNS.contact,
+  deals: NOUNS.deal,
+  stage_events: NOUNS.stageEntry,
+  leads: NOUNS.lead,
+  activities: NOUNS.activity,
+  tasks: NOUNS.task,
+};
 
 /** `voronka demo`: the demo workspace, deterministic per seed. */
 export async function demoCommand(opts: DbOptions & { seed: string; asOf?: string; workspace: string }): Promise<void> {
@@ -14,11 +27,11 @@ export async function demoCommand(opts: DbOptions & { seed: string; asOf?: strin
     const r = await loadDemo(db, { seed, asOf, name: opts.workspace, now: systemClock.now() });
     process.stdout.write(
       say(
-        `Created workspace "${r.workspace}" in ${((Date.now() - started) / 1000).toFixed(1)} s:\n`,
-        `Создано пространство «${r.workspace}» за ${((Date.now() - started) / 1000).toFixed(1).replace('.', ',')} с:\n`,
+        `Created workspace "${r.workspace}" in ${seconds((Date.now() - started) / 1000, 'en')}:\n`,
+        `Создано пространство «${r.workspace}» за ${seconds((Date.now() - started) / 1000, 'ru')}:\n`,
       ),
     );
-    for (const [k, v] of Object.entries(r.counts)) process.stdout.write(`  ${k.padEnd(14)} ${v}\n`);
+    for (const [k, v] of Object.entries(r.counts)) process.stdout.write(`  ${MADE[k] ? count(v, MADE[k], cliLocale()) : `${k}: ${v}`}\n`);
     process.stdout.write(say('Sign in as:\n', 'Вход:\n'));
     for (const s of r.signIn) process.stdout.write(`  ${s.email} / ${s.password}\n`);
   });

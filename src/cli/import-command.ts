@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { type ImportReport, importBundle } from '../imports/bundle-import.ts';
 import { importMaven } from '../imports/maven-import.ts';
-import { countOf } from '../imports/values.ts';
 import { systemClock } from '../platform/clock.ts';
 import type { Locale } from '../platform/errors.ts';
 import { cliLocale, type DbOptions, openMigrated, say } from './cli-support.ts';
+import { count, NOUNS, seconds } from './wording.ts';
 
 export interface ImportOptions extends DbOptions {
   workspace?: string;
@@ -13,30 +13,22 @@ export interface ImportOptions extends DbOptions {
 
 /** Files the import read and the encoding of each, once bundle-import reports them (`encodings`). */
 
-/** Seconds with one decimal: "0.4" in English, "0,4" in Russian. */
-const seconds = (s: number, locale: Locale) =>
-  new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-US', {
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1,
-    useGrouping: false,
-  }).format(s);
-
 /** The import report as the CLI prints it, in one language. */
 export function formatImportReport(r: ImportReport, locale: Locale): string[] {
   const lines: string[] = [];
   const out = (en: string, ru: string) => lines.push(locale === 'ru' ? ru : en);
-  const rows = (n: number) => countOf(n, ['row', 'rows'], ['строка', 'строки', 'строк']);
+  const rows = (n: number) => ({ en: count(n, NOUNS.row, 'en'), ru: count(n, NOUNS.row, 'ru') });
   if (!r.changed) {
-    const deals = countOf(r.deals_in_file, ['deal', 'deals'], ['сделка', 'сделки', 'сделок']);
-    const entries = countOf(r.stage_entries_in_file, ['stage entry', 'stage entries'], ['переход', 'перехода', 'переходов']);
+    const deals = { en: count(r.deals_in_file, NOUNS.deal, 'en'), ru: count(r.deals_in_file, NOUNS.deal, 'ru') };
+    const entries = { en: count(r.stage_entries_in_file, NOUNS.entry, 'en'), ru: count(r.stage_entries_in_file, NOUNS.entry, 'ru') };
     out(
       `Nothing changed: all ${deals.en} and ${entries.en} are already in workspace "${r.workspace}".`,
       `Ничего не изменилось: ${deals.ru} и ${entries.ru} уже есть в пространстве «${r.workspace}».`,
     );
   } else {
     out(
-      `Imported into workspace "${r.workspace}"${r.workspace_created ? ' (new)' : ''}, pipeline "${r.pipeline}"${r.pipeline_created ? ' (new)' : ''} in ${seconds(r.seconds, 'en')} s:`,
-      `Импортировано в пространство «${r.workspace}»${r.workspace_created ? ' (новое)' : ''}, воронка «${r.pipeline}»${r.pipeline_created ? ' (новая)' : ''} за ${seconds(r.seconds, 'ru')} с:`,
+      `Imported into workspace "${r.workspace}"${r.workspace_created ? ' (new)' : ''}, pipeline "${r.pipeline}"${r.pipeline_created ? ' (new)' : ''} in ${seconds(r.seconds, 'en')}:`,
+      `Импортировано в пространство «${r.workspace}»${r.workspace_created ? ' (новое)' : ''}, воронка «${r.pipeline}»${r.pipeline_created ? ' (новая)' : ''} за ${seconds(r.seconds, 'ru')}:`,
     );
   }
   const files = Object.entries(r.encodings ?? {}).map(([file, encoding]) => `${file} (${encoding})`);
@@ -51,18 +43,18 @@ export function formatImportReport(r: ImportReport, locale: Locale): string[] {
     `  переходы: добавлено ${r.stage_entries_added}, уже были ${r.stage_entries_already_present} (${rows(r.stage_entries_in_file).ru})`,
   );
   const notes: [number | string[], string, string][] = [
-    [r.identical_duplicate_deal_rows, 'identical repeated deal rows merged', 'одинаковых повторов строк сделок объединено'],
-    [r.identical_duplicate_stage_rows, 'identical repeated stage rows merged', 'одинаковых повторов строк переходов объединено'],
-    [r.empty_amounts_as_zero, 'deals without amount imported as 0', 'сделок без суммы импортировано с суммой 0'],
+    [r.identical_duplicate_deal_rows, 'identical repeated deal rows merged', 'объединено одинаковых повторов строк сделок'],
+    [r.identical_duplicate_stage_rows, 'identical repeated stage rows merged', 'объединено одинаковых повторов строк переходов'],
+    [r.empty_amounts_as_zero, 'deals without amount imported as 0', 'сделок без суммы (импортированы с суммой 0)'],
     [
       r.created_at_differs_from_first_entry,
       'deals whose created_at differs from their first stage entry (reports use the entry)',
-      'сделок, у которых created_at не совпадает с первым переходом (отчёты используют переход)',
+      'сделок, у которых created_at не совпадает с первым переходом (отчёты берут переход)',
     ],
     [r.new_owners, 'new owners', 'новые ответственные'],
     [r.new_segments, 'new segments', 'новые сегменты'],
     [r.new_channels, 'new channels', 'новые каналы'],
-    [r.new_companies, 'new companies', 'новых компаний'],
+    [r.new_companies, 'new companies', 'новые компании'],
     [r.ignored_columns, 'ignored columns', 'пропущенные столбцы'],
   ];
   for (const [v, en, ru] of notes) {

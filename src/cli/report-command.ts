@@ -6,7 +6,6 @@ import type { FunnelGroup, FunnelKpis, FunnelReport } from '../analytics/funnel-
 import type { Explain } from '../analytics/metrics/explain.ts';
 import { funnelMetrics } from '../analytics/metrics/funnel-metrics.ts';
 import type { Formatters, LabelledCell, PrintedCells, Text } from '../analytics/metrics/registry.ts';
-import { countOf } from '../imports/values.ts';
 import { systemClock } from '../platform/clock.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
 import { pick, validationError } from '../platform/errors.ts';
@@ -14,6 +13,7 @@ import { issuesToFields } from '../platform/http/validation.ts';
 import { formatEstimate, formatMajor } from '../platform/money.ts';
 import { resolveWorkspace } from '../platform/workspaces.ts';
 import { cliLocale, type DbOptions, openMigrated, say } from './cli-support.ts';
+import { count, countBoth, NOUNS, percent } from './wording.ts';
 
 export interface ReportOptions extends DbOptions, Partial<Record<FilterKey, string>> {
   json?: boolean;
@@ -50,7 +50,8 @@ const locale = () => (cliLocale() === 'ru' ? 'ru-RU' : 'en-US');
 const money = (v: number | null, currency: string) => (v === null ? '—' : formatMajor(v, currency, locale()));
 /** An estimate (an average, a weighted sum, money per day): whole units. */
 const estimate = (v: number | null, currency: string) => (v === null ? '—' : formatEstimate(v, currency, locale()));
-const pct = (v: number | null) => (v === null ? '—' : `${nf().format(v * 100)}%`);
+/** «66,7 %» / "66.7%". */
+const pct = (v: number | null) => (v === null ? '—' : percent(v));
 const num = (v: number | null) => (v === null ? '—' : nf().format(v));
 
 function table(rows: string[][], right: Set<number> = new Set()): string {
@@ -118,16 +119,12 @@ export function printExplain(e: Explain) {
   const param = (v: unknown) => (v instanceof Date ? v.toISOString() : JSON.stringify(v));
   const out = [
     say(
-      `SQL (${e.engine}): ${msg(countOf(e.statements.length, ['statement', 'statements'], ['запрос', 'запроса', 'запросов']))}, ${ms(spent)} of ${ms(e.total_ms)}`,
-      `SQL (${e.engine}): ${msg(countOf(e.statements.length, ['statement', 'statements'], ['запрос', 'запроса', 'запросов']))}, ${ms(spent)} из ${ms(e.total_ms)}`,
+      `SQL (${e.engine}): ${count(e.statements.length, NOUNS.statement)}, ${ms(spent)} of ${ms(e.total_ms)}`,
+      `SQL (${e.engine}): ${count(e.statements.length, NOUNS.statement)}, ${ms(spent)} из ${ms(e.total_ms)}`,
     ),
   ];
   e.statements.forEach((s, i) => {
-    out.push(
-      '',
-      `-- ${i + 1}. ${s.name} · ${ms(s.ms)} · ${msg(countOf(s.rows, ['row', 'rows'], ['строка', 'строки', 'строк']))}`,
-      dedent(s.sql),
-    );
+    out.push('', `-- ${i + 1}. ${s.name} · ${ms(s.ms)} · ${count(s.rows, NOUNS.row)}`, dedent(s.sql));
     if (s.params.length) out.push(`-- ${s.params.map((v, j) => `$${j + 1} = ${param(v)}`).join(', ')}`);
   });
   process.stdout.write(`\n${out.join('\n')}\n`);
@@ -188,7 +185,7 @@ export async function reportDealsCommand(opts: ReportOptions): Promise<void> {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       return;
     }
-    const deals = countOf(r.total, ['deal', 'deals'], ['сделка', 'сделки', 'сделок']);
+    const deals = countBoth(r.total, NOUNS.deal);
     process.stdout.write(
       `${say(`${msg(deals)} behind ${r.metric}${r.stage ? ` (${r.stage})` : ''}`, `${msg(deals)} за показателем ${r.metric}${r.stage ? ` (${r.stage})` : ''}`)}\n\n`,
     );

@@ -5,6 +5,7 @@ import { systemClock } from '../platform/clock.ts';
 import { configFromEnv } from '../platform/context.ts';
 import { listWorkspaces } from '../platform/workspaces.ts';
 import { type DbOptions, openMigrated, say } from './cli-support.ts';
+import { count, NOUNS, seconds } from './wording.ts';
 
 export interface ServeOptions extends DbOptions {
   port?: string;
@@ -27,8 +28,8 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
     demoCreated = true;
     process.stdout.write(
       say(
-        `  ${r.counts.deals} deals, ${r.counts.stage_events} stage entries, ${r.counts.activities} activities, ${r.counts.tasks} tasks over two years\n`,
-        `  ${r.counts.deals} сделок, ${r.counts.stage_events} переходов по этапам, ${r.counts.activities} активностей, ${r.counts.tasks} задач за два года\n`,
+        `  ${count(r.counts.deals, NOUNS.deal, 'en')}, ${count(r.counts.stage_events, NOUNS.entry, 'en')}, ${count(r.counts.activities, NOUNS.activity, 'en')}, ${count(r.counts.tasks, NOUNS.task, 'en')} over two years\n`,
+        `  ${count(r.counts.deals, NOUNS.deal, 'ru')}, ${count(r.counts.stage_events, NOUNS.stageEntry, 'ru')}, ${count(r.counts.activities, NOUNS.activity, 'ru')} (звонки, встречи, письма), ${count(r.counts.tasks, NOUNS.task, 'ru')} за два года\n`,
       ),
     );
   }
@@ -64,8 +65,8 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   }
   lines.push(
     say(
-      `  ready in ${((Date.now() - started) / 1000).toFixed(1)} s${demoCreated ? ' (demo created)' : ''}; Ctrl+C stops`,
-      `  готово за ${((Date.now() - started) / 1000).toFixed(1)} с${demoCreated ? ' (демо создано)' : ''}; Ctrl+C — остановить`,
+      `  ready in ${seconds((Date.now() - started) / 1000, 'en')}${demoCreated ? ' (demo created)' : ''}; Ctrl+C stops`,
+      `  готово за ${seconds((Date.now() - started) / 1000, 'ru')}${demoCreated ? ' (демо создано)' : ''}; остановить — Ctrl+C`,
     ),
   );
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../platform/errors.ts';
+import { issuesToFields } from '../platform/http/validation.ts';
 import { checkWorkspaceInput } from '../platform/workspaces.ts';
 import { checkStageSet, STAGE_KINDS } from '../process/pipelines.ts';
-import { rowError } from './import-errors.ts';
+import { jsonFailure, rowError } from './import-errors.ts';
 
 /** What the canonical bundle of kpi.md holds: pipeline.json, and the columns of deals.csv and stage_events.csv. */
 
@@ -95,6 +96,8 @@ export function emptyReport(workspace: string, pipeline: string): ImportReport {
   };
 }
 
+const bothLanguages = (m: string | { en: string; ru: string }) => (typeof m === 'string' ? { en: m, ru: m } : m);
+
 export function readPipelineFile(dir: string): PipelineFile {
   const path = join(dir, 'pipeline.json');
   if (!existsSync(path)) throw rowError({ file: 'pipeline.json', reason: { en: `not found in ${dir}`, ru: `нет в папке ${dir}` } });
@@ -104,13 +107,13 @@ export function readPipelineFile(dir: string): PipelineFile {
   } catch (e) {
     throw rowError({
       file: 'pipeline.json',
-      reason: { en: `not valid JSON: ${(e as Error).message}`, ru: `некорректный JSON: ${(e as Error).message}` },
+      reason: jsonFailure(e),
     });
   }
   const r = pipelineFileSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw rowError({ file: 'pipeline.json', column: i.path.join('.') || undefined, reason: { en: i.message, ru: i.message } });
+    throw rowError({ file: 'pipeline.json', column: i.path.join('.') || undefined, reason: bothLanguages(issuesToFields([i])[0].message) });
   }
   try {
     checkWorkspaceInput({ name: r.data.name, currency: r.data.currency, timezone: r.data.timezone });

@@ -4,7 +4,7 @@ import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { AppError } from '../platform/errors.ts';
 import { type DetectedEncoding, detectEncoding, type TextEncoding, utf8Stream } from './encoding.ts';
-import { rowError } from './import-errors.ts';
+import { csvCodeReason, rowError } from './import-errors.ts';
 import { countOf } from './values.ts';
 
 export interface CsvRow {
@@ -299,8 +299,10 @@ function csvProblem(
         `в строке ${got.ru}, а в заголовке ${expected} (${more ? `значение, в котором есть «${d}», нужно взять в кавычки` : 'значение с переводом строки нужно взять в кавычки'})`,
       );
     }
-    default:
-      return fail(ctx.line, `the parser stopped (${e.code})`, `разбор остановлен (${e.code})`);
+    default: {
+      const reason = csvCodeReason(e.code);
+      return fail(ctx.line, reason.en, reason.ru);
+    }
   }
 }
 

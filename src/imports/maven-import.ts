@@ -7,7 +7,7 @@ import { bulkInsert } from '../platform/db/bulk.ts';
 import type { Db, Queryable } from '../platform/db/types.ts';
 import type { Locale } from '../platform/errors.ts';
 import { type ImportReport, importBundle } from './bundle-import.ts';
-import { rowError } from './import-errors.ts';
+import { csvFailure, rowError } from './import-errors.ts';
 
 /**
  * The Maven Analytics "CRM + Sales Opportunities" data set (MavenTech, 8,800
@@ -63,7 +63,7 @@ function readCsvFile<T>(dir: string, file: string, required: string[]): { rows: 
     throw rowError({
       file,
       line: (e as { lines?: number }).lines ?? 0,
-      reason: { en: `malformed CSV: ${(e as Error).message}`, ru: `некорректный CSV: ${(e as Error).message}` },
+      reason: csvFailure(e),
     });
   }
   const header = Object.keys((rows[0] ?? {}) as object);

@@ -98,7 +98,10 @@ describe('bin/voronka report', () => {
 
     const ru = await run(['report', 'funnel', ...JANUARY, '--explain'], 'ru');
     expect(ru.stdout).toMatch(/^Создано сделок +3 +Выиграно \/ проиграно +1 \/ 1$/m);
-    expect(ru.stdout).toMatch(/^Этап +вошло +прошло +потеряно +конверсия +визитов +медиана, дн +p90, дн +P\(успех\)$/m);
+    expect(ru.stdout).toMatch(
+      /^Этап +вошли +перешли дальше +выбыли +конверсия +заходов на этап +медиана, дн +90-й перцентиль, дн +вероятность выигрыша$/m,
+    );
+    expect(ru.stdout).toMatch(/^Доля выигранных +50\s% +Доля выигранных из созданных +33,3\s%$/m);
     expect(ru.stdout).toMatch(new RegExp(`^SQL \\(${ENGINE}\\): ${names} запрос(а|ов)?, [\\d\\s,]+ мс из [\\d\\s,]+ мс$`, 'm'));
 
     const groups = await run(['report', 'funnel', ...JANUARY, '--by', 'segment']);

@@ -168,28 +168,28 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
     // Money leaves in major units of the workspace currency (kpi.md): by its minor units, never by 100.
     assemble: ({ q, row }) => toMajor(n(row?.amount), q.currency),
     print: {
-      summary: { line: 'amounts', label: text('Won amount', 'Выиграно, сумма'), cell: (v, _, f) => f.money(v) },
-      column: { label: text('won amount', 'выиграно, сумма'), cell: (v, _, f) => f.money(v) },
+      summary: { line: 'amounts', label: text('Won amount', 'Сумма выигранных'), cell: (v, _, f) => f.money(v) },
+      column: { label: text('won amount', 'сумма выигранных'), cell: (v, _, f) => f.money(v) },
     },
   })
   .add('win_rate', {
     schema: nn.describe('deals_won / (deals_won + deals_lost)'),
     assemble: ({ kpis }) => ratio(kpis.deals_won, kpis.deals_won + kpis.deals_lost),
     print: {
-      summary: { line: 'rates', label: text('Win rate', 'Конверсия в успех'), cell: (v, _, f) => f.pct(v) },
-      column: { label: text('win rate', 'винрейт'), cell: (v, _, f) => f.pct(v) },
+      summary: { line: 'rates', label: text('Win rate', 'Доля выигранных'), cell: (v, _, f) => f.pct(v) },
+      column: { label: text('win rate', 'доля выигранных'), cell: (v, _, f) => f.pct(v) },
     },
   })
   .add('cohort_win_rate', {
     schema: nn,
     sql: { source: cohort, columns: () => ({ n: sql`count(*)::int8` }) },
     assemble: ({ row, kpis }) => ratio(n(row?.n), kpis.deals_created),
-    print: { summary: { line: 'rates', label: text('Cohort win rate', 'Винрейт когорты'), cell: (v, _, f) => f.pct(v) } },
+    print: { summary: { line: 'rates', label: text('Cohort win rate', 'Доля выигранных из созданных'), cell: (v, _, f) => f.pct(v) } },
   })
   .add('avg_won_amount', {
     schema: nn,
     assemble: ({ kpis }) => ratio(kpis.won_amount, kpis.deals_won),
-    print: { summary: { line: 'amounts', label: text('Average won deal', 'Средняя выигранная'), cell: (v, _, f) => f.estimate(v) } },
+    print: { summary: { line: 'amounts', label: text('Average won deal', 'Средний чек'), cell: (v, _, f) => f.estimate(v) } },
   })
   .add('cycle_days', {
     schema: z.object({ mean: nn, median: nn, p90: nn }),
@@ -208,10 +208,10 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
     print: {
       summary: {
         line: 'cycle',
-        label: text('Cycle, days (mean / median / p90)', 'Цикл, дней (среднее / медиана / p90)'),
+        label: text('Cycle, days (mean / median / p90)', 'Цикл сделки, дней (среднее / медиана / 90-й перцентиль)'),
         cell: (v, _, f) => `${f.num(v.mean)} / ${f.num(v.median)} / ${f.num(v.p90)}`,
       },
-      column: { label: text('cycle med. d', 'цикл, мед. дн'), cell: (v, _, f) => f.num(v.median) },
+      column: { label: text('cycle med. d', 'цикл, медиана, дн'), cell: (v, _, f) => f.num(v.median) },
     },
   })
   .add('stage_conversion', {
@@ -239,9 +239,9 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
       }),
     print: {
       parts: [
-        { label: text('entered', 'вошло'), cell: (c, f) => f.count(c.entered) },
-        { label: text('advanced', 'прошло'), cell: (c, f) => f.count(c.advanced) },
-        { label: text('lost', 'потеряно'), cell: (c, f) => f.count(c.lost) },
+        { label: text('entered', 'вошли'), cell: (c, f) => f.count(c.entered) },
+        { label: text('advanced', 'перешли дальше'), cell: (c, f) => f.count(c.advanced) },
+        { label: text('lost', 'выбыли'), cell: (c, f) => f.count(c.lost) },
         { label: text('conversion', 'конверсия'), cell: (c, f) => f.pct(c.rate) },
       ],
     },
@@ -263,9 +263,9 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
       }),
     print: {
       parts: [
-        { label: text('visits', 'визитов'), cell: (d, f) => f.count(d.n) },
+        { label: text('visits', 'заходов на этап'), cell: (d, f) => f.count(d.n) },
         { label: text('median d', 'медиана, дн'), cell: (d, f) => f.num(d.median) },
-        { label: text('p90 d', 'p90, дн'), cell: (d, f) => f.num(d.p90) },
+        { label: text('p90 d', '90-й перцентиль, дн'), cell: (d, f) => f.num(d.p90) },
       ],
     },
   })
@@ -274,8 +274,8 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
     sql: { source: openAt, columns: () => ({ n: sql`count(*)::int8` }) },
     assemble: ({ q, parts }) => openStages(q).reduce((sum, s) => sum + n(parts.get(s.id)?.n), 0),
     print: {
-      summary: { line: 'open', label: text('Open deals', 'Открытых сделок'), cell: (v, _, f) => f.num(v) },
-      column: { label: text('open', 'открыто'), cell: (v, _, f) => f.count(v) },
+      summary: { line: 'open', label: text('Open deals', 'Сделок в работе'), cell: (v, _, f) => f.num(v) },
+      column: { label: text('open', 'в работе'), cell: (v, _, f) => f.count(v) },
     },
   })
   .add('open_amount', {
@@ -286,13 +286,13 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
         openStages(q).reduce((sum, s) => sum + n(parts.get(s.id)?.amount), 0),
         q.currency,
       ),
-    print: { summary: { line: 'open', label: text('Open amount', 'Сумма открытых'), cell: (v, _, f) => f.money(v) } },
+    print: { summary: { line: 'open', label: text('Open amount', 'Сумма сделок в работе'), cell: (v, _, f) => f.money(v) } },
   })
   .add('stage_win_probability', {
     // Counted over the whole history before the statements (funnel-report.ts): the group's context.
     schema: z.array(stageProbability),
     assemble: ({ c }) => c.probs,
-    print: { parts: [{ label: text('P(win)', 'P(успех)'), cell: (p, f) => f.pct(p.p) }] },
+    print: { parts: [{ label: text('P(win)', 'вероятность выигрыша'), cell: (p, f) => f.pct(p.p) }] },
   })
   .add('weighted_pipeline', {
     schema: nn,
@@ -309,7 +309,7 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
     },
     print: {
       summary: { line: 'weighted', label: text('Weighted pipeline', 'Взвешенная воронка'), cell: (v, _, f) => f.estimate(v) },
-      column: { label: text('weighted', 'взвешенно'), cell: (v, _, f) => f.estimate(v) },
+      column: { label: text('weighted', 'взвешенная'), cell: (v, _, f) => f.estimate(v) },
     },
   })
   .add('velocity_per_day', {
@@ -318,7 +318,9 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
       k.win_rate === null || k.avg_won_amount === null || k.cycle_days.mean === null || k.cycle_days.mean === 0
         ? null
         : (k.open_deals * k.win_rate * k.avg_won_amount) / k.cycle_days.mean,
-    print: { summary: { line: 'weighted', label: text('Velocity per day', 'Скорость, в день'), cell: (v, _, f) => f.estimate(v) } },
+    print: {
+      summary: { line: 'weighted', label: text('Velocity per day', 'Скорость воронки (выручка в день)'), cell: (v, _, f) => f.estimate(v) },
+    },
   })
   .add('stuck_deals', {
     schema: z.number().int(),
@@ -326,6 +328,6 @@ export const funnelMetrics = MetricRegistry.create<FunnelQuery, Grouping, Funnel
     assemble: ({ q, parts }) => openStages(q).reduce((sum, s) => sum + n(parts.get(s.id)?.stuck), 0),
     print: {
       summary: { line: 'stuck', label: text('Stuck deals', 'Подвисших сделок'), cell: (v, _, f) => f.num(v) },
-      column: { label: text('stuck', 'подвисло'), cell: (v, _, f) => f.count(v) },
+      column: { label: text('stuck', 'подвисли'), cell: (v, _, f) => f.count(v) },
     },
   });
