@@ -235,6 +235,7 @@ describe('cards', () => {
       sql`select company_id from contacts where workspace_id = ${ws} and id = ${contact.id}`,
     );
     expect(Number(linked.company_id)).toBe(company.id);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, 'cards-company-laptop');
     expect(await axeProblems(page, ['.record-card-page'])).toEqual([]);
     await page.getByRole('button', { name: 'Отвязать: Олег Привязанный' }).click();

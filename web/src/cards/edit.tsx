@@ -280,7 +280,15 @@ export function EditableField({
           </div>
         ) : (
           <span className="cf-value">
-            <span className="cf-shown" data-testid={`value-${spec.name}`}>
+            {/* A click on the value opens its editor too (but a link in it still opens its record). */}
+            {/* biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: the keyboard's way is the Изменить button beside it */}
+            <span
+              className={`cf-shown${spec.readOnly ? '' : ' clickable'}`}
+              data-testid={`value-${spec.name}`}
+              onClick={(e) => {
+                if (!(e.target instanceof Element && e.target.closest('a'))) open();
+              }}
+            >
               {shown}
             </span>
             {!spec.readOnly && (
