@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo } from '../../src/demo/load-demo.ts';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
+import { axeProblems } from '../support/axe.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
@@ -18,8 +17,6 @@ import { type Harness, startHarness } from '../support/harness.ts';
  */
 let h: Harness;
 let browser: Browser;
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 beforeAll(async () => {
   // A real browser drops cookies that expire in the past: pin the clock to the real now.
@@ -42,21 +39,6 @@ async function signIn(page: Page) {
   await page.getByLabel('Пароль').fill('voronka-demo');
   await page.getByRole('button', { name: 'Войти' }).click();
   await page.getByRole('heading', { name: 'Мои задачи' }).waitFor();
-}
-
-/** axe-core over the given parts of the page: the serious and critical violations (WCAG 2.1 A and AA). */
-async function axeProblems(page: Page, selectors: string[]) {
-  // Evaluated, not added as a <script>: the app's Content-Security-Policy refuses inline scripts, as it should.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async (include) => {
-    const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: any[] }> } }).axe;
-    const r = await axe.run(
-      { include: include.map((s) => [s]) },
-      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } },
-    );
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')) }));
-  }, selectors);
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 /** The active option of the open combobox, as the field says (aria-activedescendant). */

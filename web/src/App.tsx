@@ -1,9 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { ApiError, api, type Me, type PageKey, type Prefs } from './api';
-import { ErrorState, Loading } from './components';
+import { ErrorState, Loading, Modal } from './components';
 import { QuickCreate } from './create/QuickCreate';
 import { prefetchDashboard } from './dashboard-queries';
 import { setLanguage } from './i18n';
@@ -79,47 +79,133 @@ const ICONS: Record<PageKey, string> = {
   review: '⚑',
 };
 
+/** How many sections the phone's bottom bar shows before "Ещё" (the rest are in its sheet). */
+const BAR_ITEMS = 4;
+
+/** "Ещё" on a phone: every section of the menu, Settings, the language and sign-out, in a sheet from the bottom. */
+function MoreSheet({
+  items,
+  location,
+  me,
+  onClose,
+  signOut,
+}: {
+  items: { key: PageKey }[];
+  location: string;
+  me: Me;
+  onClose: () => void;
+  signOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const link = (key: PageKey | 'settings', href: string, icon: string) => (
+    <Link key={key} href={href} className={location.startsWith(href) ? 'active' : ''} onClick={onClose} data-testid={`more-${key}`}>
+      <span className="icon" aria-hidden="true">
+        {icon}
+      </span>
+      <span>{t(`nav.${key}`)}</span>
+    </Link>
+  );
+  return (
+    <Modal title={t('layout.moreTitle')} onClose={onClose} sheet testId="more-sheet">
+      <nav className="more-nav" aria-label={t('layout.moreTitle')}>
+        {items.map((m) => link(m.key, PATHS[m.key], ICONS[m.key]))}
+        {link('settings', '/settings', '⚙')}
+      </nav>
+      <div className="more-foot">
+        <span className="muted">
+          {me.user.name} · {me.workspace.name}
+        </span>
+        <div className="spacer" />
+        <LanguageSwitch />
+        <button type="button" onClick={signOut}>
+          {t('nav.signOut')}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
 function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.ReactNode }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const [location] = useLocation();
+  const [more, setMore] = useState(false);
   const signOut = async () => {
     await api('/auth/logout', { method: 'POST' }).catch(() => {});
     qc.setQueryData(['me'], null);
     qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
   };
   const items = prefs.menu.filter((m) => !m.hidden && (m.key !== 'review' || me.user.role === 'admin' || me.user.role === 'head_of_sales'));
+  // On a phone the bar holds the first sections of the user's menu and "Ещё", which is lit when the page is one of the rest.
+  const inMore = location.startsWith('/settings') || items.slice(BAR_ITEMS).some((m) => location.startsWith(PATHS[m.key]));
+  const tabs = Math.min(items.length, BAR_ITEMS) + 1;
+  const skip = (e: React.MouseEvent) => {
+    e.preventDefault();
+    const main = document.getElementById('main');
+    main?.focus();
+    main?.scrollIntoView();
+  };
   return (
     <div className="shell">
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link is an in-page link to #main; the handler focuses it without adding #main to the address */}
+      <a href="#main" className="skip-link" onClick={skip} data-testid="skip-link">
+        {t('layout.skip')}
+      </a>
       <aside className="sidebar" aria-label={t('nav.menu')}>
-        <Link href="/" className="brand">
-          <img src="/favicon.svg" alt="" width={26} height={26} /> <span>{t('app.name')}</span>
-        </Link>
-        <nav className="mainnav">
-          {items.map((m) => (
-            <Link
-              key={m.key}
-              href={PATHS[m.key]}
-              className={location.startsWith(PATHS[m.key]) ? 'active' : ''}
-              data-testid={`nav-${m.key}`}
+        <div className="sidebar-inner">
+          <Link href="/" className="brand">
+            <img src="/favicon.svg" alt="" width={26} height={26} /> <span>{t('app.name')}</span>
+          </Link>
+          <nav className="mainnav" style={{ '--tabs': tabs } as React.CSSProperties}>
+            {items.map((m, i) => (
+              <Link
+                key={m.key}
+                href={PATHS[m.key]}
+                className={`${location.startsWith(PATHS[m.key]) ? 'active' : ''}${i >= BAR_ITEMS ? ' phone-more' : ''}`}
+                aria-current={location.startsWith(PATHS[m.key]) ? 'page' : undefined}
+                data-testid={`nav-${m.key}`}
+              >
+                <span className="icon" aria-hidden="true">
+                  {ICONS[m.key]}
+                </span>
+                <span className="nav-full">{t(`nav.${m.key}`)}</span>
+                <span className="nav-short">{t(`layout.short.${m.key}`)}</span>
+              </Link>
+            ))}
+            <button
+              type="button"
+              className={`more-button${inMore ? ' active' : ''}`}
+              aria-haspopup="dialog"
+              aria-expanded={more}
+              onClick={() => setMore(true)}
+              data-testid="nav-more"
             >
               <span className="icon" aria-hidden="true">
-                {ICONS[m.key]}
+                ☰
               </span>
-              <span>{t(`nav.${m.key}`)}</span>
-            </Link>
-          ))}
-        </nav>
-        <div className="spacer" />
-        <Link href="/settings" className={location.startsWith('/settings') ? 'active navlink' : 'navlink'} data-testid="nav-settings">
-          <span className="icon" aria-hidden="true">
-            ⚙
-          </span>
-          <span>{t('nav.settings')}</span>
-        </Link>
+              <span>{t('layout.more')}</span>
+            </button>
+          </nav>
+          <div className="spacer" />
+          <Link
+            href="/settings"
+            className={location.startsWith('/settings') ? 'active navlink' : 'navlink'}
+            aria-current={location.startsWith('/settings') ? 'page' : undefined}
+            data-testid="nav-settings"
+          >
+            <span className="icon" aria-hidden="true">
+              ⚙
+            </span>
+            <span>{t('nav.settings')}</span>
+          </Link>
+        </div>
       </aside>
       <div className="main-col">
         <header className="topbar">
+          <Link href="/" className="topbar-brand">
+            <img src="/favicon.svg" alt="" width={24} height={24} />
+            <span>{t('app.name')}</span>
+          </Link>
           <HeaderSearch />
           <div className="spacer" />
           <QuickCreate me={me} />
@@ -127,13 +213,29 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
           <span className="who">
             {me.user.name} · {me.workspace.name}
           </span>
-          <LanguageSwitch />
-          <button type="button" className="ghost" onClick={signOut}>
+          <span className="desk-only">
+            <LanguageSwitch />
+          </span>
+          <button type="button" className="ghost desk-only" onClick={signOut}>
             {t('nav.signOut')}
           </button>
         </header>
-        <main className="content">{children}</main>
+        <main className="content" id="main" tabIndex={-1}>
+          {children}
+        </main>
       </div>
+      {more && (
+        <MoreSheet
+          items={items}
+          location={location}
+          me={me}
+          onClose={() => setMore(false)}
+          signOut={() => {
+            setMore(false);
+            void signOut();
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -20,6 +20,7 @@ const ru = {
     settings: 'Настройки',
   },
   dnd: {
+    role: 'перетаскиваемая карточка',
     instructions:
       'Чтобы взять карточку сделки, нажмите пробел или Enter. Стрелками переносите её между этапами, пробелом или Enter отпустите, Esc — отмена.',
     start: 'Карточка «{{deal}}» взята, этап «{{stage}}».',
@@ -48,6 +49,7 @@ const en: typeof ru = {
     settings: 'Settings',
   },
   dnd: {
+    role: 'draggable card',
     instructions:
       'To pick up a deal card, press Space or Enter. Use the arrow keys to move it between stages, Space or Enter to drop it, Escape to cancel.',
     start: 'Picked up the card “{{deal}}” in stage “{{stage}}”.',

@@ -1,8 +1,10 @@
 import {
+  type Announcements,
   DndContext,
   type DragEndEvent,
   DragOverlay,
   type DragStartEvent,
+  type KeyboardCoordinateGetter,
   KeyboardSensor,
   PointerSensor,
   useDraggable,
@@ -12,7 +14,7 @@ import {
 } from '@dnd-kit/core';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef, useState } from 'react';
+import { type KeyboardEvent, useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useSearch } from 'wouter';
 import { ApiError, api, type Board, type BoardCard, type BoardColumn, type Me, type Missing } from '../api';
@@ -45,18 +47,54 @@ function CardBody({ card, currency }: { card: BoardCard; currency: string }) {
   );
 }
 
+/**
+ * The arrow keys of a keyboard drag jump from stage to stage (dnd-kit's default moves 25 px a
+ * press): → and ← put the card over the next or previous column, at its top.
+ */
+const stageByStage: KeyboardCoordinateGetter = (event, { context, currentCoordinates }) => {
+  const rect = context.collisionRect;
+  if (!rect || (event.code !== 'ArrowRight' && event.code !== 'ArrowLeft')) return currentCoordinates;
+  event.preventDefault();
+  const centre = rect.left + rect.width / 2;
+  const cols = [...context.droppableRects.values()].sort((a, b) => a.left - b.left);
+  const target =
+    event.code === 'ArrowRight'
+      ? cols.find((c) => c.left + c.width / 2 > centre + 1)
+      : cols.reverse().find((c) => c.left + c.width / 2 < centre - 1);
+  if (!target) return currentCoordinates;
+  return {
+    x: currentCoordinates.x + target.left + target.width / 2 - centre,
+    y: currentCoordinates.y + target.top + 8 - rect.top,
+  };
+};
+
+/** Moves focus from a card to the next or previous card of the board, drawing it first if the list had not. */
+type Walk = (stageId: number, index: number, step: 1 | -1) => boolean;
+
+/** A column's list, for the board's Tab order: scroll to a card and find its element once drawn. */
+type ColumnHandle = { count: number; scrollTo: (index: number) => void; find: (index: number) => HTMLElement | null };
+
 function DraggableCard({
   card,
   stageId,
+  index,
   currency,
   onOpen,
+  walk,
 }: {
   card: BoardCard;
   stageId: number;
+  index: number;
   currency: string;
   onOpen: (id: number) => void;
+  walk: Walk;
 }) {
-  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: `deal-${card.id}`, data: { card, stageId } });
+  const { t } = useTranslation();
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({
+    id: `deal-${card.id}`,
+    data: { card, stageId },
+    attributes: { roleDescription: t('layout.dnd.role') },
+  });
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: dnd-kit's attributes give the card role="button" and keyboard handling
     <div
@@ -64,10 +102,16 @@ function DraggableCard({
       className={`deal-card${isDragging ? ' dragging' : ''}${card.stuck ? ' is-stuck' : ''}`}
       data-testid={`card-${card.id}`}
       data-deal-title={card.title}
+      data-card-index={index}
       {...attributes}
       {...listeners}
       onClick={() => onOpen(card.id)}
-      onKeyDown={(e) => {
+      onKeyDown={(e: KeyboardEvent<HTMLDivElement>) => {
+        // Tab walks every card in order, those the virtualised list has not drawn yet included.
+        if (e.key === 'Tab' && !e.altKey && !e.ctrlKey && !e.metaKey && walk(stageId, index, e.shiftKey ? -1 : 1)) {
+          e.preventDefault();
+          return;
+        }
         listeners?.onKeyDown?.(e);
         if (e.key === 'Enter') onOpen(card.id);
       }}
@@ -78,11 +122,28 @@ function DraggableCard({
 }
 
 /** One stage: a drop target whose cards are virtualised (thousands of deals stay smooth). */
-function Column({ col, currency, onOpen }: { col: BoardColumn; currency: string; onOpen: (id: number) => void }) {
+function Column({
+  col,
+  currency,
+  onOpen,
+  walk,
+  register,
+}: {
+  col: BoardColumn;
+  currency: string;
+  onOpen: (id: number) => void;
+  walk: Walk;
+  register: (stageId: number, handle: ColumnHandle | null) => void;
+}) {
   const { t } = useTranslation();
   const { setNodeRef, isOver } = useDroppable({ id: `stage-${col.stage_id}`, data: { stageId: col.stage_id } });
   const scroller = useRef<HTMLDivElement>(null);
   const virt = useVirtualizer({ count: col.deals.length, getScrollElement: () => scroller.current, estimateSize: () => 118, overscan: 6 });
+  register(col.stage_id, {
+    count: col.deals.length,
+    scrollTo: (index) => virt.scrollToIndex(index, { align: 'auto' }),
+    find: (index) => scroller.current?.querySelector<HTMLElement>(`[data-card-index="${index}"]`) ?? null,
+  });
   const terminal = col.kind !== 'open';
   return (
     <section
@@ -118,7 +179,14 @@ function Column({ col, currency, onOpen }: { col: BoardColumn; currency: string;
                   ref={virt.measureElement}
                   data-index={v.index}
                 >
-                  <DraggableCard card={col.deals[v.index]} stageId={col.stage_id} currency={currency} onOpen={onOpen} />
+                  <DraggableCard
+                    card={col.deals[v.index]}
+                    stageId={col.stage_id}
+                    index={v.index}
+                    currency={currency}
+                    onOpen={onOpen}
+                    walk={walk}
+                  />
                 </div>
               ))}
             </div>
@@ -152,7 +220,71 @@ export function BoardPage({ me }: { me: Me }) {
     queryFn: () => api<Board>(`/board?${params.toString()}`),
     placeholderData: keepPreviousData,
   });
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 6 } }), useSensor(KeyboardSensor));
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: stageByStage }),
+  );
+
+  // Every column's list, in board order, so Tab can go from a column's last card to the next column's first.
+  const columns = useRef(new Map<number, ColumnHandle>());
+  const register = useCallback((stageId: number, handle: ColumnHandle | null) => {
+    if (handle) columns.current.set(stageId, handle);
+    else columns.current.delete(stageId);
+  }, []);
+  const order = (board.data?.columns ?? []).filter((c) => c.kind === 'open').map((c) => c.stage_id);
+  const walk: Walk = (stageId, index, step) => {
+    let col = order.indexOf(stageId);
+    let at = index + step;
+    let handle = columns.current.get(stageId);
+    // Past this column's end: the nearest column with cards, its first (Tab) or last (Shift+Tab) card.
+    while (handle && (at < 0 || at >= handle.count)) {
+      col += step;
+      if (col < 0 || col >= order.length) return false; // out of the board: the browser's own Tab order
+      handle = columns.current.get(order[col]);
+      if (handle) at = step === 1 ? 0 : handle.count - 1;
+    }
+    if (!handle) return false;
+    const target = handle;
+    const drawn = target.find(at);
+    if (drawn) {
+      drawn.focus();
+      return true;
+    }
+    target.scrollTo(at);
+    let tries = 0;
+    const focusWhenDrawn = () => {
+      const el = target.find(at);
+      if (el) el.focus();
+      else if (++tries < 30) requestAnimationFrame(focusWhenDrawn);
+    };
+    requestAnimationFrame(focusWhenDrawn);
+    return true;
+  };
+
+  // What a screen reader hears while a card is dragged, in the user's language.
+  const stageName = (id: unknown) => board.data?.columns.find((c) => c.stage_id === id)?.name ?? '';
+  const dealOf = (a: { data: { current?: Record<string, unknown> } }) => (a.data.current?.card as BoardCard | undefined)?.title ?? '';
+  // The stage last announced, so the card's own column at pick-up (and the same column again) is not said twice.
+  const lastOver = useRef<unknown>(null);
+  const announcements: Announcements = {
+    onDragStart: ({ active }) => {
+      lastOver.current = active.data.current?.stageId;
+      return t('layout.dnd.start', { deal: dealOf(active), stage: stageName(active.data.current?.stageId) });
+    },
+    onDragOver: ({ active, over }) => {
+      const stage = over?.data.current?.stageId ?? null;
+      if (stage === lastOver.current) return undefined;
+      lastOver.current = stage;
+      return over
+        ? t('layout.dnd.over', { deal: dealOf(active), stage: stageName(stage) })
+        : t('layout.dnd.overNone', { deal: dealOf(active) });
+    },
+    onDragEnd: ({ active, over }) =>
+      over
+        ? t('layout.dnd.end', { deal: dealOf(active), stage: stageName(over.data.current?.stageId) })
+        : t('layout.dnd.endNone', { deal: dealOf(active) }),
+    onDragCancel: ({ active }) => t('layout.dnd.cancel', { deal: dealOf(active), stage: stageName(active.data.current?.stageId) }),
+  };
 
   const announce = (text: string) => {
     setToast(text);
@@ -239,10 +371,23 @@ export function BoardPage({ me }: { me: Me }) {
           </select>
         </search>
       </div>
-      <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setActive(null)}>
+      <DndContext
+        sensors={sensors}
+        onDragStart={onDragStart}
+        onDragEnd={onDragEnd}
+        onDragCancel={() => setActive(null)}
+        accessibility={{ announcements, screenReaderInstructions: { draggable: t('layout.dnd.instructions') } }}
+      >
         <div className="board" data-testid="board" lang={i18n.language} aria-busy={board.isPlaceholderData}>
           {b.columns.map((c) => (
-            <Column key={c.stage_id} col={c} currency={b.currency} onOpen={(id) => navigate(`/deals/${id}`)} />
+            <Column
+              key={c.stage_id}
+              col={c}
+              currency={b.currency}
+              onOpen={(id) => navigate(`/deals/${id}`)}
+              walk={walk}
+              register={register}
+            />
           ))}
         </div>
         <DragOverlay>
@@ -258,6 +403,7 @@ export function BoardPage({ me }: { me: Me }) {
           stageName={pending.stageName}
           missing={pending.missing}
           onClose={() => setPending(null)}
+          returnFocus={() => document.querySelector<HTMLElement>(`[data-testid="card-${pending.card.id}"]`)}
           onMoved={() => {
             const name = pending.stageName;
             setPending(null);

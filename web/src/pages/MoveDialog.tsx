@@ -166,6 +166,8 @@ export function MoveDialog(props: {
   missing: Missing[];
   onClose: () => void;
   onMoved: () => void;
+  /** Where focus goes back when the dialog closes (the deal's card on the board); else what had it when it opened. */
+  returnFocus?: () => HTMLElement | null | undefined;
 }) {
   const { t, i18n } = useTranslation();
   const defs = useDealFieldDefs();
@@ -191,7 +193,7 @@ export function MoveDialog(props: {
     }
   };
   return (
-    <Modal title={t('move.title', { stage: props.stageName })} onClose={props.onClose}>
+    <Modal title={t('move.title', { stage: props.stageName })} onClose={props.onClose} returnFocus={props.returnFocus}>
       <form onSubmit={(e) => submit(e)} className="form" data-testid="move-dialog">
         {props.missing.map((m) => (
           <FieldInput
