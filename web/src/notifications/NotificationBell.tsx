@@ -36,7 +36,7 @@ export function NotificationBell({ me }: { me: Me }) {
   const button = useRef<HTMLButtonElement>(null);
   const unread = useUnread();
   const count = unread.data ?? 0;
-  useLiveNotifications(useCallback((n: Notification) => setToast(n), []));
+  const live = useLiveNotifications(useCallback((n: Notification) => setToast(n), []));
   const latest = useQuery({
     queryKey: ['notifications', 'list', 'bell'],
     queryFn: () => api<NotificationList>(`/notifications?limit=${LATEST}`),
@@ -89,7 +89,12 @@ export function NotificationBell({ me }: { me: Me }) {
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
         data-testid="notif-bell"
-        onClick={() => setOpen((o) => !o)}
+        data-live={live ? 'true' : 'false'}
+        onClick={() => {
+          // The panel shows what the toast said: one of them at a time.
+          setToast(null);
+          setOpen((o) => !o);
+        }}
       >
         <BellIcon />
         {count > 0 && (

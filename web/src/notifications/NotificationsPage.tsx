@@ -67,6 +67,7 @@ export default function NotificationsPage({ me }: { me: Me }) {
         <ul className="notif-list notif-page-list" data-testid="notif-page-list">
           {items.map((n) => {
             const text = notificationText(n, t);
+            // The button's name is its visible text; the notification it acts on is its description.
             return (
               <li key={n.id} className={n.read_at ? 'notif-item' : 'notif-item unread'}>
                 <a
@@ -77,13 +78,15 @@ export default function NotificationsPage({ me }: { me: Me }) {
                   }}
                 >
                   {!n.read_at && <span className="notif-dot" aria-label={t('notifications.page.unreadMark')} role="img" />}
-                  <span className="notif-text">{text}</span>
+                  <span className="notif-text" id={`notif-${n.id}`}>
+                    {text}
+                  </span>
                   <span className="notif-time">{dateTime(n.created_at, tz)}</span>
                 </a>
                 <button
                   type="button"
                   className="ghost notif-toggle"
-                  aria-label={t(n.read_at ? 'notifications.page.markUnreadLabel' : 'notifications.page.markReadLabel', { text })}
+                  aria-describedby={`notif-${n.id}`}
                   onClick={() => void markRead(qc, { ids: [n.id], read: !n.read_at }).catch(() => {})}
                 >
                   {n.read_at ? t('notifications.page.markUnread') : t('notifications.page.markRead')}

@@ -1,6 +1,6 @@
 import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { type Answer, api } from '../api';
 
 /** What the notification routes answer (their contracts, generated from the server's zod schemas). */
@@ -28,15 +28,19 @@ export async function markRead(qc: QueryClient, body: { ids: number[]; read?: bo
 /**
  * The live stream, one per open app: each event puts the unread count on the badge, reloads the
  * open lists and hands a new notification to `onNew` (the toast). EventSource reconnects by
- * itself after a network failure; the server's `end` (signed out) closes it for good.
+ * itself after a network failure; the server's `end` (signed out) closes it for good. Answers
+ * whether the stream is open.
  */
-export function useLiveNotifications(onNew: (n: Notification) => void) {
+export function useLiveNotifications(onNew: (n: Notification) => void): boolean {
   const qc = useQueryClient();
   const cb = useRef(onNew);
   cb.current = onNew;
+  const [live, setLive] = useState(false);
   useEffect(() => {
     if (typeof EventSource === 'undefined') return;
     const es = new EventSource('/api/v1/notifications/stream');
+    es.onopen = () => setLive(true);
+    es.onerror = () => setLive(es.readyState === EventSource.OPEN);
     es.addEventListener('unread', (e) => {
       qc.setQueryData(UNREAD_KEY, (JSON.parse((e as MessageEvent).data) as { unread: number }).unread);
     });
@@ -46,9 +50,13 @@ export function useLiveNotifications(onNew: (n: Notification) => void) {
       void qc.invalidateQueries({ queryKey: ['notifications', 'list'] });
       cb.current(d.notification);
     });
-    es.addEventListener('end', () => es.close());
+    es.addEventListener('end', () => {
+      es.close();
+      setLive(false);
+    });
     return () => es.close();
   }, [qc]);
+  return live;
 }
 
 /** Where a notification leads: the deal's card, the tasks, the record's card. */
