@@ -194,6 +194,40 @@ export const deals: Resource = {
       owner_id: values.owner_id === undefined ? principal.userId : values.owner_id,
     });
   },
+  // A move makes a version without an audit row (its entry is in stage_events): a stale edit names
+  // the latest moves as changes of the stage, from → to by name.
+  unaudited: async (tx, ws, id, n) => {
+    const rows = await tx.query<{
+      at: Date;
+      user_id: number | null;
+      user: string | null;
+      from: number | null;
+      to: number;
+      from_name: string | null;
+      to_name: string;
+    }>(sql`
+      select x.recorded_at as at, x.user_id, u.name as "user", x.from_stage as "from", x.stage_id as "to",
+             fs.name as from_name, ts.name as to_name
+        from (select e.id, e.recorded_at, e.user_id, e.stage_id,
+                     lag(e.stage_id) over (order by e.entered_at, e.id) as from_stage
+                from stage_events e where e.workspace_id = ${ws} and e.deal_id = ${id}) x
+        join stages ts on ts.workspace_id = ${ws} and ts.id = x.stage_id
+        left join stages fs on fs.workspace_id = ${ws} and fs.id = x.from_stage
+        left join users u on u.workspace_id = ${ws} and u.id = x.user_id
+       order by x.id desc limit ${n}`);
+    return rows.reverse().map((r) => ({
+      at: r.at.toISOString(),
+      user_id: r.user_id === null ? null : Number(r.user_id),
+      user: r.user,
+      action: 'update' as const,
+      version: null,
+      field: 'stage_id',
+      from: r.from === null ? null : Number(r.from),
+      to: Number(r.to),
+      from_name: r.from_name,
+      to_name: r.to_name,
+    }));
+  },
   afterUpdate: async ({ tx, principal, row }) => {
     await syncVisitAttributes(tx, principal.workspaceId, row.id as number);
   },

@@ -92,6 +92,29 @@ describe('a stale edit says who changed what', () => {
     ]);
   });
 
+  it('a deal moved since: the move is named as a change of the stage, from → to by name', async () => {
+    const d = await w.api.post('/deals', { title: 'Движение', amount_minor: 5_000_000 });
+    h.clock.advance(60_000);
+    const moved = await anna.post(`/deals/${d.body.id}/move`, { stage_id: w.stage('Квалификация').id, version: 1 });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const stale = await w.api.patch(`/deals/${d.body.id}`, { version: 1, amount_minor: 6_000_000 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.changes).toEqual([
+      {
+        at: h.clock.now().toISOString(),
+        user_id: annaId,
+        user: 'Анна Смирнова',
+        action: 'update',
+        version: null,
+        field: 'stage_id',
+        from: w.stage('Новый лид').id,
+        to: w.stage('Квалификация').id,
+        from_name: 'Новый лид',
+        to_name: 'Квалификация',
+      },
+    ]);
+  });
+
   it('the deal card’s history shows from → to and the names behind a reference', async () => {
     const d = await w.api.post('/deals', { title: 'История', amount_minor: 100_000_000 });
     await anna.patch(`/deals/${d.body.id}`, { version: 1, amount_minor: 120_000_000, owner_id: ivanId });
@@ -101,7 +124,7 @@ describe('a stale edit says who changed what', () => {
     expect(edits).toEqual([
       {
         kind: 'edit',
-        at: '2025-03-03T09:01:00.000Z',
+        at: h.clock.now().toISOString(),
         title: 'amount_minor,owner_id',
         detail: null,
         user: 'Анна Смирнова',

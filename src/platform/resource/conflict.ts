@@ -6,7 +6,12 @@ import type { Queryable } from '../db/types.ts';
 export type NamedChange = ChangeSince & { from_name?: string | null; to_name?: string | null };
 
 /** What this file needs of a resource (structural: resource.ts imports this file). */
-type Described = { table: string; fields: Record<string, { ref?: { table: string } }> };
+type Described = {
+  table: string;
+  fields: Record<string, { ref?: { table: string } }>;
+  /** Versions made without an audit row (a deal's moves): the `n` latest, as changes. */
+  unaudited?: (tx: Queryable, ws: number, id: number, n: number) => Promise<NamedChange[]>;
+};
 
 const NAME_COLUMN: Record<string, string> = { leads: 'title', deals: 'title' };
 
@@ -40,10 +45,15 @@ export async function conflictChanges(
     );
     for (const x of rows) names.set(`${table}:${Number(x.id)}`, x.name);
   }
-  return list.map((c) => {
+  const named = list.map((c) => {
     const ref = r.fields[c.field]?.ref;
     if (!ref) return c;
     const name = (v: unknown) => (typeof v === 'number' ? (names.get(`${ref.table}:${v}`) ?? null) : null);
     return { ...c, from_name: name(c.from), to_name: name(c.to) };
   });
+  const audited = new Set(list.map((c) => c.version)).size;
+  const missing = current - given - audited;
+  if (!r.unaudited || missing <= 0) return named;
+  const more = await r.unaudited(tx, ws, id, Math.min(missing, 50));
+  return [...named, ...more].sort((a, b) => a.at.localeCompare(b.at));
 }

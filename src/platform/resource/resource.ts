@@ -8,7 +8,7 @@ import type { AppContext } from '../context.ts';
 import { prepared, type Queryable, type Row } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
 import { RequestValidationError } from '../http/validation.ts';
-import { conflictChanges } from './conflict.ts';
+import { conflictChanges, type NamedChange } from './conflict.ts';
 import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
 
 /**
@@ -73,6 +73,11 @@ export interface Resource {
    * unless `archived=true`, which lists only them; a list by `id` shows them too.
    */
   archivable?: boolean;
+  /**
+   * Versions this resource makes without an audit row (a deal's stage moves), as the changes a
+   * stale write names (`conflictChanges`): the `n` latest.
+   */
+  unaudited?: (tx: Queryable, ws: number, id: number, n: number) => Promise<NamedChange[]>;
 }
 
 /** The fields of an archivable resource (`archivable`): when and by whom it was put in the archive. */
