@@ -221,7 +221,7 @@ export const en: Messages = {
     stages: 'Funnel stages',
     conversion: 'Stage conversion',
     medianDays: 'Median, days',
-    title: 'Funnel metrics',
+    title: 'Funnel dashboard',
     from: 'From',
     to: 'To',
     asOf: 'As of',

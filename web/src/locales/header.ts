@@ -362,7 +362,7 @@ const en: Shape<typeof ru> = {
     email: 'E-mail',
     proposal: 'Proposal',
     follow_up: 'Follow-up',
-    document: 'Documents',
+    document: 'Paperwork',
     other: 'Other',
   },
   activityType: {

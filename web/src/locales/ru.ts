@@ -231,7 +231,7 @@ export const ru = {
     stages: 'Этапы воронки',
     conversion: 'Конверсия этапа',
     medianDays: 'Медиана, дней',
-    title: 'Показатели воронки',
+    title: 'Дашборд воронки',
     from: 'С',
     to: 'По',
     asOf: 'На дату',
