@@ -6,7 +6,7 @@ import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { fieldIssue, validationError } from '../platform/errors.ts';
 import { SESSION_COOKIE, type ServerContext } from '../platform/http/server.ts';
 import { errorResponses, principalOf } from '../platform/resource/resource-routes.ts';
-import { notificationRows, unreadCount } from './notifications.ts';
+import { notificationRows, unreadCount } from './queries.ts';
 
 /**
  * Live delivery: `GET /api/v1/notifications/stream`, Server-Sent Events. The trigger that makes a
