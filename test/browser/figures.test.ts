@@ -320,4 +320,31 @@ describe('«Мои задачи» in the workspace’s zone, whatever the browse
     await shot(page, 'figures-drill-phone');
     await s.close();
   });
+
+  it('a person’s own time zone (Settings) overrides the workspace’s; a wrong name is refused in Russian', async () => {
+    const s = await open();
+    const { page } = s;
+    await page.goto(`${h.url}/settings`);
+    const field = page.getByLabel('Часовой пояс');
+    await field.fill('Москва');
+    await page.getByTestId('save-zone').click();
+    await page.getByText('часовой пояс — название IANA вроде Europe/Moscow или Asia/Novosibirsk').waitFor();
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    await field.fill('Asia/Novosibirsk');
+    await page.getByTestId('save-zone').click();
+    await page.getByRole('status').filter({ hasText: 'Сохранено' }).waitFor();
+    await shot(page, 'figures-settings-zone-laptop');
+    expect(await axeProblems(page)).toEqual([]);
+    await page.goto(`${h.url}/tasks`);
+    await page.getByTestId('tasks-upcoming').waitFor();
+    // 10:00 in Moscow is 14:00 in Novosibirsk, the person's zone now; the browser is in Moscow, so the label shows.
+    const item = page.getByTestId('tasks-upcoming').locator('li', { hasText: 'Позвонить в УТЦ' });
+    expect(plain(await item.getByTestId('task-due').textContent())).toMatch(/14:00 МСК\+4$/);
+    expect(plain(await page.getByTestId('zone-note').textContent())).toBe('Время указано в поясе МСК+4 (Asia/Novosibirsk)');
+    await page.goto(`${h.url}/settings`);
+    await page.getByLabel('Часовой пояс').fill('');
+    await page.getByTestId('save-zone').click();
+    await page.getByRole('status').filter({ hasText: 'Сохранено' }).waitFor();
+    await s.close();
+  });
 });

@@ -69,11 +69,11 @@ function TeamPanel({ zone }: { zone: string }) {
       {rows.length === 0 ? (
         <Empty>{t('common.empty')}</Empty>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap fig-scroll">
           <table className="table compact" data-testid="team-table">
             <thead>
               <tr>
-                <th>{t('dash.owner')}</th>
+                <th className="sticky-col">{t('dash.owner')}</th>
                 <th className="num">{t('tasks.overdueNow')}</th>
                 <th className="num">{t('dash.onTime')}</th>
                 <th className="num">{t('dash.completeness')}</th>
@@ -83,7 +83,7 @@ function TeamPanel({ zone }: { zone: string }) {
             <tbody>
               {rows.map((g) => (
                 <tr key={g.key_id}>
-                  <th scope="row">
+                  <th scope="row" className="sticky-col">
                     <Link href={`/dashboard?owner=${g.key_id}`}>{g.key}</Link>
                   </th>
                   <td className={`num${g.overdue_open > 0 ? ' bad' : ''}`}>{overdue(g.overdue_open, g.key_id ?? null, g.key ?? '')}</td>
@@ -97,7 +97,9 @@ function TeamPanel({ zone }: { zone: string }) {
             </tbody>
             <tfoot>
               <tr>
-                <th scope="row">{t('figures.team.total')}</th>
+                <th scope="row" className="sticky-col">
+                  {t('figures.team.total')}
+                </th>
                 <td className={`num${team.data.total.overdue_open > 0 ? ' bad' : ''}`}>
                   {overdue(team.data.total.overdue_open, null, t('figures.team.total'))}
                 </td>

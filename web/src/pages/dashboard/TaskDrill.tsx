@@ -5,6 +5,7 @@ import { api, type DisciplineEntries, type DisciplineTasks } from '../../api';
 import { Empty, ErrorState, Loading, Modal } from '../../components';
 import { num, pct } from '../../format';
 import { dueText } from '../../time/zone';
+import './dashboard.css';
 
 /** Which tasks a discipline figure counts: `overdue_open` (the Overdue column), `tasks_due` (on time is a share of these). */
 export interface TaskDrillSpec {
