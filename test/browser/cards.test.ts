@@ -52,8 +52,12 @@ const plain = (s: string | null) =>
     .replace(/\s+/g, ' ')
     .trim();
 
-async function signedIn(email: string, viewport = { width: 1440, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale: 'ru-RU', viewport });
+async function signedIn(email: string, phone = false): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(
+    phone
+      ? { locale: 'ru-RU', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 }
+      : { locale: 'ru-RU', viewport: { width: 1440, height: 900 } },
+  );
   const page = await context.newPage();
   await page.goto(h.url);
   await page.getByLabel('E-mail').fill(email);
@@ -163,9 +167,6 @@ describe('cards', () => {
     // Deals are not archived: the card says how a deal leaves the pipeline.
     expect(plain(await a.page.locator('.cf-deal-hint').textContent())).toContain('Сделки не архивируются');
     expect(await axeProblems(a.page, ['.deal-card-page'])).toEqual([]);
-    await a.page.setViewportSize({ width: 390, height: 844 });
-    await a.page.getByTestId('deal-title').scrollIntoViewIfNeeded();
-    await shot(a.page, 'cards-deal-phone');
     await a.context.close();
     await b.context.close();
   });
@@ -258,9 +259,7 @@ describe('cards', () => {
     expect(plain(await banner.innerText())).toBe(`В архиве с ${today} · Восстановить`);
     const listed = await call(page, 'GET', `/companies?q=${encodeURIComponent('Карточка')}`);
     expect(listed.items).toEqual([]);
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await shot(page, 'cards-company-archived-phone');
+    await shot(page, 'cards-company-archived-laptop');
     await banner.getByRole('button', { name: 'Восстановить' }).click();
     await banner.waitFor({ state: 'detached' });
     const audit = await h.db.query<{ action: string }>(
@@ -301,6 +300,29 @@ describe('cards', () => {
     );
     expect(l.status).toBe('converted');
     expect(page.url()).toBe(`${h.url}/deals/${l.deal_id}`);
+    await context.close();
+  });
+
+  it('on a phone (touch): the fields with their «Изменить», a field edited, the note box and the history', async () => {
+    const { context, page } = await signedIn('rop@demo.voronka.local', true);
+    const deal = await call(page, 'POST', '/deals', { title: 'Телефонная сделка', amount_minor: 75_000_050 });
+    await page.goto(`${h.url}/deals/${deal.id}`);
+    await page.getByTestId('deal-title').waitFor();
+    expect(plain(await page.getByTestId('value-amount_minor').textContent())).toBe('750 000,50 ₽');
+    const region = await edit(page, 'Регион');
+    await region.fill('Урал');
+    await region.press('Enter');
+    await page.getByTestId('value-region').filter({ hasText: 'Урал' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Изменить: Сумма', exact: true }).evaluate((b) => getComputedStyle(b).opacity)).toBe('1');
+    await shot(page, 'cards-deal-phone');
+    const lead = await call(page, 'POST', '/leads', {
+      title: 'Лид с телефона',
+      company_name: 'ООО Мобильная',
+      contact_name: 'Анна Смирнова',
+    });
+    await page.goto(`${h.url}/leads/${lead.id}`);
+    await page.getByTestId('convert').waitFor();
+    await shot(page, 'cards-lead-phone');
     await context.close();
   });
 });
