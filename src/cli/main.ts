@@ -13,6 +13,7 @@ import { importCommand } from './import-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { reportDealsCommand, reportDisciplineCommand, reportFunnelCommand } from './report-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { workspaceCreateCommand, workspaceDeleteCommand, workspaceExportCommand, workspaceRenameCommand } from './workspace-command.ts';
 import { workspacesCommand } from './workspaces-command.ts';
 
 // `voronka … | head` closes the pipe early: that is not an error.
@@ -136,6 +137,57 @@ program
   .description(say('list workspaces', 'список рабочих пространств'))
   .addOption(dataDir())
   .action((opts) => runCommand(() => workspacesCommand(opts)));
+
+const ws = program
+  .command('workspace')
+  .description(say('create, rename, delete or export a workspace', 'создать, переименовать, удалить или выгрузить пространство'));
+ws.command('create')
+  .description(
+    say(
+      'a new workspace with its first admin and its standard (as the setup page)',
+      'новое пространство с первым администратором и стандартом (как страница первого запуска)',
+    ),
+  )
+  .argument('<name>', say('the workspace name', 'имя пространства'))
+  .requiredOption('--admin <email>', say("the first admin's e-mail", 'e-mail первого администратора'))
+  .option('--admin-name <name>', say("the admin's full name", 'имя и фамилия администратора'))
+  .option('--template <t>', say('b2b-ru (default), b2b-en or empty', 'b2b-ru (по умолчанию), b2b-en или empty'))
+  .option('--currency <code>', say('ISO 4217, default RUB', 'ISO 4217, по умолчанию RUB'))
+  .option('--timezone <zone>', say('IANA, default Europe/Moscow', 'IANA, по умолчанию Europe/Moscow'))
+  .option('--locale <ru|en>', say('default ru', 'по умолчанию ru'))
+  .option(
+    '--password-stdin',
+    say(
+      "read the admin's password from stdin (else VORONKA_ADMIN_PASSWORD, else one is generated and printed)",
+      'прочитать пароль администратора из stdin (иначе VORONKA_ADMIN_PASSWORD, иначе он будет создан и показан)',
+    ),
+  )
+  .addOption(dataDir())
+  .action((name, opts) => runCommand(() => workspaceCreateCommand(name, opts)));
+ws.command('rename')
+  .description(say('rename a workspace (its id and rows stay)', 'переименовать пространство (id и данные остаются)'))
+  .argument('<name>', say('the current name', 'текущее имя'))
+  .argument('<new-name>', say('the new name', 'новое имя'))
+  .addOption(dataDir())
+  .action((name, next, opts) => runCommand(() => workspaceRenameCommand(name, next, opts)));
+ws.command('delete')
+  .description(say('delete a workspace and every row of it, in one transaction', 'удалить пространство и все его данные одной транзакцией'))
+  .argument('<name>', say('the workspace name', 'имя пространства'))
+  .requiredOption('--confirm <name>', say('the name again, to confirm', 'то же имя ещё раз, для подтверждения'))
+  .addOption(dataDir())
+  .action((name, opts) => runCommand(() => workspaceDeleteCommand(name, opts)));
+ws.command('export')
+  .description(
+    say(
+      'write a pipeline as the canonical bundle (pipeline.json, deals.csv, stage_events.csv)',
+      'выгрузить воронку как пакет для импорта (pipeline.json, deals.csv, stage_events.csv)',
+    ),
+  )
+  .argument('<name>', say('the workspace name', 'имя пространства'))
+  .argument('<dir>', say('the folder to write', 'папка для файлов'))
+  .option('--pipeline <name>', say('which pipeline (default: the first)', 'какая воронка (по умолчанию первая)'))
+  .addOption(dataDir())
+  .action((name, dir, opts) => runCommand(() => workspaceExportCommand(name, dir, opts)));
 
 program
   .command('check')
