@@ -21,6 +21,8 @@ const OUTCOMES: Record<ActivityType, Outcome[]> = {
   demo: ['held', 'no_show', 'rescheduled'],
   email: ['sent', 'replied'],
   proposal: ['sent'],
+  // A note is added from a card's «Заметка» box (web/src/cards), not offered here.
+  note: [],
 };
 const SHOWN = ['type', 'outcome', 'at', 'at_time', 'subject', 'deal_id', 'company_id', 'contact_id', 'notes'] as const;
 
@@ -82,7 +84,9 @@ export function ActivityForm({ me, around, onCreated, onCancel, initialType }: F
             setType(v);
             setOutcome(OUTCOMES[v][0]);
           }}
-          options={(Object.keys(OUTCOMES) as ActivityType[]).map((x) => ({ value: x, label: t(`header.activityType.${x}`) }))}
+          options={(Object.keys(OUTCOMES) as ActivityType[])
+            .filter((x) => x !== 'note')
+            .map((x) => ({ value: x, label: t(`header.activityType.${x}`) }))}
         />
         <SelectField
           name="outcome"
