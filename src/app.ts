@@ -17,6 +17,7 @@ import { channels } from './marketing/channels.ts';
 import { registerNotificationRoutes } from './notifications/notifications.ts';
 import { registerAuditRoutes } from './platform/audit-routes.ts';
 import { registerAuthRoutes } from './platform/auth/auth-routes.ts';
+import { registerInvitationRoutes } from './platform/auth/invitation-routes.ts';
 import { users, usersGuard } from './platform/auth/users.ts';
 import type { AppContext } from './platform/context.ts';
 import { buildServer, type RouteModule } from './platform/http/server.ts';
@@ -65,6 +66,7 @@ export const routeModules: RouteModule[] = [
   registerNotificationRoutes,
   registerImportRoutes,
   registerSetupRoutes,
+  registerInvitationRoutes,
 ];
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {}) {

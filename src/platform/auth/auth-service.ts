@@ -160,6 +160,8 @@ export async function authenticate(
   const parsed = parseSecret(secret);
   if (!parsed) return null;
   if (carrier === 'cookie' && parsed.kind !== 'vks') return null;
+  // An invitation link is not a credential: it only sets a password (invitations.ts).
+  if (parsed.kind === 'vki') return null;
   const now = ctx.clock.now();
   const hit = cache?.get(parsed.hash, now.getTime());
   if (hit) return hit;

@@ -28,10 +28,10 @@ export async function verifyPassword(stored: string | null, password: string): P
 }
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$H802ZnZrjYe9qkX4jQfBWTQtJnmj6Noz+sJrSQ8gzOM';
 
-export type SecretKind = 'vks' | 'vkt';
+export type SecretKind = 'vks' | 'vkt' | 'vki';
 
 /**
- * Session cookies (`vks_`) and API tokens (`vkt_`) carry their workspace id, so
+ * Session cookies (`vks_`), API tokens (`vkt_`) and invitation links (`vki_`) carry their workspace id, so
  * the lookup is by (workspace_id, hash) — the shard key first — and only the
  * SHA-256 of the secret is stored (the secret has 256 bits of entropy: no slow
  * hash needed).
@@ -42,7 +42,7 @@ export function newSecret(kind: SecretKind, workspaceId: number): { token: strin
 }
 
 export function parseSecret(token: string): { kind: SecretKind; workspaceId: number; hash: string } | null {
-  const m = /^(vks|vkt)_([1-9][0-9]{0,15})_[A-Za-z0-9_-]{43}$/.exec(token);
+  const m = /^(vks|vkt|vki)_([1-9][0-9]{0,15})_[A-Za-z0-9_-]{43}$/.exec(token);
   if (!m) return null;
   const workspaceId = Number(m[2]);
   // Sixteen digits can exceed what a JavaScript number holds exactly: no such workspace.

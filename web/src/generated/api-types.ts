@@ -7686,6 +7686,72 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/users/{id}/invitation': {
+    post: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '201': {
+          token: string;
+          /**
+           * The page of the link, under the app: /invite/<token>
+           */
+          path: string;
+          email: string;
+          expires_at: string;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/invitations/{token}': {
+    get: {
+      path: {
+        token: string;
+      };
+      responses: {
+        '200': {
+          workspace: string;
+          name: string;
+          email: string;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/invitations/{token}/accept': {
+    post: {
+      path: {
+        token: string;
+      };
+      body: {
+        password: string;
+      };
+      responses: {
+        '200': {
+          workspace_id: number;
+          user_id: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
 }
 /**
  * Error: `code` is machine-readable, `fields` names each bad field
