@@ -21,6 +21,25 @@ export const uiPrefs = z.strictObject({
 });
 type UiPrefs = z.infer<typeof uiPrefs>;
 
+/**
+ * The columns a person shows on each list, in order: the list's own keys (`title`, `amount`, …) and
+ * custom fields as `custom.<key>`. A person's own choice, kept with the preferences rather than in a
+ * saved view (a view is a filter shared by query string; the columns follow the person to every
+ * view of the list). Keys the list does not know are skipped by the web app, so a removed custom
+ * field leaves no hole.
+ */
+const columnList = z
+  .array(z.string().regex(/^(custom\.)?[a-z][a-z0-9_]{0,62}$/, 'a column key such as amount or custom.budget'))
+  .max(60)
+  .refine((a) => new Set(a).size === a.length, 'each column once');
+export const listColumns = z.strictObject({
+  deals: columnList.optional(),
+  companies: columnList.optional(),
+  contacts: columnList.optional(),
+  leads: columnList.optional(),
+});
+type ListColumns = z.infer<typeof listColumns>;
+
 export const DEFAULT_PREFS: UiPrefs = {
   start_page: 'tasks',
   menu: PAGES.map((key) => ({ key, hidden: key === 'review' })),
@@ -40,7 +59,12 @@ async function workspaceDefaults(tx: Queryable, ws: number): Promise<UiPrefs> {
 
 export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
-  const out = uiPrefs.extend({ locale: z.enum(['ru', 'en']).nullable() });
+  const out = uiPrefs.extend({
+    locale: z.enum(['ru', 'en']).nullable(),
+    list_columns: listColumns.describe('The columns I chose per list (absent: the list’s default)'),
+  });
+  type Stored = Partial<UiPrefs> & { list_columns?: ListColumns };
+  const columnsOf = (p: Stored): ListColumns => listColumns.safeParse(p.list_columns ?? {}).data ?? {};
   zapp.get(
     '/api/v1/me/preferences',
     {
@@ -52,10 +76,14 @@ export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) 
     },
     async (req) =>
       scoped(ctx, req, async (tx, p) => {
-        const [u] = await tx.query<{ preferences: Partial<UiPrefs>; locale: 'ru' | 'en' | null }>(
+        const [u] = await tx.query<{ preferences: Stored; locale: 'ru' | 'en' | null }>(
           sql`select preferences, locale from users where workspace_id = ${p.workspaceId} and id = ${p.userId}`,
         );
-        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale };
+        return {
+          ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)),
+          locale: u.locale,
+          list_columns: columnsOf(u.preferences),
+        };
       }),
   );
   zapp.patch(
@@ -68,21 +96,27 @@ export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) 
           start_page: z.enum(START_PAGES).optional(),
           menu: uiPrefs.shape.menu.optional(),
           locale: z.enum(['ru', 'en']).nullable().optional(),
+          list_columns: listColumns.optional().describe('Columns of the lists named; a list left out keeps its columns'),
         }),
         response: { 200: out, ...errorResponses },
       },
     },
     async (req) =>
       scoped(ctx, req, async (tx, p) => {
-        const { locale, ...prefs } = req.body;
+        const { locale, list_columns, ...prefs } = req.body;
         await tx.query(sql`
-          update users set preferences = preferences || ${JSON.stringify(prefs)}::jsonb,
+          update users set preferences = preferences || ${JSON.stringify(prefs)}::jsonb
+                             || jsonb_build_object('list_columns', coalesce(preferences -> 'list_columns', '{}'::jsonb) || ${JSON.stringify(list_columns ?? {})}::jsonb),
                            locale = case when ${locale !== undefined} then ${locale ?? null} else locale end, updated_at = ${ctx.clock.now()}
            where workspace_id = ${p.workspaceId} and id = ${p.userId}`);
-        const [u] = await tx.query<{ preferences: Partial<UiPrefs>; locale: 'ru' | 'en' | null }>(
+        const [u] = await tx.query<{ preferences: Stored; locale: 'ru' | 'en' | null }>(
           sql`select preferences, locale from users where workspace_id = ${p.workspaceId} and id = ${p.userId}`,
         );
-        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale };
+        return {
+          ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)),
+          locale: u.locale,
+          list_columns: columnsOf(u.preferences),
+        };
       }),
   );
   zapp.get(
