@@ -1,4 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Prefs } from '../api';
 import type { Kind } from './filters';
@@ -16,18 +17,25 @@ export interface ColumnChoice {
 export function ColumnPicker({ kind, all, chosen }: { kind: Kind; all: ColumnChoice[]; chosen: string[] }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
-  const save = useMutation({
-    mutationFn: (keys: string[] | null) =>
-      api<Prefs>('/me/preferences', { method: 'PATCH', body: { list_columns: { [kind]: keys ?? [] } } }),
-    onSuccess: (p) => qc.setQueryData(['prefs'], p),
-  });
+  // Saves go one after another, and only the last one's answer is taken: a quick second click is
+  // neither overtaken by the first request nor undone by its answer.
+  const chain = useRef<Promise<unknown>>(Promise.resolve());
+  const seq = useRef(0);
   const label = new Map(all.map((c) => [c.key, c.label]));
   const ordered = [...chosen.filter((k) => label.has(k)), ...all.map((c) => c.key).filter((k) => !chosen.includes(k))];
   const shown = new Set(chosen);
   /** Shown at once (the preferences in the cache), then saved; the server's answer replaces it. */
   const write = (keys: string[] | null) => {
     qc.setQueryData<Prefs>(['prefs'], (p) => (p ? { ...p, list_columns: { ...p.list_columns, [kind]: keys ?? [] } } : p));
-    save.mutate(keys);
+    const mine = ++seq.current;
+    chain.current = chain.current
+      .then(() => api<Prefs>('/me/preferences', { method: 'PATCH', body: { list_columns: { [kind]: keys ?? [] } } }))
+      .then(
+        (p) => {
+          if (mine === seq.current) qc.setQueryData(['prefs'], p);
+        },
+        () => qc.invalidateQueries({ queryKey: ['prefs'] }),
+      );
   };
   const toggle = (k: string) => write(shown.has(k) ? chosen.filter((x) => x !== k) : ordered.filter((x) => shown.has(x) || x === k));
   const move = (k: string, by: -1 | 1) => {
