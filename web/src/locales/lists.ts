@@ -122,6 +122,8 @@ const ru = {
   columnsDefault: 'Как было по умолчанию',
   savedViews: 'Сохранённые фильтры',
   saveView: 'Сохранить фильтр',
+  viewName: 'Название фильтра',
+  viewShared: 'Виден всей команде',
   col: {
     closed: 'Закрыта',
     status: 'Статус',
@@ -257,6 +259,8 @@ const en: typeof ru = {
   columnsDefault: 'Back to the default',
   savedViews: 'Saved filters',
   saveView: 'Save filter',
+  viewName: 'Filter name',
+  viewShared: 'Visible to the whole team',
   col: {
     closed: 'Closed',
     status: 'Status',

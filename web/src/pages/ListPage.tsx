@@ -86,11 +86,11 @@ function SaveView({ kind, query, onClose }: { kind: Kind; query: string; onClose
     <Modal title={t('lists.saveView')} onClose={onClose}>
       <form className="form" onSubmit={submit}>
         <div className="field">
-          <label htmlFor="view-name">{t('list.viewName')}</label>
+          <label htmlFor="view-name">{t('lists.viewName')}</label>
           <input id="view-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         </div>
         <label className="check-label">
-          <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> {t('list.shared')}
+          <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> {t('lists.viewShared')}
         </label>
         {error && <p className="error">{error}</p>}
         <div className="actions">
