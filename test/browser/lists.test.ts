@@ -165,7 +165,9 @@ describe('lists (ru)', () => {
     // Lead statuses in Russian.
     await page.goto(`${h.url}/leads`);
     await page.getByTestId('leads-table').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'lists-leads.png') });
     const statuses = new Set(await page.locator('[data-testid="leads-table"] tbody .badge').allTextContents());
+    expect(statuses.size).toBeGreaterThan(1);
     for (const s of statuses) expect(['Новый', 'В работе', 'Квалифицирован', 'Отклонён', 'Переведён в сделку']).toContain(s);
     expect(await page.locator('main').textContent()).not.toMatch(/\blists\.[a-z]|\b(converted|qualified|working)\b/);
     await context.close();
