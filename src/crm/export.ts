@@ -11,7 +11,7 @@ import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';
 import { type ExportCell, type ExportColumn, type ExportTable, tableCsv, tableXlsx } from '../platform/export/table-export.ts';
 import { toMinor } from '../platform/money.ts';
-import { listRecords, type Resource, schemasOf } from '../platform/resource/resource.ts';
+import { customFilterSql, listQuerySchema, listRecords, type Resource, schemasOf } from '../platform/resource/resource.ts';
 import { errorResponses, principalOf, scoped } from '../platform/resource/resource-routes.ts';
 import { tasks } from '../process/tasks.ts';
 import { companies } from './companies.ts';
@@ -221,7 +221,7 @@ export async function exportListRows(
   max = EXPORT_MAX_ROWS,
 ): Promise<{ rows: Row[]; truncated: boolean }> {
   const s = r.access ? await scopeFor(tx, p, r.access, 'read') : null;
-  const extra = s ? [visibleSql(r.table, s)] : [];
+  const extra = [...(await customFilterSql(tx, p.workspaceId, r, query)), ...(s ? [visibleSql(r.table, s)] : [])];
   const rows: Row[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -267,6 +267,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   for (const [path, e] of Object.entries(EXPORTS)) {
     const { limit: _l, cursor: _c, ...listShape } = schemasOf(e.r).list.shape;
+    const querystring = listQuerySchema(e.r, listShape);
     for (const format of ['csv', 'xlsx'] as const) {
       zapp.get(
         `/api/v1/export/${path}.${format}`,
@@ -274,7 +275,7 @@ export function registerExportRoutes(app: FastifyInstance, ctx: AppContext) {
           schema: {
             tags: ['export'],
             summary: `Export the ${path} list (its filters and sort, every row up to ${EXPORT_MAX_ROWS}) as ${format.toUpperCase()}`,
-            querystring: z.strictObject(listShape),
+            querystring,
             response: { 200: fileSchema, ...errorResponses },
           },
         },

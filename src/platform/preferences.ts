@@ -23,6 +23,25 @@ export const uiPrefs = z.strictObject({
 });
 type UiPrefs = z.infer<typeof uiPrefs>;
 
+/**
+ * The columns a person shows on each list, in order: the list's own keys (`title`, `amount`, …) and
+ * custom fields as `custom.<key>`. A person's own choice, kept with the preferences rather than in a
+ * saved view (a view is a filter shared by query string; the columns follow the person to every
+ * view of the list). Keys the list does not know are skipped by the web app, so a removed custom
+ * field leaves no hole.
+ */
+const columnList = z
+  .array(z.string().regex(/^(custom\.)?[a-z][a-z0-9_]{0,62}$/, 'a column key such as amount or custom.budget'))
+  .max(60)
+  .refine((a) => new Set(a).size === a.length, 'each column once');
+export const listColumns = z.strictObject({
+  deals: columnList.optional(),
+  companies: columnList.optional(),
+  contacts: columnList.optional(),
+  leads: columnList.optional(),
+});
+type ListColumns = z.infer<typeof listColumns>;
+
 export const DEFAULT_PREFS: UiPrefs = {
   start_page: 'tasks',
   menu: PAGES.map((key) => ({ key, hidden: key === 'review' })),
@@ -53,7 +72,7 @@ const timeZonePref = z
   )
   .nullable();
 
-type Stored = Partial<UiPrefs> & { time_zone?: string | null };
+type Stored = Partial<UiPrefs> & { time_zone?: string | null; list_columns?: ListColumns };
 const withZone = (u: { preferences: Stored }) => ({
   time_zone: u.preferences.time_zone && isTimeZone(u.preferences.time_zone) ? u.preferences.time_zone : null,
 });
@@ -63,7 +82,9 @@ export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) 
   const out = uiPrefs.extend({
     locale: z.enum(['ru', 'en']).nullable(),
     time_zone: z.string().nullable().describe("My own time zone (IANA); null: the workspace's"),
+    list_columns: listColumns.describe('The columns I chose per list (absent: the list’s default)'),
   });
+  const columnsOf = (p: Stored): ListColumns => listColumns.safeParse(p.list_columns ?? {}).data ?? {};
   zapp.get(
     '/api/v1/me/preferences',
     {
@@ -78,7 +99,12 @@ export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) 
         const [u] = await tx.query<{ preferences: Stored; locale: 'ru' | 'en' | null }>(
           sql`select preferences, locale from users where workspace_id = ${p.workspaceId} and id = ${p.userId}`,
         );
-        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale, ...withZone(u) };
+        return {
+          ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)),
+          locale: u.locale,
+          ...withZone(u),
+          list_columns: columnsOf(u.preferences),
+        };
       }),
   );
   zapp.patch(
@@ -92,21 +118,28 @@ export function registerPreferenceRoutes(app: FastifyInstance, ctx: AppContext) 
           menu: uiPrefs.shape.menu.optional(),
           locale: z.enum(['ru', 'en']).nullable().optional(),
           time_zone: timeZonePref.optional(),
+          list_columns: listColumns.optional().describe('Columns of the lists named; a list left out keeps its columns'),
         }),
         response: { 200: out, ...errorResponses },
       },
     },
     async (req) =>
       scoped(ctx, req, async (tx, p) => {
-        const { locale, ...prefs } = req.body;
+        const { locale, list_columns, ...prefs } = req.body;
         await tx.query(sql`
-          update users set preferences = preferences || ${JSON.stringify(prefs)}::jsonb,
+          update users set preferences = preferences || ${JSON.stringify(prefs)}::jsonb
+                             || jsonb_build_object('list_columns', coalesce(preferences -> 'list_columns', '{}'::jsonb) || ${JSON.stringify(list_columns ?? {})}::jsonb),
                            locale = case when ${locale !== undefined} then ${locale ?? null} else locale end, updated_at = ${ctx.clock.now()}
            where workspace_id = ${p.workspaceId} and id = ${p.userId}`);
         const [u] = await tx.query<{ preferences: Stored; locale: 'ru' | 'en' | null }>(
           sql`select preferences, locale from users where workspace_id = ${p.workspaceId} and id = ${p.userId}`,
         );
-        return { ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)), locale: u.locale, ...withZone(u) };
+        return {
+          ...complete(u.preferences, await workspaceDefaults(tx, p.workspaceId)),
+          locale: u.locale,
+          ...withZone(u),
+          list_columns: columnsOf(u.preferences),
+        };
       }),
   );
   zapp.get(

@@ -58,7 +58,7 @@ describe('bad input gets a clear 4xx naming the field and changes nothing', () =
     expect(ru.body.error.fields.map((f: { field: string }) => f.field).sort()).toEqual(['due_at', 'title']);
     const badEnum = await w.api.post('/activities', { type: 'fax', at: '2025-01-01T00:00:00Z' });
     expect(badEnum.body.error.fields).toEqual([
-      { field: 'type', code: 'invalid_value', message: 'Invalid option: expected one of "call"|"meeting"|"demo"|"email"|"proposal"' },
+      { field: 'type', code: 'invalid_value', message: 'Invalid option: expected one of "call"|"meeting"|"demo"|"email"|"proposal"|"note"' },
     ]);
     const noOffset = await w.api.post('/activities', { type: 'call', at: '2025-01-01 10:00' });
     expect(noOffset.status).toBe(400);
@@ -95,9 +95,13 @@ describe('bad input gets a clear 4xx naming the field and changes nothing', () =
     const sort = await w.api.get('/deals?sort=password_hash');
     expect(sort.status).toBe(400);
     expect(sort.body.error.fields[0].field).toBe('sort');
-    const injection = await w.api.get(`/deals?status=${encodeURIComponent("open' or 1=1 --")}`);
+    const injection = await w.api.get(`/deals?region=${encodeURIComponent("open' or 1=1 --")}`);
     expect(injection.status).toBe(200);
     expect(injection.body.items).toEqual([]);
+    // A status is one of the stage kinds: anything else is refused, naming the parameter.
+    const status = await w.api.get(`/deals?status=${encodeURIComponent("open' or 1=1 --")}`);
+    expect(status.status).toBe(400);
+    expect(status.body.error.fields[0].field).toBe('status');
     expect(await snapshot()).toEqual(before);
   });
 

@@ -12,7 +12,21 @@ import { inWorkspace, readInWorkspace } from '../db/workspace-scope.ts';
 import { AppError, fieldIssue, validationError, versionConflict } from '../errors.ts';
 import { sendJson } from '../http/serializer.ts';
 import { conflictChanges } from './conflict.ts';
-import { conflict, createRecord, getRecord, listJsonPage, type Resource, schemasOf, toApi, updateRecord } from './resource.ts';
+import {
+  conflict,
+  createRecord,
+  customFilterSql,
+  getRecord,
+  hasCustomFilters,
+  listJsonPage,
+  listQuerySchema,
+  listTotals,
+  type Resource,
+  schemasOf,
+  toApi,
+  totalsSchema,
+  updateRecord,
+} from './resource.ts';
 
 export const errorSchema = z
   .object({
@@ -86,6 +100,18 @@ export function scopedRead<T>(
 
 /** The resources whose list route is registered (the list's JSON is written by SQL; tests check each). */
 export const listedResources = new Set<Resource>();
+
+/**
+ * The conditions of a list query's custom-field filters (`customFilterSql`): their definitions are
+ * read in a statement of their own, only when the query has such filters, so the list's page stays
+ * one statement.
+ */
+function customFilters(ctx: AppContext, req: FastifyRequest, r: Resource) {
+  const query = req.query as Record<string, unknown>;
+  if (!r.custom || !hasCustomFilters(query)) return Promise.resolve([]);
+  const ws = principalOf(req).workspaceId;
+  return readInWorkspace(ctx.db, ws, (q) => customFilterSql(q, ws, r, query));
+}
 
 /** Users named in `shared_with` must exist in the workspace. */
 async function checkShares(tx: Queryable, ws: number, input: Record<string, unknown>): Promise<void> {
@@ -221,8 +247,9 @@ export function registerResourceRoutes(
       async (req, reply) => {
         check(req, 'read');
         const ws = principalOf(req).workspaceId;
+        const custom = await customFilters(ctx, req, r);
         const page = await listJsonPage(
-          (fn) => scopedRead(ctx, req, r.access, (q, s) => fn(q, s ? [visibleSql(r.table, s)] : [])),
+          (fn) => scopedRead(ctx, req, r.access, (q, s) => fn(q, [...custom, ...(s ? [visibleSql(r.table, s)] : [])])),
           ctx.caches?.rows,
           ws,
           r,
@@ -230,6 +257,30 @@ export function registerResourceRoutes(
         );
         if (page.seed !== undefined) reply.header('etag', etagOf(page.seed));
         return sendJson(reply, s.page, page.bytes);
+      },
+    );
+  }
+  if (!skip.has('list')) {
+    const totals = totalsSchema(r);
+    const { limit: _l, cursor: _c, ...filters } = s.list.shape;
+    zapp.get(
+      `${base}/totals`,
+      {
+        schema: {
+          tags,
+          summary: `Totals of the ${r.what.en} list: the rows its filters select in the caller's scope (the list's own predicate)`,
+          querystring: listQuerySchema(r, filters),
+          response: { 200: totals, ...errorResponses },
+        },
+      },
+      async (req) => {
+        check(req, 'read');
+        const ws = principalOf(req).workspaceId;
+        const query = req.query as Record<string, unknown>;
+        const custom = await customFilters(ctx, req, r);
+        return scopedRead(ctx, req, r.access, (q, sc) =>
+          listTotals(q, ws, r, query, [...custom, ...(sc ? [visibleSql(r.table, sc)] : [])]),
+        );
       },
     );
   }

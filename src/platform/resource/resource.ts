@@ -7,7 +7,7 @@ import type { RowJsonCache } from '../cache/row-json-cache.ts';
 import type { AppContext } from '../context.ts';
 import { prepared, type Queryable, type Row } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
-import { RequestValidationError } from '../http/validation.ts';
+import { ownMessage, RequestValidationError } from '../http/validation.ts';
 import { conflictChanges, type NamedChange } from './conflict.ts';
 import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
 
@@ -154,8 +154,12 @@ export function schemasOf(r: Resource) {
         listShape[`${name}_max`] = z.coerce.number().optional().describe(`${name} ≤ this`);
         break;
       case 'time':
-        listShape[`${name}_from`] = isoTime.optional().describe(`${name} ≥ this (inclusive)`);
-        listShape[`${name}_to`] = isoTime.optional().describe(`${name} < this (exclusive)`);
+        listShape[`${name}_from`] = timeParam.describe(
+          `${name} ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone`,
+        );
+        listShape[`${name}_to`] = timeParam.describe(
+          `${name} < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)`,
+        );
         break;
       case 'text':
         hasText = true;
@@ -168,7 +172,7 @@ export function schemasOf(r: Resource) {
     output,
     create: z.strictObject(createShape),
     update: z.strictObject(updateShape),
-    list: z.strictObject(listShape),
+    list: listQuerySchema(r, listShape),
     page: z.object({
       items: z.array(output),
       next_cursor: z.string().nullable(),
@@ -524,7 +528,7 @@ function decodeCursor(s: string, r: Resource, field: string): CursorState {
 }
 
 /** Builds the WHERE conditions of a list from its query string; `extra` adds resource-specific ones. */
-export function listConditions(r: Resource, query: Record<string, unknown>): Sql[] {
+export function listConditions(r: Resource, query: Record<string, unknown>, ws?: number): Sql[] {
   const where: Sql[] = [];
   const text: string[] = [];
   for (const [name, f] of Object.entries(r.fields)) {
@@ -538,6 +542,19 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
           .map((s) => s.trim())
           .filter(Boolean);
         const numeric = f.out instanceof z.ZodNumber || (f.out as { unwrap?: () => ZodType }).unwrap?.() instanceof z.ZodNumber;
+        const options = enumOptions(f);
+        if (options) {
+          const bad = list.filter((x) => !options.includes(x));
+          if (bad.length > 0)
+            throw validationError([
+              fieldIssue(
+                name,
+                `expected one of ${options.join(', ')}; got ${bad.join(', ')}`,
+                `ожидалось одно из значений ${options.join(', ')}; получено ${bad.join(', ')}`,
+                'invalid_value',
+              ),
+            ]);
+        }
         if (numeric) {
           const bad = list.filter((x) => !/^\d{1,15}$/.test(x));
           if (bad.length > 0)
@@ -560,8 +577,10 @@ export function listConditions(r: Resource, query: Record<string, unknown>): Sql
         if (query[`${name}_max`] !== undefined) where.push(sql`${col} <= ${query[`${name}_max`]}`);
         break;
       case 'time':
-        if (query[`${name}_from`] !== undefined) where.push(sql`${col} >= ${query[`${name}_from`]}::timestamptz`);
-        if (query[`${name}_to`] !== undefined) where.push(sql`${col} < ${query[`${name}_to`]}::timestamptz`);
+        for (const end of ['from', 'to'] as const) {
+          const v = query[`${name}_${end}`];
+          if (typeof v === 'string') where.push(timeBound(col, `${name}_${end}`, end, v, ws));
+        }
         break;
       case 'text':
         text.push(colOf(name, f));
@@ -622,7 +641,7 @@ function pageSql(
 ): { q: Sql; limit: number; kind: SortKind | null } {
   const { desc, field, col, order } = orderOf(r, query);
   const limit = (query.limit as number | undefined) ?? 50;
-  const where = [sql`workspace_id = ${ws}`, ...listConditions(r, query), ...extra];
+  const where = listWhere(ws, r, query, extra);
   if (typeof query.cursor === 'string') {
     const c = decodeCursor(query.cursor, r, field);
     const cmp = raw(desc ? '<' : '>');
@@ -837,3 +856,228 @@ function pageBytes(items: string[], next: string | null): Buffer {
 }
 
 export const conflict = (en: string, ru: string, details: Record<string, unknown> = {}) => new AppError('CONFLICT', { en, ru }, details);
+
+// ---- List filters and totals (issue 16) ----------------------------------------------------------
+
+/** A time filter's value: checked by `timeBound`, which names the parameter in its answer. */
+const timeParam = z.string().max(40).optional();
+
+/** A custom field's filter parameter: `custom.<key>` (one of / contains) or `custom.<key>.min|max|from|to`. */
+const CUSTOM_PARAM = /^custom\.([a-z][a-z0-9_]{0,62})(?:\.(min|max|from|to))?$/;
+
+/**
+ * A list's query schema: strict, and for a resource with custom fields also `custom.<key>…`
+ * parameters (whether the key exists and fits the filter is known only from the workspace's
+ * definitions: `customFilterSql`). Any other unknown parameter is refused, naming it.
+ */
+export function listQuerySchema(r: Resource, shape: Record<string, ZodType>) {
+  if (!r.custom) return z.strictObject(shape);
+  const unknown = ownMessage({ en: 'unknown field', ru: 'неизвестное поле' });
+  return z
+    .object(shape)
+    .catchall(
+      z
+        .string()
+        .max(2000)
+        .describe(
+          'custom.<key> = one of (choice) / contains (text); custom.<key>.min|max (number, money in minor units); custom.<key>.from|to (date, inclusive)',
+        ),
+    )
+    .superRefine((q, c) => {
+      for (const k of Object.keys(q))
+        if (!(k in shape) && !CUSTOM_PARAM.test(k)) c.addIssue({ code: 'custom', path: [k], message: unknown });
+    });
+}
+
+const enumLists = new WeakMap<Field, string[] | null>();
+/** The values of an enum field (also nullable), else null. */
+function enumOptions(f: Field): string[] | null {
+  let o = enumLists.get(f);
+  if (o === undefined) {
+    const js = z.toJSONSchema(f.out, { io: 'output', unrepresentable: 'any' }) as { enum?: unknown[]; anyOf?: { enum?: unknown[] }[] };
+    const values = js.enum ?? (js.anyOf ?? []).flatMap((x) => x.enum ?? []);
+    o = values.length > 0 ? values.filter((v): v is string => typeof v === 'string') : null;
+    enumLists.set(f, o);
+  }
+  return o;
+}
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const RU_DAY = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/;
+/** 2026-03-05 or 05.03.2026 → `2026-03-05` when it is a day of the calendar, else null. */
+export function calendarDay(text: string): string | null {
+  const iso = ISO_DAY.exec(text);
+  const ru = iso ? null : RU_DAY.exec(text);
+  const [y, m, d] = iso ? [iso[1], iso[2], iso[3]].map(Number) : ru ? [ru[3], ru[2], ru[1]].map(Number) : [0, 0, 0];
+  if (y < 1900 || y > 9999) return null;
+  const t = new Date(Date.UTC(y, m - 1, d));
+  if (t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return null;
+  return `${String(y)}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/**
+ * One end of a time filter: an ISO time with offset as it is (`from` inclusive, `to` exclusive),
+ * or a day — whole days in the workspace's time zone: `from` its first instant, `to` up to the end
+ * of that day (so `created_at_from=01.03.2026&created_at_to=31.03.2026` is March in Moscow).
+ */
+function timeBound(col: Sql, param: string, end: 'from' | 'to', v: string, ws: number | undefined): Sql {
+  const day = calendarDay(v.trim());
+  if (day !== null) {
+    if (ws === undefined) throw new Error('a day filter needs the workspace (its time zone)');
+    const tz = sql`(select timezone from workspaces where workspace_id = ${ws})`;
+    return end === 'from'
+      ? sql`${col} >= ((${day}::date)::timestamp at time zone ${tz})`
+      : sql`${col} < ((${day}::date + 1)::timestamp at time zone ${tz})`;
+  }
+  if (!isoTime.safeParse(v).success)
+    throw validationError([
+      fieldIssue(
+        param,
+        `expected a day (DD.MM.YYYY or YYYY-MM-DD) or an ISO 8601 time with offset, got "${v}"`,
+        `ожидалась дата (дд.мм.гггг или гггг-мм-дд) или время ISO 8601 с часовым поясом, получено «${v}»`,
+        'invalid_date',
+      ),
+    ]);
+  return end === 'from' ? sql`${col} >= ${v}::timestamptz` : sql`${col} < ${v}::timestamptz`;
+}
+
+/** The predicate of a list — workspace, filters, `extra` (visibility, custom fields) — for its pages and its totals alike. */
+export function listWhere(ws: number, r: Resource, query: Record<string, unknown>, extra: Sql[]): Sql[] {
+  return [sql`workspace_id = ${ws}`, ...listConditions(r, query, ws), ...extra];
+}
+
+/** Whether a list query filters by custom fields (and so needs their definitions: `customFilterSql`). */
+export const hasCustomFilters = (query: Record<string, unknown>) =>
+  Object.entries(query).some(([k, v]) => k.startsWith('custom.') && typeof v === 'string' && v.trim() !== '');
+
+const bad = (param: string, en: string, ru: string) => validationError([fieldIssue(param, en, ru, 'invalid_value')]);
+
+/**
+ * The conditions of a list's custom-field filters, checked against the workspace's definitions
+ * (one statement, only when the query has such filters): a choice is one of the values given
+ * (commas), a text contains the value, a number or money (minor units) lies in `.min`–`.max`, a
+ * date (a calendar date, `YYYY-MM-DD` or `DD.MM.YYYY`) in `.from`–`.to`, both ends inclusive. A
+ * value of another JSON type (written before its field changed) matches no range.
+ */
+export async function customFilterSql(q: Queryable, ws: number, r: Resource, query: Record<string, unknown>): Promise<Sql[]> {
+  if (!r.custom || !hasCustomFilters(query)) return [];
+  const defs = await loadCustomFieldDefs(q, ws, r.custom);
+  const where: Sql[] = [];
+  for (const [param, raw0] of Object.entries(query)) {
+    const m = CUSTOM_PARAM.exec(param);
+    if (!m || typeof raw0 !== 'string' || raw0.trim() === '') continue;
+    const v = raw0.trim();
+    const [, key, op] = m;
+    const def = defs.get(key);
+    if (!def) throw bad(param, `no custom field "${key}" for this object`, `у этого объекта нет дополнительного поля «${key}»`);
+    const value = sql`(custom -> ${key}::text)`;
+    const wrongOp = (ops: string) =>
+      bad(param, `a ${def.type} field is filtered by ${ops}`, `поле типа «${def.type}» фильтруется так: ${ops}`);
+    switch (def.type) {
+      case 'choice': {
+        if (op) throw wrongOp(`custom.${key}=value[,value…]`);
+        const list = v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const unknown = list.filter((x) => !def.choices.some((c) => c.value === x));
+        if (unknown.length > 0) {
+          const all = def.choices.map((c) => c.value).join(', ');
+          throw bad(
+            param,
+            `expected one of ${all}; got ${unknown.join(', ')}`,
+            `ожидалось одно из значений ${all}; получено ${unknown.join(', ')}`,
+          );
+        }
+        where.push(
+          list.length === 1
+            ? sql`custom @> ${JSON.stringify({ [key]: list[0] })}::jsonb`
+            : sql`(custom ->> ${key}::text) = any(${list}::text[])`,
+        );
+        break;
+      }
+      case 'text': {
+        if (op) throw wrongOp(`custom.${key}=text`);
+        where.push(sql`(custom ->> ${key}::text) ilike ${`%${v.replace(/[\\%_]/g, (x) => `\\${x}`)}%`}`);
+        break;
+      }
+      case 'number':
+      case 'money': {
+        if (op !== 'min' && op !== 'max') throw wrongOp(`custom.${key}.min / custom.${key}.max`);
+        const ok = def.type === 'money' ? /^-?\d{1,18}$/.test(v) : /^-?\d+(\.\d+)?$/.test(v);
+        if (!ok)
+          throw def.type === 'money'
+            ? bad(
+                param,
+                `expected an integer amount in minor units, got "${v}"`,
+                `ожидалась сумма целым числом в копейках, получено «${v}»`,
+              )
+            : bad(param, `expected a number, got "${v}"`, `ожидалось число, получено «${v}»`);
+        const n = sql`(case when jsonb_typeof(${value}) = 'number' then (custom ->> ${key}::text)::numeric end)`;
+        where.push(op === 'min' ? sql`${n} >= ${v}::numeric` : sql`${n} <= ${v}::numeric`);
+        break;
+      }
+      case 'date': {
+        if (op !== 'from' && op !== 'to') throw wrongOp(`custom.${key}.from / custom.${key}.to`);
+        const day = calendarDay(v);
+        if (day === null)
+          throw bad(
+            param,
+            `expected a date DD.MM.YYYY or YYYY-MM-DD, got "${v}"`,
+            `ожидалась дата дд.мм.гггг или гггг-мм-дд, получено «${v}»`,
+          );
+        const d = sql`(case when jsonb_typeof(${value}) = 'string' then (custom ->> ${key}::text) end)`;
+        where.push(op === 'from' ? sql`${d} >= ${day}::text` : sql`${d} <= ${day}::text`);
+        break;
+      }
+    }
+  }
+  return where;
+}
+
+/** The field a list's totals sum (money in the workspace currency) and the one they count by. */
+const SUM_FIELD = 'amount_minor';
+const BY_FIELD = 'status';
+const byOptions = (r: Resource) => (r.fields[BY_FIELD] ? enumOptions(r.fields[BY_FIELD]) : null);
+
+/** What `GET /api/v1/{list}/totals` answers for `r`: the count, and the sum and per-status counts where the list has them. */
+export function totalsSchema(r: Resource) {
+  const shape: Record<string, ZodType> = { count: z.number().int().describe('Rows matching the filter (in the caller’s scope)') };
+  if (r.fields[SUM_FIELD]) {
+    shape.amount_minor = z.number().int().describe('Sum of amount_minor of those rows, minor units of the workspace currency');
+    shape.currency = z.string().describe('The workspace currency');
+  }
+  const by = byOptions(r);
+  if (by) shape.by_status = z.strictObject(Object.fromEntries(by.map((o) => [o, z.number().int()]))).describe('Rows per status');
+  return z.object(shape);
+}
+
+/**
+ * The totals of a list: one statement over exactly the predicate of its pages (`listWhere`: the same
+ * filters, the caller's visibility and custom filters in `extra`), so a count never disagrees with
+ * the rows it counts.
+ */
+export async function listTotals(q: Queryable, ws: number, r: Resource, query: Record<string, unknown>, extra: Sql[] = []): Promise<Row> {
+  const cols: Sql[] = [sql`count(*)::int8 as count`];
+  if (r.fields[SUM_FIELD]) {
+    cols.push(raw(`coalesce(sum(${colOf(SUM_FIELD, r.fields[SUM_FIELD])}), 0)::int8 as amount_minor`));
+    cols.push(sql`(select currency from workspaces where workspace_id = ${ws}) as currency`);
+  }
+  const by = byOptions(r);
+  if (by) {
+    const col = colOf(BY_FIELD, r.fields[BY_FIELD]);
+    cols.push(
+      sql`json_build_object(${join(by.map((o) => sql`${o}::text, count(*) filter (where ${raw(col)} = ${o}::text)`))}) as by_status`,
+    );
+  }
+  const [row] = await q.query<Row>(
+    prepared(sql`select ${join(cols)} from ${raw(r.table)} where ${join(listWhere(ws, r, query, extra), ' and ')}`),
+  );
+  const out: Row = { count: Number(row.count) };
+  if (r.fields[SUM_FIELD]) {
+    out.amount_minor = Number(row.amount_minor);
+    out.currency = row.currency;
+  }
+  if (by) out.by_status = typeof row.by_status === 'string' ? JSON.parse(row.by_status) : row.by_status;
+  return out;
+}

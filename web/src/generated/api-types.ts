@@ -250,11 +250,11 @@ export interface Paths {
          */
         team?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
@@ -312,6 +312,56 @@ export interface Paths {
            */
           created_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/users/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'email' | 'team' | 'created_at' | '-id' | '-name' | '-email' | '-team' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        role?: string;
+        active?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        team?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -458,19 +508,19 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -566,6 +616,101 @@ export interface Paths {
             [k: string]: unknown | undefined;
           };
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/companies/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'name'
+          | 'industry'
+          | 'city'
+          | 'employees'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-name'
+          | '-industry'
+          | '-city'
+          | '-employees'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        external_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        inn?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        industry?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        city?: string;
+        /**
+         * employees ≥ this
+         */
+        employees_min?: number;
+        /**
+         * employees ≤ this
+         */
+        employees_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -812,19 +957,19 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -914,6 +1059,68 @@ export interface Paths {
             [k: string]: unknown | undefined;
           };
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/contacts/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'created_at' | 'updated_at' | '-id' | '-name' | '-created_at' | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        is_decision_maker?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -1186,19 +1393,19 @@ export interface Paths {
          */
         deal_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -1303,6 +1510,113 @@ export interface Paths {
             [k: string]: unknown | undefined;
           };
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/leads/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'status'
+          | 'fit_score'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-status'
+          | '-fit_score'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * true: only archived records; default: only those not archived
+         */
+        archived?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        channel_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * fit_score ≥ this
+         */
+        fit_score_min?: number;
+        /**
+         * fit_score ≤ this
+         */
+        fit_score_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
+          /**
+           * Rows per status
+           */
+          by_status: {
+            new: number;
+            working: number;
+            qualified: number;
+            disqualified: number;
+            converted: number;
+          };
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -1556,11 +1870,11 @@ export interface Paths {
          */
         kind?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
@@ -1608,6 +1922,51 @@ export interface Paths {
            */
           created_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/segments/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'position' | 'created_at' | '-id' | '-name' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        kind?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -1702,11 +2061,11 @@ export interface Paths {
          */
         kind?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
@@ -1751,6 +2110,51 @@ export interface Paths {
            */
           created_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/channels/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'created_at' | '-id' | '-name' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        kind?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -1995,11 +2399,11 @@ export interface Paths {
          */
         kind?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
       };
@@ -2052,6 +2456,51 @@ export interface Paths {
            */
           created_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/stages/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'position' | 'created_at' | '-id' | '-name' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        pipeline_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        kind?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -2185,11 +2634,11 @@ export interface Paths {
          */
         status?: string;
         /**
-         * stage_entered_at ≥ this (inclusive)
+         * stage_entered_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         stage_entered_at_from?: string;
         /**
-         * stage_entered_at < this (exclusive)
+         * stage_entered_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         stage_entered_at_to?: string;
         /**
@@ -2234,35 +2683,35 @@ export interface Paths {
          */
         review_decision?: string;
         /**
-         * reviewed_at ≥ this (inclusive)
+         * reviewed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         reviewed_at_from?: string;
         /**
-         * reviewed_at < this (exclusive)
+         * reviewed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         reviewed_at_to?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * closed_at ≥ this (inclusive)
+         * closed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         closed_at_from?: string;
         /**
-         * closed_at < this (exclusive)
+         * closed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         closed_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -2391,6 +2840,170 @@ export interface Paths {
             [k: string]: unknown | undefined;
           };
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/deals/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'stage_entered_at'
+          | 'amount_minor'
+          | 'region'
+          | 'reviewed_at'
+          | 'created_at'
+          | 'closed_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-stage_entered_at'
+          | '-amount_minor'
+          | '-region'
+          | '-reviewed_at'
+          | '-created_at'
+          | '-closed_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        external_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        pipeline_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        stage_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * stage_entered_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        stage_entered_at_from?: string;
+        /**
+         * stage_entered_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        stage_entered_at_to?: string;
+        /**
+         * amount_minor ≥ this
+         */
+        amount_minor_min?: number;
+        /**
+         * amount_minor ≤ this
+         */
+        amount_minor_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        lead_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        segment_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        channel_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        region?: string;
+        atypical?: 'true' | 'false';
+        /**
+         * Exact match; several values separated by commas
+         */
+        review_decision?: string;
+        /**
+         * reviewed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        reviewed_at_from?: string;
+        /**
+         * reviewed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        reviewed_at_to?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * closed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        closed_at_from?: string;
+        /**
+         * closed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        closed_at_to?: string;
+        /**
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
+          /**
+           * Sum of amount_minor of those rows, minor units of the workspace currency
+           */
+          amount_minor: number;
+          /**
+           * The workspace currency
+           */
+          currency: string;
+          /**
+           * Rows per status
+           */
+          by_status: {
+            open: number;
+            won: number;
+            lost: number;
+          };
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -2950,11 +3563,11 @@ export interface Paths {
          */
         outcome?: string;
         /**
-         * at ≥ this (inclusive)
+         * at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         at_from?: string;
         /**
-         * at < this (exclusive)
+         * at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         at_to?: string;
         /**
@@ -2978,19 +3591,19 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -3076,6 +3689,91 @@ export interface Paths {
            */
           updated_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/activities/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'at' | 'created_at' | 'updated_at' | '-id' | '-at' | '-created_at' | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        type?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        outcome?: string;
+        /**
+         * at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        at_from?: string;
+        /**
+         * at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        at_to?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        lead_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -3234,35 +3932,35 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * due_at ≥ this (inclusive)
+         * due_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         due_at_from?: string;
         /**
-         * due_at < this (exclusive)
+         * due_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         due_at_to?: string;
         /**
-         * done_at ≥ this (inclusive)
+         * done_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         done_at_from?: string;
         /**
-         * done_at < this (exclusive)
+         * done_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         done_at_to?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -3333,6 +4031,110 @@ export interface Paths {
            */
           updated_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/tasks/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'status'
+          | 'due_at'
+          | 'done_at'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-status'
+          | '-due_at'
+          | '-done_at'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        type?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * due_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        due_at_from?: string;
+        /**
+         * due_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        due_at_to?: string;
+        /**
+         * done_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        done_at_from?: string;
+        /**
+         * done_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        done_at_to?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
+          /**
+           * Rows per status
+           */
+          by_status: {
+            open: number;
+            done: number;
+            skipped: number;
+            cancelled: number;
+          };
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -3451,11 +4253,11 @@ export interface Paths {
         object_type?: string;
         pinned?: 'true' | 'false';
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
       };
@@ -3505,6 +4307,48 @@ export interface Paths {
            */
           created_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/field-blocks/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'position' | 'created_at' | '-id' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        object_type?: string;
+        pinned?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -3617,11 +4461,11 @@ export interface Paths {
          */
         block_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
       };
@@ -3695,6 +4539,59 @@ export interface Paths {
            */
           created_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/custom-fields/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'position' | 'created_at' | '-id' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        object_type?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        key?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        type?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        block_id?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -3823,11 +4720,11 @@ export interface Paths {
          */
         pipeline_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
       };
@@ -3876,6 +4773,51 @@ export interface Paths {
            */
           created_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/stage-requirements/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'position' | 'created_at' | '-id' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        stage_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        pipeline_id?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -3992,11 +4934,11 @@ export interface Paths {
         type?: string;
         active?: 'true' | 'false';
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
       };
@@ -4075,6 +5017,64 @@ export interface Paths {
            */
           created_at: string;
           version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/task-templates/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'position' | 'created_at' | '-id' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        key?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        stage_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        pipeline_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        segment_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        type?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -5874,11 +6874,11 @@ export interface Paths {
          */
         status?: string;
         /**
-         * stage_entered_at ≥ this (inclusive)
+         * stage_entered_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         stage_entered_at_from?: string;
         /**
-         * stage_entered_at < this (exclusive)
+         * stage_entered_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         stage_entered_at_to?: string;
         /**
@@ -5923,35 +6923,35 @@ export interface Paths {
          */
         review_decision?: string;
         /**
-         * reviewed_at ≥ this (inclusive)
+         * reviewed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         reviewed_at_from?: string;
         /**
-         * reviewed_at < this (exclusive)
+         * reviewed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         reviewed_at_to?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * closed_at ≥ this (inclusive)
+         * closed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         closed_at_from?: string;
         /**
-         * closed_at < this (exclusive)
+         * closed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         closed_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6020,11 +7020,11 @@ export interface Paths {
          */
         status?: string;
         /**
-         * stage_entered_at ≥ this (inclusive)
+         * stage_entered_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         stage_entered_at_from?: string;
         /**
-         * stage_entered_at < this (exclusive)
+         * stage_entered_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         stage_entered_at_to?: string;
         /**
@@ -6069,35 +7069,35 @@ export interface Paths {
          */
         review_decision?: string;
         /**
-         * reviewed_at ≥ this (inclusive)
+         * reviewed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         reviewed_at_from?: string;
         /**
-         * reviewed_at < this (exclusive)
+         * reviewed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         reviewed_at_to?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * closed_at ≥ this (inclusive)
+         * closed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         closed_at_from?: string;
         /**
-         * closed_at < this (exclusive)
+         * closed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         closed_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6178,19 +7178,19 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6271,19 +7271,19 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6331,19 +7331,19 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6391,19 +7391,19 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6486,19 +7486,19 @@ export interface Paths {
          */
         deal_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6581,19 +7581,19 @@ export interface Paths {
          */
         deal_id?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6658,35 +7658,35 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * due_at ≥ this (inclusive)
+         * due_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         due_at_from?: string;
         /**
-         * due_at < this (exclusive)
+         * due_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         due_at_to?: string;
         /**
-         * done_at ≥ this (inclusive)
+         * done_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         done_at_from?: string;
         /**
-         * done_at < this (exclusive)
+         * done_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         done_at_to?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -6751,35 +7751,35 @@ export interface Paths {
          */
         owner_id?: string;
         /**
-         * due_at ≥ this (inclusive)
+         * due_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         due_at_from?: string;
         /**
-         * due_at < this (exclusive)
+         * due_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         due_at_to?: string;
         /**
-         * done_at ≥ this (inclusive)
+         * done_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         done_at_from?: string;
         /**
-         * done_at < this (exclusive)
+         * done_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         done_at_to?: string;
         /**
-         * created_at ≥ this (inclusive)
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         created_at_from?: string;
         /**
-         * created_at < this (exclusive)
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         created_at_to?: string;
         /**
-         * updated_at ≥ this (inclusive)
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
          */
         updated_at_from?: string;
         /**
-         * updated_at < this (exclusive)
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
          */
         updated_at_to?: string;
         /**
@@ -7164,6 +8164,27 @@ export interface Paths {
            * My own time zone (IANA); null: the workspace's
            */
           time_zone: string | null;
+          /**
+           * The columns I chose per list (absent: the list’s default)
+           */
+          list_columns: {
+            /**
+             * @maxItems 60
+             */
+            deals?: string[];
+            /**
+             * @maxItems 60
+             */
+            companies?: string[];
+            /**
+             * @maxItems 60
+             */
+            contacts?: string[];
+            /**
+             * @maxItems 60
+             */
+            leads?: string[];
+          };
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -7185,6 +8206,27 @@ export interface Paths {
         }[];
         locale?: ('ru' | 'en') | null;
         time_zone?: string | null;
+        /**
+         * Columns of the lists named; a list left out keeps its columns
+         */
+        list_columns?: {
+          /**
+           * @maxItems 60
+           */
+          deals?: string[];
+          /**
+           * @maxItems 60
+           */
+          companies?: string[];
+          /**
+           * @maxItems 60
+           */
+          contacts?: string[];
+          /**
+           * @maxItems 60
+           */
+          leads?: string[];
+        };
       };
       responses: {
         '200': {
@@ -7201,6 +8243,27 @@ export interface Paths {
            * My own time zone (IANA); null: the workspace's
            */
           time_zone: string | null;
+          /**
+           * The columns I chose per list (absent: the list’s default)
+           */
+          list_columns: {
+            /**
+             * @maxItems 60
+             */
+            deals?: string[];
+            /**
+             * @maxItems 60
+             */
+            companies?: string[];
+            /**
+             * @maxItems 60
+             */
+            contacts?: string[];
+            /**
+             * @maxItems 60
+             */
+            leads?: string[];
+          };
         };
         '400': ErrorBody;
         '401': ErrorBody;
