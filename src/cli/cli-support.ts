@@ -76,6 +76,19 @@ export function busyMessage(e: DataDirBusyError): { en: string; ru: string } {
   };
 }
 
+/**
+ * The two refusals of migrate() in Russian (migrate.ts words them in English only): an applied
+ * migration edited afterwards, and a database upgraded by a newer Voronka.
+ */
+export function migrationMismatchRu(en: string): string {
+  const edited = /^migration (\S+) was applied with different content \(checksum (\w+), file (\w+)\)/.exec(en);
+  if (edited)
+    return `миграция ${edited[1]} уже применена, но её файл изменился (контрольная сумма в базе ${edited[2]}, у файла ${edited[3]}): не правьте применённую миграцию, напишите новую`;
+  const newer = /^the database has migrations this version of Voronka does not know \((.*)\)/.exec(en);
+  if (newer) return `в базе есть миграции, которых эта версия Voronka не знает (${newer[1]}): базу обновила более новая версия`;
+  return en;
+}
+
 /** Runs a command body, turning known failures into one clear message and exit code 1. */
 export async function runCommand(fn: () => Promise<void>): Promise<void> {
   try {
@@ -88,7 +101,7 @@ export async function runCommand(fn: () => Promise<void>): Promise<void> {
     } else if (e instanceof DataDirBusyError) {
       process.stderr.write(`${say('error', 'ошибка')}: ${pick(busyMessage(e), locale)}\n`);
     } else if (e instanceof MigrationMismatchError) {
-      process.stderr.write(`${say('error', 'ошибка')}: ${e.message}\n`);
+      process.stderr.write(`${say('error', 'ошибка')}: ${locale === 'ru' ? migrationMismatchRu(e.message) : e.message}\n`);
     } else if (e instanceof DbError) {
       process.stderr.write(`${say('database error', 'ошибка базы данных')}: ${e.message}${e.detail ? ` (${e.detail})` : ''}\n`);
     } else if (e instanceof Error && 'code' in e && (e as NodeJS.ErrnoException).code === 'ECONNREFUSED') {

@@ -6,13 +6,14 @@ import { DEMO_WORKSPACE } from '../demo/load-demo.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { calendarImportCommand } from './calendar-command.ts';
 import { checkCommand } from './check-command.ts';
-import { runCommand, say } from './cli-support.ts';
+import { cliLocale, runCommand, say } from './cli-support.ts';
 import { configExportCommand, configImportCommand } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
 import { importCommand } from './import-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { reportDealsCommand, reportDisciplineCommand, reportFunnelCommand } from './report-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { commanderRu, HELP_TITLES_RU } from './wording.ts';
 import { workspaceCreateCommand, workspaceDeleteCommand, workspaceExportCommand, workspaceRenameCommand } from './workspace-command.ts';
 import { workspacesCommand } from './workspaces-command.ts';
 
@@ -32,6 +33,11 @@ program
     ),
   )
   .showHelpAfterError()
+  // Commander's own words in the terminal's language too (inherited by every subcommand).
+  .configureOutput({ outputError: (text, write) => write(cliLocale() === 'ru' ? commanderRu(text) : text) })
+  .configureHelp({ styleTitle: (title) => (cliLocale() === 'ru' ? (HELP_TITLES_RU[title] ?? title) : title) })
+  .helpOption('-h, --help', say('display help for command', 'показать справку'))
+  .helpCommand('help [command]', say('display help for command', 'справка по команде'))
   .addHelpText(
     'after',
     say(
@@ -194,7 +200,7 @@ program
   .description(
     say(
       'verify the stage history and what is derived from it (visits, current stages, counters)',
-      'проверить историю этапов и производные данные (визиты, текущие этапы, счётчики)',
+      'проверить историю этапов и производные данные (пребывание на этапах, текущие этапы, счётчики)',
     ),
   )
   .addOption(workspace())

@@ -77,3 +77,33 @@ export function millis(ms: number, locale: Locale = cliLocale()): string {
 export function percent(v: number, locale: Locale = cliLocale()): string {
   return new Intl.NumberFormat(tag(locale), { style: 'percent', maximumFractionDigits: 1 }).format(v);
 }
+
+/**
+ * Commander's own messages (an unknown command, a missing argument) and help titles in Russian:
+ * the rest of the CLI speaks the terminal's language, so these must too.
+ */
+export function commanderRu(text: string): string {
+  return text
+    .replace(/^error: unknown command '([^']*)'/m, 'ошибка: неизвестная команда «$1»')
+    .replace(/^error: unknown option '([^']*)'/m, 'ошибка: неизвестный параметр «$1»')
+    .replace(/^error: missing required argument '([^']*)'/m, 'ошибка: не указан обязательный аргумент «$1»')
+    .replace(/^error: option '([^']*)' argument missing/m, 'ошибка: у параметра «$1» нет значения')
+    .replace(/^error: required option '([^']*)' not specified/m, 'ошибка: не указан обязательный параметр «$1»')
+    .replace(
+      /^error: too many arguments( for '([^']*)')?\. Expected (\d+) arguments? but got (\d+)\./m,
+      (_m, _f, cmd, want, got) =>
+        `ошибка: слишком много аргументов${cmd ? ` у команды «${cmd}»` : ''}: ожидалось ${want}, получено ${got}.`,
+    )
+    .replace(/^error: (.*) cannot be used with (.*)$/m, 'ошибка: $1 нельзя указывать вместе с $2')
+    .replace(/\(Did you mean (.*)\?\)/, '(может быть, $1?)')
+    .replace('(add --help for additional information)', '(подробнее — с --help)');
+}
+
+/** Help's section titles in Russian. */
+export const HELP_TITLES_RU: Record<string, string> = {
+  'Usage:': 'Использование:',
+  'Options:': 'Параметры:',
+  'Commands:': 'Команды:',
+  'Arguments:': 'Аргументы:',
+  'Global Options:': 'Общие параметры:',
+};

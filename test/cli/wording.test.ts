@@ -92,7 +92,9 @@ describe('csv-parse codes in words', () => {
       en: 'the file could not be read as CSV at this line (CSV_UNKNOWN_ERROR)',
       ru: 'файл не удалось прочитать как CSV на этой строке (CSV_UNKNOWN_ERROR)',
     });
-    expect(csvCodeReason('CSV_INVALID_OPTION_DELIMITER').ru).toBe('чтение CSV настроено неверно: это ошибка в Voronka (CSV_INVALID_OPTION_DELIMITER)');
+    expect(csvCodeReason('CSV_INVALID_OPTION_DELIMITER').ru).toBe(
+      'чтение CSV настроено неверно: это ошибка в Voronka (CSV_INVALID_OPTION_DELIMITER)',
+    );
   });
 });
 
@@ -151,5 +153,39 @@ describe.runIf(ENGINE === 'pglite')('bin/voronka in Russian and English', () => 
         'Stop it first, or point this command at the same server with DATABASE_URL.\n',
     );
     rmSync(data, { recursive: true, force: true });
+  });
+});
+
+describe('a migration refusal in Russian', () => {
+  it('names the migration and what to do', async () => {
+    const { migrationMismatchRu } = await import('../../src/cli/cli-support.ts');
+    expect(
+      migrationMismatchRu(
+        'migration 0003_x.sql was applied with different content (checksum abcdef012345, file 0123456789ab); write a new migration instead of editing an applied one',
+      ),
+    ).toBe(
+      'миграция 0003_x.sql уже применена, но её файл изменился (контрольная сумма в базе abcdef012345, у файла 0123456789ab): не правьте применённую миграцию, напишите новую',
+    );
+    expect(
+      migrationMismatchRu(
+        'the database has migrations this version of Voronka does not know (0099_y.sql): it was upgraded by a newer version',
+      ),
+    ).toBe('в базе есть миграции, которых эта версия Voronka не знает (0099_y.sql): базу обновила более новая версия');
+  });
+});
+
+describe("commander's own messages in Russian", () => {
+  it('an unknown command, a missing argument or option, help titles', async () => {
+    const { commanderRu, HELP_TITLES_RU } = await import('../../src/cli/wording.ts');
+    expect(commanderRu("error: unknown command 'frobnicate'\n")).toBe('ошибка: неизвестная команда «frobnicate»\n');
+    expect(commanderRu("error: missing required argument 'dir'\n")).toBe('ошибка: не указан обязательный аргумент «dir»\n');
+    expect(commanderRu("error: required option '--admin <email>' not specified\n")).toBe(
+      'ошибка: не указан обязательный параметр «--admin <email>»\n',
+    );
+    expect(commanderRu("error: unknown option '--frob'\n(Did you mean --from?)\n")).toBe(
+      'ошибка: неизвестный параметр «--frob»\n(может быть, --from?)\n',
+    );
+    expect(commanderRu("error: option '--port <n>' argument missing\n")).toBe('ошибка: у параметра «--port <n>» нет значения\n');
+    expect(HELP_TITLES_RU['Options:']).toBe('Параметры:');
   });
 });
