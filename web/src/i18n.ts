@@ -11,6 +11,7 @@ import { notifications } from './locales/notifications';
 import { ru } from './locales/ru';
 import { setup } from './locales/setup';
 import { shortcuts } from './locales/shortcuts';
+import { users } from './locales/users';
 
 export type Lang = 'ru' | 'en';
 
@@ -36,6 +37,7 @@ i18n.use(initReactI18next).init({
         imports: imports.ru,
         shortcuts: shortcuts.ru,
         setup: setup.ru,
+        users: users.ru,
       },
     },
     en: {
@@ -50,6 +52,7 @@ i18n.use(initReactI18next).init({
         imports: imports.en,
         shortcuts: shortcuts.en,
         setup: setup.en,
+        users: users.en,
       },
     },
   },
