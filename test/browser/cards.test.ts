@@ -164,8 +164,13 @@ describe('cards', () => {
     await a.page.getByTestId('value-owner_id').filter({ hasText: 'Анна Смирнова' }).waitFor();
     await history.locator('li.edit').first().filter({ hasText: 'Ответственный: Ольга Смирнова → Анна Смирнова' }).waitFor();
 
+    await history.scrollIntoViewIfNeeded();
+    await shot(a.page, 'cards-deal-history-laptop');
     // Deals are not archived: the card says how a deal leaves the pipeline.
-    expect(plain(await a.page.locator('.cf-deal-hint').textContent())).toContain('Сделки не архивируются');
+    expect(plain(await a.page.locator('.cf-deal-hint').textContent())).toBe(
+      'Сделки не архивируются: чтобы убрать сделку из воронки, переведите её в этап «проиграна» с причиной — так она останется в статистике воронки.',
+    );
+    expect(plain(await a.page.locator('#cf-close-h').textContent())).toBe('Убрать сделку из воронки');
     expect(await axeProblems(a.page, ['.deal-card-page'])).toEqual([]);
     await a.context.close();
     await b.context.close();

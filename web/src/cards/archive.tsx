@@ -95,7 +95,7 @@ export function ArchiveButton({
   id: number;
   version: number;
   name: string;
-  onChanged: () => Promise<unknown> | void;
+  onChanged: () => Promise<unknown>;
 }) {
   const { t } = useTranslation();
   const [error, setError] = useState<string | null>(null);
@@ -146,7 +146,7 @@ export function ArchivedBanner({
   version: number;
   archivedAt: string;
   tz: string;
-  onChanged: () => Promise<unknown> | void;
+  onChanged: () => Promise<unknown>;
 }) {
   const { t, i18n } = useTranslation();
   const [error, setError] = useState<string | null>(null);

@@ -63,6 +63,7 @@ const ru = {
   },
   archive: {
     button: 'В архив',
+    dealTitle: 'Убрать сделку из воронки',
     banner: 'В архиве с {{date}}',
     restore: 'Восстановить',
     done: '«{{name}}» в архиве',
@@ -182,6 +183,7 @@ const en: typeof ru = {
   },
   archive: {
     button: 'Archive',
+    dealTitle: 'Take the deal out of the pipeline',
     banner: 'Archived since {{date}}',
     restore: 'Restore',
     done: '“{{name}}” archived',

@@ -261,7 +261,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
               </section>
             ))}
           <section className="panel" aria-labelledby="cf-close-h">
-            <h2 id="cf-close-h">{t('cards.archive.button')}?</h2>
+            <h2 id="cf-close-h">{t('cards.archive.dealTitle')}</h2>
             <p className="cf-deal-hint muted">{t('cards.archive.dealHint')}</p>
             {lost && d.status === 'open' && (
               <button type="button" onClick={() => moveTo(lost.id, lost.name)} data-testid="close-lost">
