@@ -18,6 +18,8 @@ import { ReviewPage } from './pages/ReviewPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { TasksPage } from './pages/TasksPage';
 import { HeaderSearch } from './search/HeaderSearch';
+import { SetupPage } from './setup/SetupPage';
+import { Shortcuts } from './shortcuts/Shortcuts';
 
 const NotificationsPage = lazy(() => import('./notifications/NotificationsPage'));
 
@@ -106,7 +108,7 @@ function MoreSheet({
     </Link>
   );
   return (
-    <Modal title={t('layout.moreTitle')} onClose={onClose} sheet testId="more-sheet">
+    <Modal title={t('layout.moreTitle')} onClose={onClose} sheet testId="more-sheet" initialFocus=".more-nav a">
       <nav className="more-nav" aria-label={t('layout.moreTitle')}>
         {items.map((m) => link(m.key, PATHS[m.key], ICONS[m.key]))}
         {link('settings', '/settings', '⚙')}
@@ -151,6 +153,7 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
       <a href="#main" className="skip-link" onClick={skip} data-testid="skip-link">
         {t('layout.skip')}
       </a>
+      <Shortcuts />
       <aside className="sidebar" aria-label={t('nav.menu')}>
         <div className="sidebar-inner">
           <Link href="/" className="brand">
@@ -243,6 +246,13 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
 export function App() {
   const me = useMe();
   const prefs = usePrefs(!!me.data);
+  // Signed out: a server with no workspace yet shows the setup page instead of the sign-in (issue 17).
+  const setup = useQuery({
+    queryKey: ['setup'],
+    queryFn: () => api<{ needed: boolean }>('/setup'),
+    enabled: me.data === null,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
   const { t, i18n } = useTranslation();
   useEffect(() => {
     // A saved language in the profile wins over the browser's.
@@ -252,12 +262,13 @@ export function App() {
   if (me.isPending || (me.data && prefs.isPending)) return <Loading />;
   if (me.isError) return <ErrorState error={me.error} retry={() => me.refetch()} />;
   if (!me.data) {
+    if (setup.isPending) return <Loading />;
     return (
       <div className="login-wrap">
         <div className="login-side">
           <LanguageSwitch />
         </div>
-        <LoginPage />
+        {setup.data?.needed ? <SetupPage /> : <LoginPage />}
       </div>
     );
   }

@@ -33,10 +33,23 @@ export function Empty({ children }: { children?: ReactNode }) {
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
 
+/** Whether `el` is hidden in a closed <details> (its summary is not). */
+function inClosedDetails(el: HTMLElement): boolean {
+  for (let d = el.closest('details'); d; d = d.parentElement?.closest('details') ?? null) {
+    const summary = d.querySelector(':scope > summary');
+    if (!d.open && !summary?.contains(el)) return true;
+  }
+  return false;
+}
+
 /** The elements of `root` that Tab stops at, in order (hidden ones and those in a closed <details> left out). */
 export function tabStops(root: HTMLElement): HTMLElement[] {
   return Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter(
-    (el) => el.tabIndex >= 0 && el.getClientRects().length > 0 && !el.closest('[inert]'),
+    (el) =>
+      el.tabIndex >= 0 &&
+      (el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0) &&
+      !inClosedDetails(el) &&
+      !el.closest('[inert]'),
   );
 }
 
@@ -57,6 +70,7 @@ export function Modal({
   wide,
   sheet,
   returnFocus,
+  initialFocus,
   testId,
 }: {
   title: string;
@@ -66,13 +80,15 @@ export function Modal({
   /** On a phone, a sheet from the bottom edge. */
   sheet?: boolean;
   returnFocus?: () => HTMLElement | null | undefined;
+  /** A selector of what takes focus first; else the first field, else the first control. */
+  initialFocus?: string;
   testId?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const { t } = useTranslation();
   // The latest callbacks, so a parent's re-render (a new arrow function) does not re-run the effect and steal focus.
-  const latest = useRef({ onClose, returnFocus });
-  latest.current = { onClose, returnFocus };
+  const latest = useRef({ onClose, returnFocus, initialFocus });
+  latest.current = { onClose, returnFocus, initialFocus };
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -80,7 +96,11 @@ export function Modal({
     const root = document.getElementById('root');
     openModals += 1;
     root?.setAttribute('inert', '');
-    const first = () => el.querySelector<HTMLElement>('input:not([type="hidden"]), select, textarea') ?? tabStops(el)[0] ?? el;
+    const first = () =>
+      (latest.current.initialFocus ? el.querySelector<HTMLElement>(latest.current.initialFocus) : null) ??
+      el.querySelector<HTMLElement>('input:not([type="hidden"]), select, textarea') ??
+      tabStops(el)[0] ??
+      el;
     first().focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
