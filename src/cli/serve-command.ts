@@ -21,7 +21,9 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   const started = Date.now();
   const db = await openMigrated(opts);
   let demoCreated = false;
-  if (opts.demo !== false && (await listWorkspaces(db)).length === 0) {
+  // --no-demo or VORONKA_DEMO=0: an empty database opens the setup page instead.
+  const demo = opts.demo !== false && process.env.VORONKA_DEMO !== '0';
+  if (demo && (await listWorkspaces(db)).length === 0) {
     process.stdout.write(say('First start: creating the demo workspace…\n', 'Первый запуск: создаю демо-пространство…\n'));
     const now = systemClock.now();
     const r = await loadDemo(db, { seed: 1, asOf: now, now });
@@ -60,6 +62,14 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       say(
         `  demo sign-in: ${STAFF[0].email} / ${DEMO_PASSWORD}  (head of sales; admin: ${STAFF[1].email})`,
         `  вход в демо: ${STAFF[0].email} / ${DEMO_PASSWORD}  (РОП; администратор: ${STAFF[1].email})`,
+      ),
+    );
+  }
+  if (workspaces.length === 0) {
+    lines.push(
+      say(
+        `  no workspace yet: open ${url} to create yours and its admin (or: bin/voronka workspace create NAME --admin EMAIL)`,
+        `  пространств ещё нет: откройте ${url}, чтобы создать своё и администратора (или: bin/voronka workspace create ИМЯ --admin EMAIL)`,
       ),
     );
   }
