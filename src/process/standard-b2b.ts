@@ -107,13 +107,13 @@ export const B2B_STANDARD_RU: ConfigDoc = {
           name: 'КП отправлено',
           kind: 'open',
           guidance_ru:
-            'Отправить КП в течение трёх рабочих дней после брифинга; через пять дней — follow-up для выявления скрытых возражений.',
+            'Отправить КП в течение трёх рабочих дней после брифинга; через пять дней — повторный контакт, чтобы выявить скрытые возражения.',
           guidance_en: 'Send the proposal within three working days of the briefing; five days later, a follow-up for hidden objections.',
           requirements: [{ field: 'amount_minor', segments: null }],
           playbook: [
             ...perSegment('proposal', 'Отправить КП', 'Send the proposal', 'proposal', [1, 3, 5]),
             ...(['smb', 'mid', 'ent'] as const).map((k, i) =>
-              tpl(`follow_up.${k}`, 'Follow-up по КП: скрытые возражения', 'Proposal follow-up: hidden objections', 'follow_up', 5, {
+              tpl(`follow_up.${k}`, 'Повторный контакт по КП: скрытые возражения', 'Proposal follow-up: hidden objections', 'follow_up', 5, {
                 day_kind: 'calendar',
                 segment: (['SMB', 'Средний бизнес', 'Enterprise'] as const)[i],
                 anchor: `proposal.${k}`,

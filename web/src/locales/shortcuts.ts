@@ -9,9 +9,9 @@ const ru = {
   close: 'Закрыть окно или меню',
   pages: {
     tasks: 'Мои задачи',
-    board: 'Воронка',
+    board: 'Доска сделок',
     dashboard: 'Дашборд',
-    yesterday: 'Вчера',
+    yesterday: 'Вчерашние цифры',
     deals: 'Сделки',
     companies: 'Компании',
     contacts: 'Контакты',
