@@ -128,6 +128,11 @@ const focused = (page: Page) =>
     return el?.getAttribute('data-testid') ?? `${el?.tagName.toLowerCase()}:${el?.textContent?.trim().slice(0, 40)}`;
   });
 const liveRegion = (page: Page) => page.evaluate(() => document.querySelector('[id^="DndLiveRegion"]')?.textContent ?? null);
+/**
+ * dnd-kit's keyboard sensor starts listening for the arrows and Escape in a timer set when the drag
+ * starts: a timer set after the pick-up's announcement runs after it.
+ */
+const sensorListening = (page: Page) => page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
 /** Waits for dnd-kit's live region to say `text`; a failure names what it said instead. */
 async function announced(page: Page, text: string) {
   await page
@@ -197,10 +202,13 @@ describe('the keyboard and a screen reader', () => {
     await card.focus();
     await page.keyboard.press('Space');
     await announced(page, `Карточка «${target.title}» взята, этап «Квалификация».`);
+    await sensorListening(page);
     await page.keyboard.press('Escape');
     await announced(page, `Перенос отменён, карточка «${target.title}» осталась на этапе «Квалификация».`);
     await card.focus();
     await page.keyboard.press('Space');
+    await announced(page, `Карточка «${target.title}» взята, этап «Квалификация».`);
+    await sensorListening(page);
     await page.keyboard.press('ArrowRight');
     await announced(page, `Карточка «${target.title}» над этапом «Встреча».`);
     await page.keyboard.press('Space');
