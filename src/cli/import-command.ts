@@ -4,7 +4,7 @@ import { importMaven } from '../imports/maven-import.ts';
 import { systemClock } from '../platform/clock.ts';
 import type { Locale } from '../platform/errors.ts';
 import { cliLocale, type DbOptions, openMigrated, say } from './cli-support.ts';
-import { count, NOUNS, seconds } from './wording.ts';
+import { count, NOUNS, number, seconds } from './wording.ts';
 
 export interface ImportOptions extends DbOptions {
   workspace?: string;
@@ -35,12 +35,12 @@ export function formatImportReport(r: ImportReport, locale: Locale): string[] {
   if (files.length > 0) out(`  files read: ${files.join(', ')}`, `  прочитаны файлы: ${files.join(', ')}`);
   if (!r.changed) return lines;
   out(
-    `  deals: ${r.deals_created} created, ${r.deals_updated} updated, ${r.deals_unchanged} unchanged (${rows(r.deals_in_file).en})`,
-    `  сделки: создано ${r.deals_created}, обновлено ${r.deals_updated}, без изменений ${r.deals_unchanged} (${rows(r.deals_in_file).ru})`,
+    `  deals: ${number(r.deals_created, 'en')} created, ${number(r.deals_updated, 'en')} updated, ${number(r.deals_unchanged, 'en')} unchanged (${rows(r.deals_in_file).en})`,
+    `  сделки: создано ${number(r.deals_created, 'ru')}, обновлено ${number(r.deals_updated, 'ru')}, без изменений ${number(r.deals_unchanged, 'ru')} (${rows(r.deals_in_file).ru})`,
   );
   out(
-    `  stage entries: ${r.stage_entries_added} added, ${r.stage_entries_already_present} already present (${rows(r.stage_entries_in_file).en})`,
-    `  переходы: добавлено ${r.stage_entries_added}, уже были ${r.stage_entries_already_present} (${rows(r.stage_entries_in_file).ru})`,
+    `  stage entries: ${number(r.stage_entries_added, 'en')} added, ${number(r.stage_entries_already_present, 'en')} already present (${rows(r.stage_entries_in_file).en})`,
+    `  переходы: добавлено ${number(r.stage_entries_added, 'ru')}, уже были ${number(r.stage_entries_already_present, 'ru')} (${rows(r.stage_entries_in_file).ru})`,
   );
   const notes: [number | string[], string, string][] = [
     [r.identical_duplicate_deal_rows, 'identical repeated deal rows merged', 'объединено одинаковых повторов строк сделок'],

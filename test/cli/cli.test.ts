@@ -137,7 +137,7 @@ describe('bin/voronka', () => {
     // The database is healthy afterwards: the same import now completes.
     const again = await run(['import', dir, '--workspace', 'Killed', ...dbArgs()]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain(`deals: ${n} created`);
+    expect(again.stdout).toContain(`deals: ${n.toLocaleString('en-US')} created`);
   });
 
   it.runIf(ENGINE === 'pglite')('refuses a second process on the same embedded data folder', async () => {

@@ -318,8 +318,10 @@ describe('kill -9 of the server', () => {
     const rerun = await runCli(['import', v2, '--workspace', WORKSPACE], target);
     expect(rerun.stderr).not.toMatch(/error/i);
     expect(rerun.code).toBe(0);
-    expect(rerun.stdout).toContain(`deals: ${NEW} created, ${N} updated, 0 unchanged (${N + NEW} rows)`);
-    expect(rerun.stdout).toContain(`stage entries: ${N + 3 * NEW} added, ${2 * N} already present (${3 * (N + NEW)} rows)`);
+    // Counts as English writes them: 1,500.
+    const en = (n: number) => n.toLocaleString('en-US');
+    expect(rerun.stdout).toContain(`deals: ${en(NEW)} created, ${en(N)} updated, 0 unchanged (${en(N + NEW)} rows)`);
+    expect(rerun.stdout).toContain(`stage entries: ${en(N + 3 * NEW)} added, ${en(2 * N)} already present (${en(3 * (N + NEW))} rows)`);
 
     // All of it: every deal of the bundle with its new values and full history; the server serves it.
     await withDb(async (db) => {
