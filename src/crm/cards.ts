@@ -13,7 +13,7 @@ import { jsonWriter, sendJson } from '../platform/http/serializer.ts';
 import type { ServerContext } from '../platform/http/server.ts';
 import { apiJsonSql, getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, scoped, scopedRead } from '../platform/resource/resource-routes.ts';
-import { appliesTo, isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
+import { appliesTo, definitionOf, isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
 import { companies } from './companies.ts';
 import { contacts } from './contacts.ts';
 import { deals } from './deals.ts';
@@ -391,7 +391,7 @@ function assembleDealCard(c: DealCardRow, deal: Row, config: PipelineConfig): z.
   const requirementsOf = (stageId: number) =>
     config.requirements
       .filter((r) => r.stage_id === stageId && appliesTo(r, (deal.segment_id as number | null) ?? null))
-      .map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field) }));
+      .map((r) => ({ ...toRequirement(r), filled: isFilled(deal, r.field, definitionOf(r)) }));
   const taskEvents = c.tasks.flatMap((t) =>
     t.done_at ? [{ kind: 'task_done' as const, at: t.done_at, title: t.title, detail: null, user: t.owner ?? null }] : [],
   );

@@ -4,7 +4,7 @@ import { parseAmount } from '../../../src/platform/money';
 import { ApiError, api, type Block } from '../api';
 import { isoDay, type Lang, parseDay } from '../create/dates';
 import { type Choice, RefPicker } from '../create/picker';
-import { minorDigits, minorToDecimal } from '../format';
+import { minorDigits, moneyInputValue } from '../format';
 import { type ChangeLike, type Describer, describeChange, genderOf, showDay, showValue } from './describe';
 import './cards.css';
 
@@ -49,7 +49,7 @@ export interface Conflict {
 function initialText(spec: FieldSpec, currency: string, lang: Lang): string {
   const v = spec.value;
   if (v === null || v === undefined) return '';
-  if (spec.kind === 'money' && typeof v === 'number') return minorToDecimal(v, currency).replace('.', lang === 'ru' ? ',' : '.');
+  if (spec.kind === 'money' && typeof v === 'number') return moneyInputValue(v, currency);
   if (spec.kind === 'date' && typeof v === 'string') return showDay(v, lang);
   if (spec.kind === 'number' && typeof v === 'number') return String(v).replace('.', lang === 'ru' ? ',' : '.');
   if (spec.kind === 'bool') return v ? 'true' : 'false';
@@ -73,7 +73,9 @@ function parseText(spec: FieldSpec, text: string, currency: string, lang: Lang, 
         p.problem === 'too_large'
           ? t('cards.amountLarge')
           : p.problem === 'too_many_decimals'
-            ? t('cards.amountDecimals', { digits: minorDigits(currency) })
+            ? minorDigits(currency) === 0
+              ? t('cards.amountWhole')
+              : t('cards.amountDecimals', { count: minorDigits(currency) })
             : t('cards.badAmount'),
       );
     }

@@ -63,8 +63,9 @@ export function CardTimeline({
       return (
         <>
           <strong>
-            {t(`activityType.${type}`)}
-            {outcome ? ` — ${t(`outcome.${outcome}`)}` : ''}
+            {t(`activityLine.${type}.${outcome || 'none'}`, {
+              defaultValue: outcome ? `${t(`activityType.${type}`)}: ${t(`outcome.${outcome}`)}` : t(`activityType.${type}`),
+            })}
           </strong>
           {i.detail && <p className="cf-tl-note muted">{i.detail}</p>}
         </>

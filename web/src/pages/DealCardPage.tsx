@@ -68,7 +68,7 @@ function LogActivity({ dealId, onDone }: { dealId: number; onDone: () => void })
           <select id="act-outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
             {OUTCOMES[type].map((o) => (
               <option key={o} value={o}>
-                {t(`outcome.${o}`)}
+                {t(`header.outcome.${type}.${o}`, { defaultValue: t(`outcome.${o}`) })}
               </option>
             ))}
           </select>
