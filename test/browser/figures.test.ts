@@ -127,7 +127,7 @@ describe('every figure opens its records', () => {
 
     const velocity = await drillOf(page, 'stat-velocity_per_day');
     expect(velocity.count).toBe(r.open_deals);
-    expect(velocity.note).toMatch(/^Скорость = открытые × винрейт × средний чек \/ средний цикл:/);
+    expect(velocity.note).toMatch(/^Скорость = сделки в работе × доля выигранных × средний чек \/ средний цикл:/);
 
     // The stage table: the median opens the finished visits it is the median of.
     const first = r.stage_duration_days[0];

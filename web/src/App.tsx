@@ -22,6 +22,9 @@ import { SetupPage } from './setup/SetupPage';
 import { Shortcuts } from './shortcuts/Shortcuts';
 
 const NotificationsPage = lazy(() => import('./notifications/NotificationsPage'));
+const UsersPage = lazy(() => import('./users/UsersPage'));
+const ImportPage = lazy(() => import('./imports/ImportPage'));
+const InvitePage = lazy(() => import('./users/InvitePage').then((m) => ({ default: m.InvitePage })));
 
 // Charts are heavy: the dashboards load on demand, keeping the first bundle small.
 const loadDashboard = () => import('./pages/DashboardPage');
@@ -99,12 +102,12 @@ function MoreSheet({
   signOut: () => void;
 }) {
   const { t } = useTranslation();
-  const link = (key: PageKey | 'settings', href: string, icon: string) => (
+  const link = (key: PageKey | 'settings' | 'team' | 'import', href: string, icon: string) => (
     <Link key={key} href={href} className={location.startsWith(href) ? 'active' : ''} onClick={onClose} data-testid={`more-${key}`}>
       <span className="icon" aria-hidden="true">
         {icon}
       </span>
-      <span>{t(`nav.${key}`)}</span>
+      <span>{key === 'team' ? t('users.title') : key === 'import' ? t('imports.title') : t(`nav.${key}`)}</span>
     </Link>
   );
   return (
@@ -112,6 +115,8 @@ function MoreSheet({
       <nav className="more-nav" aria-label={t('layout.moreTitle')}>
         {items.map((m) => link(m.key, PATHS[m.key], ICONS[m.key]))}
         {link('settings', '/settings', '⚙')}
+        {me.user.role === 'admin' && link('team', '/team', '☷')}
+        {(me.user.role === 'admin' || me.user.role === 'head_of_sales') && link('import', '/import', '⇪')}
       </nav>
       <div className="more-foot">
         <span className="muted">
@@ -139,7 +144,11 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
   };
   const items = prefs.menu.filter((m) => !m.hidden && (m.key !== 'review' || me.user.role === 'admin' || me.user.role === 'head_of_sales'));
   // On a phone the bar holds the first sections of the user's menu and "Ещё", which is lit when the page is one of the rest.
-  const inMore = location.startsWith('/settings') || items.slice(BAR_ITEMS).some((m) => location.startsWith(PATHS[m.key]));
+  const inMore =
+    location.startsWith('/settings') ||
+    location.startsWith('/team') ||
+    location.startsWith('/import') ||
+    items.slice(BAR_ITEMS).some((m) => location.startsWith(PATHS[m.key]));
   const tabs = Math.min(items.length, BAR_ITEMS) + 1;
   const skip = (e: React.MouseEvent) => {
     e.preventDefault();
@@ -201,6 +210,32 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
             </span>
             <span>{t('nav.settings')}</span>
           </Link>
+          {me.user.role === 'admin' && (
+            <Link
+              href="/team"
+              className={location.startsWith('/team') ? 'active navlink' : 'navlink'}
+              aria-current={location.startsWith('/team') ? 'page' : undefined}
+              data-testid="nav-team"
+            >
+              <span className="icon" aria-hidden="true">
+                ☷
+              </span>
+              <span>{t('users.title')}</span>
+            </Link>
+          )}
+          {(me.user.role === 'admin' || me.user.role === 'head_of_sales') && (
+            <Link
+              href="/import"
+              className={location.startsWith('/import') ? 'active navlink' : 'navlink'}
+              aria-current={location.startsWith('/import') ? 'page' : undefined}
+              data-testid="nav-import"
+            >
+              <span className="icon" aria-hidden="true">
+                ⇪
+              </span>
+              <span>{t('imports.title')}</span>
+            </Link>
+          )}
         </div>
       </aside>
       <div className="main-col">
@@ -244,6 +279,7 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
 }
 
 export function App() {
+  const qc = useQueryClient();
   const me = useMe();
   const prefs = usePrefs(!!me.data);
   // Signed out: a server with no workspace yet shows the setup page instead of the sign-in (issue 17).
@@ -259,6 +295,26 @@ export function App() {
     const saved = prefs.data?.locale;
     if (saved && saved !== i18n.language && !localStorage.getItem('voronka.lang')) setLanguage(saved);
   }, [prefs.data?.locale, i18n.language]);
+  // An invitation link (/invite/<token>) opens its page, signed in or not: it sets the invited person's password.
+  const invite = /^\/invite\/([^/]+)$/.exec(window.location.pathname);
+  if (invite) {
+    return (
+      <div className="login-wrap">
+        <div className="login-side">
+          <LanguageSwitch />
+        </div>
+        <Suspense fallback={<Loading />}>
+          <InvitePage
+            token={decodeURIComponent(invite[1])}
+            onDone={() => {
+              window.history.replaceState(null, '', '/');
+              void qc.invalidateQueries({ queryKey: ['me'] });
+            }}
+          />
+        </Suspense>
+      </div>
+    );
+  }
   if (me.isPending || (me.data && prefs.isPending)) return <Loading />;
   if (me.isError) return <ErrorState error={me.error} retry={() => me.refetch()} />;
   if (!me.data) {
@@ -314,6 +370,12 @@ export function App() {
           </Route>
           <Route path="/settings">
             <SettingsPage me={me.data} prefs={prefs.data} />
+          </Route>
+          <Route path="/import">
+            <ImportPage me={me.data} />
+          </Route>
+          <Route path="/team">
+            <UsersPage me={me.data} />
           </Route>
           <Route>
             <Redirect to={start} />
