@@ -355,6 +355,7 @@ describe('the layout', () => {
       '☺Контакты',
       '✦Лиды',
       '⚙Настройки',
+      '⇪Импорт',
     ]);
     await sheet.getByLabel('Язык').waitFor();
     await sheet.getByRole('button', { name: 'Выйти' }).waitFor();

@@ -76,7 +76,7 @@ async function signIn(email: string) {
 }
 
 const statValue = (page: Page, label: string) =>
-  page.locator('.stat', { has: page.locator('.stat-label', { hasText: label }) }).locator('.stat-value');
+  page.locator('.stat', { has: page.locator('.stat-label').getByText(label, { exact: true }) }).locator('.stat-value');
 
 async function expectScreens(
   page: Page,
@@ -116,17 +116,17 @@ async function expectScreens(
   expect(root).not.toMatch(/NaN|undefined|\bnull\b|\[object/);
 }
 
-/** Edits the deal's amount on its card: what is typed is sent in the currency's minor units. */
+/** Edits the deal's amount on its card (shown for editing as Russian writes it, 1 234,567): what is typed is sent in the currency's minor units. */
 async function editAmount(page: Page, dealId: number, typed: string) {
   await page.goto(`${h.url}/deals/${dealId}`);
   await page.getByTestId('deal-title').waitFor();
   await waitIdle(page);
-  await page.getByRole('button', { name: 'Изменить: Сумма' }).click();
-  const input = page.locator('#f-amount_minor');
+  await page.getByRole('button', { name: 'Изменить: Сумма', exact: true }).click();
+  const input = page.getByRole('textbox', { name: 'Сумма', exact: true });
   const prefilled = await input.inputValue();
   await input.fill(typed);
-  await page.locator('form.inline-edit').getByRole('button', { name: 'Сохранить' }).click();
-  await page.locator('#f-amount_minor').waitFor({ state: 'detached' });
+  await input.press('Enter');
+  await input.waitFor({ state: 'detached' });
   return prefilled;
 }
 
@@ -141,7 +141,7 @@ describe('money in its currency on screen', () => {
       won: '4 000 000 ¥',
       drill: ['2 500 000 ¥', '1 500 000 ¥'],
     });
-    expect(await editAmount(s.page, id.W1, '1750000')).toBe('1500000');
+    expect(await editAmount(s.page, id.W1, '1750000')).toBe('1 500 000');
     await s.page.waitForFunction(() => document.querySelector('.card-amount-big')?.textContent?.replace(/\s/g, '') === '1750000¥');
     const [d] = await h.db.query<{ amount_minor: number }>(sql`select amount_minor from deals where id = ${id.W1}`);
     expect(d.amount_minor).toBe(1_750_000);
@@ -159,7 +159,7 @@ describe('money in its currency on screen', () => {
       won: '3 234,567 KWD',
       drill: ['2 000 KWD', '1 234,567 KWD'],
     });
-    expect(await editAmount(s.page, id.W1, '2500.125')).toBe('1234.567');
+    expect(await editAmount(s.page, id.W1, '2500.125')).toBe('1 234,567');
     await s.page.waitForFunction(() => document.querySelector('.card-amount-big')?.textContent?.replace(/\s/g, '') === '2500,125KWD');
     const [d] = await h.db.query<{ amount_minor: number }>(sql`select amount_minor from deals where id = ${id.W1}`);
     expect(d.amount_minor).toBe(2_500_125);

@@ -154,7 +154,7 @@ describe('the web app in Chromium', () => {
     await page.getByRole('heading', { name: target.title }).waitFor();
     await waitIdle(page);
     await expectCleanText(page);
-    expect(await page.locator('.timeline').textContent()).toContain('Встреча');
+    expect(await page.getByTestId('card-history').textContent()).toContain('Встреча');
     await shot(page, 'deal-card');
 
     // A list with filters.

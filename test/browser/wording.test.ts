@@ -56,7 +56,8 @@ describe('the words on the screens', () => {
 
       await page.goto(`${h.url}/deals`);
       await page.getByRole('combobox', { name: 'Сохранённые фильтры' }).waitFor();
-      await page.locator('tbody tr').first().waitFor({ timeout: 60_000 });
+      // A table on a laptop, cards on a phone.
+      await page.locator('[data-testid=deals-table] tbody tr, [data-testid=deals-cards] li').first().waitFor({ timeout: 60_000 });
       const list = plain(await page.locator('main').innerText());
       expect(list).not.toContain('Сохранить вид');
       expect(list).toMatch(/\d \d{3} \d{3}( ₽|,\d\d ₽)/);
