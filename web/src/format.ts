@@ -72,12 +72,6 @@ export function moneyInputValue(minor: number | null | undefined, currency: stri
     .replace(/[\u00a0\u202f]/g, ' ');
 }
 
-/** The step of an amount input: 1 for JPY, 0.01 for RUB, 0.001 for KWD. */
-export function moneyStep(currency: string): string {
-  const digits = minorDigits(currency);
-  return digits === 0 ? '1' : `0.${'1'.padStart(digits, '0')}`;
-}
-
 export function num(v: number | null | undefined, digits = 0): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
   return new Intl.NumberFormat(tag(), { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(v);

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, type FieldDef, type Me, type Missing, type Named, type Page } from '../api';
 import { Modal } from '../components';
-import { moneyStep, parseMoneyInput } from '../format';
+import { parseMoneyInput } from '../format';
 
 export function useDealFieldDefs() {
   return useQuery({
@@ -69,7 +69,6 @@ export function FieldInput({
   onChange,
   defs,
   companyId,
-  currency,
 }: {
   field: string;
   label: string;
@@ -77,7 +76,7 @@ export function FieldInput({
   onChange: (v: string) => void;
   defs: FieldDef[];
   companyId?: string;
-  /** The workspace currency: an amount's step is its minor unit. */
+  /** The workspace currency (the amount is read in it when the form is sent: toSet). */
   currency: string;
 }) {
   const { i18n } = useTranslation();
@@ -95,9 +94,10 @@ export function FieldInput({
     input = (
       <input
         id={id}
-        type="number"
-        min={moneyStep(currency)}
-        step={moneyStep(currency)}
+        type="text"
+        inputMode="decimal"
+        autoComplete="off"
+        placeholder={i18n.language === 'ru' ? '1 234 567,89' : '1,234,567.89'}
         required
         value={value}
         onChange={(e) => onChange(e.target.value)}
@@ -122,8 +122,9 @@ export function FieldInput({
       input = (
         <input
           id={id}
-          type="number"
-          step={def.type === 'money' ? moneyStep(currency) : 'any'}
+          type="text"
+          inputMode="decimal"
+          autoComplete="off"
           required
           value={value}
           onChange={(e) => onChange(e.target.value)}
@@ -139,6 +140,13 @@ export function FieldInput({
   );
 }
 
+/** A number as a person types it in either language: «1 234,5», "1,234.5" or "1234.5". */
+function numberInput(raw: string): number {
+  const s = raw.replace(/[\s\u00a0\u202f]/g, '');
+  // A comma alone is the decimal mark (Russian); with a dot after it, commas group thousands (English).
+  return Number(s.includes('.') ? s.replace(/,/g, '') : s.replace(',', '.'));
+}
+
 /** Turns form strings into the values of a deal PATCH (`set`); amounts into minor units of `currency`. */
 export function toSet(values: Record<string, string>, defs: FieldDef[], currency: string): Record<string, unknown> {
   const set: Record<string, unknown> = {};
@@ -147,7 +155,7 @@ export function toSet(values: Record<string, string>, defs: FieldDef[], currency
     if (raw === '') continue;
     if (field.startsWith('custom.')) {
       const def = defs.find((d) => d.key === field.slice(7));
-      custom[field.slice(7)] = def?.type === 'number' ? Number(raw) : def?.type === 'money' ? parseMoneyInput(raw, currency) : raw;
+      custom[field.slice(7)] = def?.type === 'number' ? numberInput(raw) : def?.type === 'money' ? parseMoneyInput(raw, currency) : raw;
     } else if (field === 'amount_minor') set.amount_minor = parseMoneyInput(raw, currency);
     else if (field.endsWith('_id')) set[field] = Number(raw);
     else set[field] = raw;
