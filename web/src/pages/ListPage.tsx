@@ -330,6 +330,18 @@ export function ListPage({ kind, me }: { kind: Kind; me: Me }) {
           ))}
         </select>
         <ColumnPicker kind={kind} all={all.map((c) => ({ key: c.key, label: c.label }))} chosen={chosen} />
+        {kind !== 'deals' && (
+          // Archived records (never deleted) are out of the list unless asked for; their cards restore them.
+          <label className="check-label">
+            <input
+              type="checkbox"
+              checked={params.get('archived') === 'true'}
+              onChange={(e) => set('archived', e.target.checked ? 'true' : '')}
+              data-testid="show-archived"
+            />{' '}
+            {t('lists.archived')}
+          </label>
+        )}
       </search>
       {filtersOpen && (
         <div id="list-filter-panel" className="filter-sheet">
