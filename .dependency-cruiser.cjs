@@ -30,7 +30,7 @@ const layers = [
   ['process'],
   ['analytics'],
   ['crm'],
-  ['marketing', 'imports', 'demo'],
+  ['marketing', 'imports', 'demo', 'notifications', 'setup'],
   ['app.ts'],
   ['cli'],
 ];
