@@ -113,11 +113,18 @@ export const B2B_STANDARD_RU: ConfigDoc = {
           playbook: [
             ...perSegment('proposal', 'Отправить КП', 'Send the proposal', 'proposal', [1, 3, 5]),
             ...(['smb', 'mid', 'ent'] as const).map((k, i) =>
-              tpl(`follow_up.${k}`, 'Повторный контакт по КП: скрытые возражения', 'Proposal follow-up: hidden objections', 'follow_up', 5, {
-                day_kind: 'calendar',
-                segment: (['SMB', 'Средний бизнес', 'Enterprise'] as const)[i],
-                anchor: `proposal.${k}`,
-              }),
+              tpl(
+                `follow_up.${k}`,
+                'Повторный контакт по КП: скрытые возражения',
+                'Proposal follow-up: hidden objections',
+                'follow_up',
+                5,
+                {
+                  day_kind: 'calendar',
+                  segment: (['SMB', 'Средний бизнес', 'Enterprise'] as const)[i],
+                  anchor: `proposal.${k}`,
+                },
+              ),
             ),
           ],
         },

@@ -58,7 +58,11 @@ describe('bad input gets a clear 4xx naming the field and changes nothing', () =
     expect(ru.body.error.fields.map((f: { field: string }) => f.field).sort()).toEqual(['due_at', 'title']);
     const badEnum = await w.api.post('/activities', { type: 'fax', at: '2025-01-01T00:00:00Z' });
     expect(badEnum.body.error.fields).toEqual([
-      { field: 'type', code: 'invalid_value', message: 'Invalid option: expected one of "call"|"meeting"|"demo"|"email"|"proposal"|"note"' },
+      {
+        field: 'type',
+        code: 'invalid_value',
+        message: 'Invalid option: expected one of "call"|"meeting"|"demo"|"email"|"proposal"|"note"',
+      },
     ]);
     const noOffset = await w.api.post('/activities', { type: 'call', at: '2025-01-01 10:00' });
     expect(noOffset.status).toBe(400);
