@@ -192,7 +192,8 @@ describe("a manager's day", () => {
     expect(plain(await history.locator('li.activity').filter({ hasText: 'Обсудили объём камер' }).textContent())).toContain(
       'Звонок состоялся',
     );
-    await history.scrollIntoViewIfNeeded();
+    await page.getByTestId('create-toast').getByRole('button').last().click();
+    await history.locator('li.activity').filter({ hasText: 'Обсудили объём камер' }).scrollIntoViewIfNeeded();
     await shot(page, '03-call');
 
     // 4. A task about the deal from the "+" (the deal filled in), completed on «Мои задачи».
@@ -329,8 +330,10 @@ describe("a manager's day", () => {
     // 9. Ольга mentions Мария in a note on the deal; Мария's bell counts it without a reload.
     const bell = page.getByTestId('notif-bell');
     await expect.poll(() => bell.getAttribute('data-live')).toBe('true');
+    // The three deals handed over are three notifications already ("вам передана сделка"), live too.
     const before = await unread(maria.id);
-    await expect.poll(() => page.getByTestId('notif-badge').count()).toBe(before > 0 ? 1 : 0);
+    expect(before).toBe(3);
+    await expect.poll(() => bell.getAttribute('aria-label')).toBe('3 непрочитанных уведомления');
     await olgaPage.goto(`${h.url}/deals/${dealId}`);
     await olgaPage.getByTestId('note-text').fill('@Мария Кузнецова, клиент просит КП до пятницы');
     await olgaPage.getByRole('button', { name: 'Добавить заметку' }).click();
@@ -346,7 +349,12 @@ describe("a manager's day", () => {
     await shot(page, '09-mention');
     await bell.click();
     const panel = page.getByTestId('notif-panel');
-    await panel.locator('.notif-item.unread').filter({ hasText: 'упоминает вас' }).first().waitFor();
+    await expect.poll(() => panel.locator('.notif-item.unread').count()).toBe(4);
+    const items = (await panel.locator('.notif-item').allTextContents()).map(plain);
+    expect(items[0]).toMatch(/^Ольга Смирнова упоминает вас в заметке к сделке «Запрос с сайта: холодильные камеры»/);
+    const [t0, t1, t2] = await h.db.query<{ title: string }>(sql`select title from deals where id = any(${handed}::int8[]) order by id`);
+    for (const t of [t0, t1, t2]) expect(items.some((i) => i.startsWith(`Ольга Смирнова: вам передана сделка «${t.title}»`))).toBe(true);
+    expect(await axeProblems(page, ['.notif-wrap', '.topbar'])).toEqual([]);
     await shot(page, '09-bell');
     expect(errors).toEqual([]);
     await mariaCtx.close();
@@ -390,6 +398,12 @@ describe("a manager's day", () => {
     await expect.poll(() => phone.getByTestId('notif-badge').textContent(), { timeout: 10_000 }).toBe(String(beforePhone + 1));
     await phone.getByTestId('notif-toast').waitFor();
     await phone.waitForTimeout(400);
+    await phone
+      .getByTestId('notif-badge')
+      .filter({ hasText: String(beforePhone + 1) })
+      .waitFor();
+    expect(await phoneBell.getAttribute('aria-label')).toBe(`${beforePhone + 1} непрочитанных уведомлений`);
+    await phone.getByTestId('create-toast').getByRole('button').last().tap();
     await phoneBell.tap();
     await phone.getByTestId('notif-panel').locator('.notif-item.unread').filter({ hasText: 'упоминает вас' }).first().waitFor();
     await shot(phone, '10-phone-bell');
