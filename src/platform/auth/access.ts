@@ -85,7 +85,15 @@ const OWNED = new Set(['deals', 'companies', 'contacts', 'leads']);
 /** A condition on `table` (used as its own alias) that holds for the rows the scope sees. */
 export function visibleSql(table: string, s: Scope, alias = table): Sql {
   const t = raw(alias);
-  if (OWNED.has(table)) return sql`(${t}.owner_id = any(${s.owners}::int8[]) or ${s.userId}::int8 = any(${t}.shared_with))`;
+  const own = sql`(${t}.owner_id = any(${s.owners}::int8[]) or ${s.userId}::int8 = any(${t}.shared_with))`;
+  // A deal's company and contact are seen with the deal: its owner works with them, whoever owns
+  // them (an import or the demo leaves companies without an owner).
+  const ofVisibleDeal = (col: string) =>
+    sql`exists (select 1 from deals vis_deal where vis_deal.workspace_id = ${t}.workspace_id and vis_deal.${raw(col)} = ${t}.id
+          and (vis_deal.owner_id = any(${s.owners}::int8[]) or ${s.userId}::int8 = any(vis_deal.shared_with)))`;
+  if (table === 'companies') return sql`(${own} or ${ofVisibleDeal('company_id')})`;
+  if (table === 'contacts') return sql`(${own} or ${ofVisibleDeal('contact_id')})`;
+  if (OWNED.has(table)) return own;
   // Activities and tasks: one's own, and those on a deal, company, contact or lead one sees.
   const via = (col: string, parent: string) =>
     sql`${t}.${raw(col)} in (select x.id from ${raw(parent)} x where x.workspace_id = ${t}.workspace_id
