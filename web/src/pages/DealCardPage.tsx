@@ -7,7 +7,9 @@ import { ConflictBanner, EditableField, type FieldSpec, useCardEditor } from '..
 import { companySpec, contactSpec, customSpecs, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
 import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
+import { zonedInstant } from '../create/dates';
 import { date, dateTime, days, money } from '../format';
+import { useTimeZone } from '../time/use-time-zone';
 import { MoveDialog } from './MoveDialog';
 
 const ACTIVITY_TYPES = ['call', 'meeting', 'demo', 'email', 'proposal'] as const;
@@ -90,7 +92,14 @@ function LogActivity({ dealId, onDone }: { dealId: number; onDone: () => void })
   );
 }
 
-function AddTask({ dealId, onDone }: { dealId: number; onDone: () => void }) {
+/** A datetime-local value (the wall clock) as the instant it names in `zone`, not in the browser's zone. */
+function dueInstant(value: string, zone: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  if (!m) return null;
+  return zonedInstant({ y: Number(m[1]), m: Number(m[2]), d: Number(m[3]) }, { h: Number(m[4]), min: Number(m[5]) }, zone);
+}
+
+function AddTask({ dealId, zone, onDone }: { dealId: number; zone: string; onDone: () => void }) {
   const { t } = useTranslation();
   const [title, setTitle] = useState('');
   const [type, setType] = useState<(typeof TASK_TYPES)[number]>('call');
@@ -100,7 +109,7 @@ function AddTask({ dealId, onDone }: { dealId: number; onDone: () => void }) {
     e.preventDefault();
     setError(null);
     try {
-      await api('/tasks', { method: 'POST', body: { title, type, deal_id: dealId, due_at: due ? new Date(due).toISOString() : null } });
+      await api('/tasks', { method: 'POST', body: { title, type, deal_id: dealId, due_at: due ? dueInstant(due, zone) : null } });
       setTitle('');
       setDue('');
       onDone();
@@ -140,6 +149,8 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
   const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   const tz = me.workspace.timezone;
+  // A task's due time is typed in the person's zone (their preference, else the workspace's).
+  const zone = useTimeZone(me);
   const ru = i18n.language === 'ru';
   const card = useQuery({ queryKey: ['deal-card', id], queryFn: () => api<DealCardData>(`/deals/${id}/card`) });
   const segments = useNamed('segments');
@@ -317,7 +328,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
             )}
             <details>
               <summary>{t('deal.addTask')}</summary>
-              <AddTask dealId={id} onDone={refresh} />
+              <AddTask dealId={id} zone={zone} onDone={refresh} />
             </details>
           </section>
           <section className="panel">
