@@ -144,7 +144,8 @@ describe('POST /api/v1/imports', () => {
   });
 
   it('imports the Maven CRM files', async () => {
-    const maven = '../shared/data/maven-crm';
+    // The public data set, kept in the repository (examples/maven-crm).
+    const maven = join(import.meta.dirname, '../../examples/maven-crm');
     const m = await seedWorkspace(h, 'Maven');
     // Maven counts money in dollars: the workspace must too.
     await h.db.query(sql`update workspaces set currency = 'USD', timezone = 'UTC' where workspace_id = ${m.ws}`);
