@@ -33,12 +33,12 @@ const ru = {
   activate: 'Включить',
   deactivated: '{{name}}: доступ отключён. Его сделки и задачи остались; передать их можно в списках через «Сменить ответственного».',
   activated: '{{name}}: доступ включён.',
-  linkTitle: 'Ссылка-приглашение для {{name}}',
+  linkTitle: 'Ссылка-приглашение: {{name}}',
   linkIntro:
     'Почта с этого сервера не отправляется: скопируйте ссылку и передайте человеку (в мессенджере или письмом). Ссылка работает один раз и до {{date}}; новая ссылка отменяет прежние.',
   copy: 'Копировать',
   copied: 'Скопировано',
-  close: 'Закрыть',
+  close: 'Готово',
   saved: 'Сохранено',
   self: 'это вы',
   invitePage: {
@@ -86,12 +86,12 @@ const en: typeof ru = {
   activate: 'Activate',
   deactivated: '{{name}}: access deactivated. Their deals and tasks stay; hand them over from the lists with "Change owner".',
   activated: '{{name}}: access activated.',
-  linkTitle: 'Invitation link for {{name}}',
+  linkTitle: 'Invitation link: {{name}}',
   linkIntro:
     'This server sends no mail: copy the link and pass it on (in a messenger or a letter). It works once, until {{date}}; a new link cancels older ones.',
   copy: 'Copy',
   copied: 'Copied',
-  close: 'Close',
+  close: 'Done',
   saved: 'Saved',
   self: 'you',
   invitePage: {

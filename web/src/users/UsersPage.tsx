@@ -224,22 +224,24 @@ export default function UsersPage({ me }: { me: Me }) {
                   />
                 </td>
                 <td data-label={t('users.columns.status')}>{u.active ? t('users.active') : t('users.inactive')}</td>
-                <td data-label={t('users.columns.actions')} className="users-actions">
-                  {u.active && u.email && u.id !== me.user.id && (
-                    <button type="button" onClick={() => void invite(u)}>
-                      {t('users.invite')}
-                    </button>
-                  )}
-                  {u.id !== me.user.id && (
-                    <button
-                      type="button"
-                      onClick={() =>
-                        void patch(u, { active: !u.active }, t(u.active ? 'users.deactivated' : 'users.activated', { name: u.name }))
-                      }
-                    >
-                      {u.active ? t('users.deactivate') : t('users.activate')}
-                    </button>
-                  )}
+                <td data-label={t('users.columns.actions')}>
+                  <div className="users-actions">
+                    {u.active && u.email && u.id !== me.user.id && (
+                      <button type="button" onClick={() => void invite(u)}>
+                        {t('users.invite')}
+                      </button>
+                    )}
+                    {u.id !== me.user.id && (
+                      <button
+                        type="button"
+                        onClick={() =>
+                          void patch(u, { active: !u.active }, t(u.active ? 'users.deactivated' : 'users.activated', { name: u.name }))
+                        }
+                      >
+                        {u.active ? t('users.deactivate') : t('users.activate')}
+                      </button>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
