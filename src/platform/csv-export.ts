@@ -44,3 +44,15 @@ export function csvExport(rows: readonly (readonly CsvCell[])[], opts: CsvExport
     },
   );
 }
+
+/**
+ * A CSV for a program rather than a person — the canonical bundle that `import` reads back
+ * (`workspace export`): UTF-8 without a BOM, commas, LF, every value as it is (no formula
+ * escaping: an apostrophe in front would change the data a re-import reads).
+ */
+export function csvData(rows: readonly (readonly CsvCell[])[], columns: readonly string[]): string {
+  return stringify(
+    rows.map((r) => [...r]),
+    { header: true, columns: [...columns], delimiter: ',' },
+  );
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import sql from 'sql-template-tag';
+import { csvData } from '../platform/csv-export.ts';
 import type { Db, Queryable } from '../platform/db/types.ts';
 import { scopeTo } from '../platform/db/workspace-scope.ts';
 import { AppError, fieldIssue, validationError } from '../platform/errors.ts';
@@ -148,8 +148,8 @@ export async function exportWorkspaceBundle(
       join(dir, 'pipeline.json'),
       `${JSON.stringify({ name: p.name, currency: ws.currency, timezone: ws.timezone, stages }, null, 2)}\n`,
     );
-    // A data file for import, not a sheet for people: UTF-8, commas, values as they are (no formula escaping).
-    const csv = (header: string[], rows: (string | null)[][]) => stringify([header, ...rows], { delimiter: ',' });
+    // A data file for import, not a sheet for people: UTF-8, commas, values as they are.
+    const csv = (header: string[], rows: (string | null)[][]) => csvData(rows, header);
     writeFileSync(
       join(dir, 'deals.csv'),
       csv(
