@@ -1,6 +1,7 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
+import { useToastTimer } from '../create/toast';
 import './cards.css';
 
 /**
@@ -39,27 +40,7 @@ function dismiss(id: number) {
 export function UndoToast() {
   const { t } = useTranslation();
   const u = useSyncExternalStore(subscribe, () => current);
-  useEffect(() => {
-    if (!u) return;
-    let timer = setTimeout(() => dismiss(u.id), 8_000);
-    const el = document.getElementById('cf-undo-toast');
-    const hold = () => clearTimeout(timer);
-    const release = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => dismiss(u.id), 4_000);
-    };
-    el?.addEventListener('pointerenter', hold);
-    el?.addEventListener('focusin', hold);
-    el?.addEventListener('pointerleave', release);
-    el?.addEventListener('focusout', release);
-    return () => {
-      clearTimeout(timer);
-      el?.removeEventListener('pointerenter', hold);
-      el?.removeEventListener('focusin', hold);
-      el?.removeEventListener('pointerleave', release);
-      el?.removeEventListener('focusout', release);
-    };
-  }, [u]);
+  useToastTimer(u?.id, 'cf-undo-toast', 8_000, dismiss);
   return (
     <div className="cf-toast-region" role="status" aria-live="polite">
       {u && (

@@ -37,17 +37,19 @@ const subscribe = (l: () => void) => {
   return () => listeners.delete(l);
 };
 
-export function Toasts() {
-  const { t } = useTranslation();
-  const toast = useSyncExternalStore(subscribe, () => current);
+/**
+ * A toast's life: it goes after `ms`, is held while pointed at or focused, and goes 4 s after
+ * being left. `elementId` is the toast's element; `dismiss` takes the toast's id.
+ */
+export function useToastTimer(id: number | undefined, elementId: string, ms: number, dismiss: (id: number) => void) {
   useEffect(() => {
-    if (!toast) return;
-    let timer = setTimeout(() => dismiss(toast.id), 10_000);
-    const el = document.getElementById('create-toast');
+    if (id === undefined) return;
+    let timer = setTimeout(() => dismiss(id), ms);
+    const el = document.getElementById(elementId);
     const hold = () => clearTimeout(timer);
     const release = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => dismiss(toast.id), 4_000);
+      timer = setTimeout(() => dismiss(id), 4_000);
     };
     el?.addEventListener('pointerenter', hold);
     el?.addEventListener('focusin', hold);
@@ -60,7 +62,13 @@ export function Toasts() {
       el?.removeEventListener('pointerleave', release);
       el?.removeEventListener('focusout', release);
     };
-  }, [toast]);
+  }, [id, elementId, ms, dismiss]);
+}
+
+export function Toasts() {
+  const { t } = useTranslation();
+  const toast = useSyncExternalStore(subscribe, () => current);
+  useToastTimer(toast?.id, 'create-toast', 10_000, dismiss);
   // The live region stays in the page so that screen readers announce what appears in it.
   return (
     <div className="create-toast-region" role="status" aria-live="polite">
