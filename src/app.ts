@@ -18,6 +18,7 @@ import { registerNotificationRoutes } from './notifications/notifications.ts';
 import { registerAuditRoutes } from './platform/audit-routes.ts';
 import { registerAuthRoutes } from './platform/auth/auth-routes.ts';
 import { registerInvitationRoutes } from './platform/auth/invitation-routes.ts';
+import { registerUserAdminRoutes } from './platform/auth/user-admin-routes.ts';
 import { users, usersGuard } from './platform/auth/users.ts';
 import type { AppContext } from './platform/context.ts';
 import { buildServer, type RouteModule } from './platform/http/server.ts';
@@ -25,11 +26,15 @@ import { registerPreferenceRoutes } from './platform/preferences.ts';
 import { registerResourceRoutes } from './platform/resource/resource-routes.ts';
 import { registerSavedViewRoutes } from './platform/saved-views.ts';
 import { registerCalendarRoutes } from './process/calendar-routes.ts';
+import { registerCardDesignerRoutes } from './process/card-designer.ts';
 import { registerConfigRoutes } from './process/config-routes.ts';
 import { customFields, fieldBlocks } from './process/custom-fields.ts';
 import { configGuard, registerPipelineRoutes } from './process/pipelines.ts';
+import { registerPlaybookPreviewRoutes } from './process/playbook-preview.ts';
 import { registerPlaybookRoutes } from './process/playbook-routes.ts';
+import { registerRemarkRoutes } from './process/remarks.ts';
 import { stageRequirements } from './process/requirements.ts';
+import { registerRuleRoutes } from './process/rules.ts';
 import { tasks } from './process/tasks.ts';
 import { registerSetupRoutes } from './setup/setup-routes.ts';
 
@@ -67,6 +72,11 @@ export const routeModules: RouteModule[] = [
   registerImportRoutes,
   registerSetupRoutes,
   registerInvitationRoutes,
+  registerUserAdminRoutes,
+  registerRuleRoutes,
+  registerPlaybookPreviewRoutes,
+  registerCardDesignerRoutes,
+  registerRemarkRoutes,
 ];
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {}) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError, fieldIssue, validationError } from '../platform/errors.ts';
 import { issuesToFields } from '../platform/http/validation.ts';
+import { checkRulesDoc, exportRules, importRules, rulesDocSchema } from './config-rules.ts';
 import { checkStageSet, MAX_STAGES, normalisePositions, STAGE_KINDS } from './pipelines.ts';
 import { TASK_TYPES } from './task-kinds.ts';
 
@@ -77,6 +78,7 @@ export const configDocSchema = z.strictObject({
       }),
     )
     .default([]),
+  rules: rulesDocSchema,
 });
 export type ConfigDoc = z.infer<typeof configDocSchema>;
 
@@ -149,6 +151,7 @@ export async function exportConfig(tx: Queryable, ws: number): Promise<ConfigDoc
     deal_fields: fields.map((f) => ({ key: f.key, label_ru: f.label_ru, label_en: f.label_en, type: f.type, choices: f.choices })),
     pipelines: out,
     calendar,
+    rules: await exportRules(tx, ws),
   };
 }
 
@@ -162,6 +165,7 @@ export interface ConfigImportReport {
   templates_updated: number;
   templates_deactivated: number;
   calendar_days: number;
+  rules: number;
 }
 
 /** Validates the whole document (every problem named by its path) before writing anything. */
@@ -256,6 +260,7 @@ export function parseConfigDoc(json: unknown): ConfigDoc {
       }
     }
   }
+  issues.push(...checkRulesDoc(doc.rules));
   if (issues.length) throw validationError(issues);
   return doc;
 }
@@ -271,6 +276,7 @@ export async function importConfig(tx: Queryable, ws: number, doc: ConfigDoc, no
     templates_updated: 0,
     templates_deactivated: 0,
     calendar_days: 0,
+    rules: 0,
   };
   for (const [i, s] of doc.segments.entries()) {
     const n = await tx.run(
@@ -414,5 +420,6 @@ export async function importConfig(tx: Queryable, ws: number, doc: ConfigDoc, no
                        on conflict (workspace_id, day) do update set kind = excluded.kind, note = excluded.note`);
     report.calendar_days++;
   }
+  report.rules = await importRules(tx, ws, doc.rules, now);
   return report;
 }

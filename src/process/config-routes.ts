@@ -39,6 +39,7 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: AppContext) {
             templates_updated: z.number().int(),
             templates_deactivated: z.number().int(),
             calendar_days: z.number().int(),
+            rules: z.number().int(),
           }),
           ...errorResponses,
         },

@@ -23,6 +23,7 @@ import { Shortcuts } from './shortcuts/Shortcuts';
 
 const NotificationsPage = lazy(() => import('./notifications/NotificationsPage'));
 const UsersPage = lazy(() => import('./users/UsersPage'));
+const StandardPage = lazy(() => import('./standard/StandardPage').then((m) => ({ default: m.StandardPage })));
 const ImportPage = lazy(() => import('./imports/ImportPage'));
 const InvitePage = lazy(() => import('./users/InvitePage').then((m) => ({ default: m.InvitePage })));
 
@@ -102,12 +103,20 @@ function MoreSheet({
   signOut: () => void;
 }) {
   const { t } = useTranslation();
-  const link = (key: PageKey | 'settings' | 'team' | 'import', href: string, icon: string) => (
+  const link = (key: PageKey | 'settings' | 'team' | 'import' | 'standard', href: string, icon: string) => (
     <Link key={key} href={href} className={location.startsWith(href) ? 'active' : ''} onClick={onClose} data-testid={`more-${key}`}>
       <span className="icon" aria-hidden="true">
         {icon}
       </span>
-      <span>{key === 'team' ? t('users.title') : key === 'import' ? t('imports.title') : t(`nav.${key}`)}</span>
+      <span>
+        {key === 'team'
+          ? t('users.title')
+          : key === 'import'
+            ? t('imports.title')
+            : key === 'standard'
+              ? t('standard.title')
+              : t(`nav.${key}`)}
+      </span>
     </Link>
   );
   return (
@@ -115,6 +124,7 @@ function MoreSheet({
       <nav className="more-nav" aria-label={t('layout.moreTitle')}>
         {items.map((m) => link(m.key, PATHS[m.key], ICONS[m.key]))}
         {link('settings', '/settings', '⚙')}
+        {me.user.role !== 'manager' && link('standard', '/standard', '☰')}
         {me.user.role === 'admin' && link('team', '/team', '☷')}
         {(me.user.role === 'admin' || me.user.role === 'head_of_sales') && link('import', '/import', '⇪')}
       </nav>
@@ -147,6 +157,7 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
   const inMore =
     location.startsWith('/settings') ||
     location.startsWith('/team') ||
+    location.startsWith('/standard') ||
     location.startsWith('/import') ||
     items.slice(BAR_ITEMS).some((m) => location.startsWith(PATHS[m.key]));
   const tabs = Math.min(items.length, BAR_ITEMS) + 1;
@@ -221,6 +232,19 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
                 ☷
               </span>
               <span>{t('users.title')}</span>
+            </Link>
+          )}
+          {me.user.role !== 'manager' && (
+            <Link
+              href="/standard"
+              className={location.startsWith('/standard') ? 'active navlink' : 'navlink'}
+              aria-current={location.startsWith('/standard') ? 'page' : undefined}
+              data-testid="nav-standard"
+            >
+              <span className="icon" aria-hidden="true">
+                ☰
+              </span>
+              <span>{t('standard.title')}</span>
             </Link>
           )}
           {(me.user.role === 'admin' || me.user.role === 'head_of_sales') && (
@@ -373,6 +397,10 @@ export function App() {
           </Route>
           <Route path="/import">
             <ImportPage me={me.data} />
+          </Route>
+          <Route path="/standard/:section">{(p) => <StandardPage section={p.section} me={me.data as Me} />}</Route>
+          <Route path="/standard">
+            <Redirect to="/standard/pipelines" />
           </Route>
           <Route path="/team">
             <UsersPage me={me.data} />

@@ -1,6 +1,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { cards } from './locales/cards';
+import { designer } from './locales/designer';
 import { en } from './locales/en';
 import { figures } from './locales/figures';
 import { header } from './locales/header';
@@ -8,9 +9,13 @@ import { imports } from './locales/imports';
 import { layout } from './locales/layout';
 import { lists } from './locales/lists';
 import { notifications } from './locales/notifications';
+import { pipelines } from './locales/pipelines';
+import { playbooks } from './locales/playbooks';
+import { remarks } from './locales/remarks';
 import { ru } from './locales/ru';
 import { setup } from './locales/setup';
 import { shortcuts } from './locales/shortcuts';
+import { standard } from './locales/standard';
 import { users } from './locales/users';
 
 export type Lang = 'ru' | 'en';
@@ -38,6 +43,11 @@ i18n.use(initReactI18next).init({
         shortcuts: shortcuts.ru,
         setup: setup.ru,
         users: users.ru,
+        standard: standard.ru,
+        pipelines: pipelines.ru,
+        playbooks: playbooks.ru,
+        designer: designer.ru,
+        remarks: remarks.ru,
       },
     },
     en: {
@@ -53,6 +63,11 @@ i18n.use(initReactI18next).init({
         shortcuts: shortcuts.en,
         setup: setup.en,
         users: users.en,
+        standard: standard.en,
+        pipelines: pipelines.en,
+        playbooks: playbooks.en,
+        designer: designer.en,
+        remarks: remarks.en,
       },
     },
   },

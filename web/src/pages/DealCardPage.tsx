@@ -9,6 +9,7 @@ import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
 import { zonedInstant } from '../create/dates';
 import { date, dateTime, days, money } from '../format';
+import { RemarkButton } from '../remarks/RemarkButton';
 import { useTimeZone } from '../time/use-time-zone';
 import { MoveDialog } from './MoveDialog';
 
@@ -223,7 +224,10 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
             {d.atypical && <span className="badge warn">{t('deal.atypical')}</span>}
           </p>
         </div>
-        <div className="card-amount-big">{money(d.amount_minor, d.currency)}</div>
+        <div className="cf-head-actions">
+          <div className="card-amount-big">{money(d.amount_minor, d.currency)}</div>
+          <RemarkButton object="deal" recordId={d.id} stageId={d.stage_id} />
+        </div>
       </div>
       <ol className="stage-path" aria-label={t('deal.stage')}>
         {c.pipeline.stages.map((s) => (

@@ -10,6 +10,7 @@ import { CompanyLinks } from '../cards/links';
 import { companySpec, contactSpec, customSpecs, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
 import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
+import { RemarkButton } from '../remarks/RemarkButton';
 
 type Kind = 'companies' | 'contacts' | 'leads';
 type Rec = RecordCard['record'] & Record<string, unknown>;
@@ -123,6 +124,7 @@ export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: M
             <Link href={`/deals/${rec.deal_id}`}>{t('cards.convert.openDeal')}</Link>
           )}
           {!archivedAt && <ArchiveButton kind={kind} id={id} version={rec.version} name={title} onChanged={refresh} />}
+          <RemarkButton object={({ companies: 'company', contacts: 'contact', leads: 'lead' } as const)[kind]} recordId={id} />
         </div>
       </div>
       <ConflictBanner

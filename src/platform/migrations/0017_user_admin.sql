@@ -1,0 +1,1 @@
+-- user administration (password reset links, handover) — owned by the users helper

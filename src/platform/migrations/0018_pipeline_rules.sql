@@ -1,0 +1,1 @@
+-- stage archive, loss reasons, forced-move policy — owned by the pipelines helper

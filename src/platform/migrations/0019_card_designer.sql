@@ -1,0 +1,1 @@
+-- custom field types multi_choice/user/link, stage-asked fields — owned by the card-designer helper

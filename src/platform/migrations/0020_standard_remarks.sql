@@ -1,0 +1,1 @@
+-- remarks on the standard from cards — owned by the remarks helper
