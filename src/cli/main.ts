@@ -230,6 +230,22 @@ config
   )
   .argument('<file>', say('the JSON document', 'JSON-документ'))
   .addOption(workspace())
+  .option(
+    '--create',
+    say(
+      'create the workspace named by --workspace if it does not exist, with the first admin --admin, from this document',
+      'создать пространство из --workspace, если его нет, с первым администратором --admin, по этому документу',
+    ),
+  )
+  .option('--admin <email>', say("with --create: the first admin's e-mail", 'с --create: e-mail первого администратора'))
+  .option('--admin-name <name>', say("with --create: the admin's full name", 'с --create: имя и фамилия администратора'))
+  .option('--currency <code>', say('with --create: ISO 4217, default RUB', 'с --create: ISO 4217, по умолчанию RUB'))
+  .option('--timezone <zone>', say('with --create: IANA, default Europe/Moscow', 'с --create: IANA, по умолчанию Europe/Moscow'))
+  .option('--locale <ru|en>', say('with --create: default ru', 'с --create: по умолчанию ru'))
+  .option(
+    '--password-stdin',
+    say("with --create: read the admin's password from stdin", 'с --create: прочитать пароль администратора из stdin'),
+  )
   .addOption(dataDir())
   .action((file, opts) => runCommand(() => configImportCommand(file, opts)));
 

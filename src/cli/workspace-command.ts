@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { systemClock } from '../platform/clock.ts';
 import { AppError } from '../platform/errors.ts';
 import { findWorkspace, resolveWorkspace } from '../platform/workspaces.ts';
+import type { ConfigDoc } from '../process/config-doc.ts';
 import { STANDARD_TEMPLATES, type StandardTemplate } from '../process/templates.ts';
 import { createWorkspaceWithAdmin, newWorkspaceSchema } from '../setup/setup.ts';
 import { deleteWorkspace, exportWorkspaceBundle, renameWorkspace } from '../setup/workspace-admin.ts';
@@ -31,7 +32,7 @@ async function readStdin(): Promise<string> {
  * the setup page makes them. The admin's password comes from --password-stdin or
  * VORONKA_ADMIN_PASSWORD, else one is generated and printed once.
  */
-export async function workspaceCreateCommand(name: string, opts: WorkspaceCreateOptions): Promise<void> {
+export async function workspaceCreateCommand(name: string, opts: WorkspaceCreateOptions, standard?: ConfigDoc): Promise<void> {
   if (opts.template && !STANDARD_TEMPLATES.includes(opts.template as StandardTemplate)) {
     throw new AppError('VALIDATION_FAILED', {
       en: `unknown template "${opts.template}" (there are: ${STANDARD_TEMPLATES.join(', ')})`,
@@ -51,11 +52,12 @@ export async function workspaceCreateCommand(name: string, opts: WorkspaceCreate
     ...(opts.template ? { template: opts.template } : {}),
   });
   await withDb(opts, async (db) => {
-    const r = await createWorkspaceWithAdmin(db, input, systemClock.now(), { onlyIfEmpty: false });
+    const r = await createWorkspaceWithAdmin(db, input, systemClock.now(), { onlyIfEmpty: false, standard });
     const out = (en: string, ru: string) => process.stdout.write(`${say(en, ru)}\n`);
+    const from = standard ? say('from the document', 'по документу') : say(`from template ${r.template}`, `по шаблону ${r.template}`);
     out(
-      `Created workspace "${input.workspace.name}" (id ${r.workspaceId}, ${input.workspace.currency}, ${input.workspace.timezone}) from template ${r.template}.`,
-      `Создано пространство «${input.workspace.name}» (id ${r.workspaceId}, ${input.workspace.currency}, ${input.workspace.timezone}) по шаблону ${r.template}.`,
+      `Created workspace "${input.workspace.name}" (id ${r.workspaceId}, ${input.workspace.currency}, ${input.workspace.timezone}) ${from}.`,
+      `Создано пространство «${input.workspace.name}» (id ${r.workspaceId}, ${input.workspace.currency}, ${input.workspace.timezone}) ${from}.`,
     );
     out(`  admin: ${input.admin.email}`, `  администратор: ${input.admin.email}`);
     if (!given) out(`  password (shown once): ${password}`, `  пароль (показан один раз): ${password}`);

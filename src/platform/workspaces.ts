@@ -73,8 +73,8 @@ export async function resolveWorkspace(db: Db, name: string | undefined): Promis
     if (!w) {
       const all = await listWorkspaces(db);
       throw new AppError('NOT_FOUND', {
-        en: `no workspace "${name}"${all.length ? ` (there are: ${all.map((x) => x.name).join(', ')})` : ' (the database has none yet)'}; create one with: bin/voronka workspace create "${name}" --admin EMAIL`,
-        ru: `нет пространства «${name}»${all.length ? ` (есть: ${all.map((x) => x.name).join(', ')})` : ' (в базе ещё нет ни одного)'}; создать: bin/voronka workspace create "${name}" --admin EMAIL`,
+        en: `no workspace "${name}"${all.length ? ` (there are: ${all.map((x) => x.name).join(', ')})` : ' (the database has none yet)'}; create one with: bin/voronka workspace create "${name}" --admin EMAIL (or config import FILE --workspace "${name}" --create --admin EMAIL)`,
+        ru: `нет пространства «${name}»${all.length ? ` (есть: ${all.map((x) => x.name).join(', ')})` : ' (в базе ещё нет ни одного)'}; создать: bin/voronka workspace create "${name}" --admin EMAIL (или config import ФАЙЛ --workspace "${name}" --create --admin EMAIL)`,
       });
     }
     return w;

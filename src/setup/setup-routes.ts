@@ -63,7 +63,7 @@ export function registerSetupRoutes(app: FastifyInstance, ctx: AppContext) {
         secure: ctx.config.secureCookies,
         expires: s.expiresAt,
       });
-      return reply.status(201).send({ workspace_id: r.workspaceId, user_id: r.userId, template: r.template });
+      return reply.status(201).send({ workspace_id: r.workspaceId, user_id: r.userId, template: req.body.template });
     },
   );
   zapp.post(

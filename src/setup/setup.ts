@@ -5,7 +5,7 @@ import type { Db } from '../platform/db/types.ts';
 import { scopeTo } from '../platform/db/workspace-scope.ts';
 import { AppError, fieldIssue, validationError } from '../platform/errors.ts';
 import { createWorkspace, findWorkspace } from '../platform/workspaces.ts';
-import { importConfig } from '../process/config-doc.ts';
+import { type ConfigDoc, importConfig } from '../process/config-doc.ts';
 import { createPipeline } from '../process/pipelines.ts';
 import { STANDARD_TEMPLATES, type StandardTemplate, templateDoc } from '../process/templates.ts';
 
@@ -42,8 +42,8 @@ export async function createWorkspaceWithAdmin(
   db: Db,
   input: NewWorkspace,
   now: Date,
-  opts: { onlyIfEmpty: boolean },
-): Promise<{ workspaceId: number; userId: number; template: StandardTemplate }> {
+  opts: { onlyIfEmpty: boolean; standard?: ConfigDoc },
+): Promise<{ workspaceId: number; userId: number; template: StandardTemplate | 'document' }> {
   // The password is judged and hashed before the transaction: argon2 takes a while, and the lock should not.
   let hash: string;
   try {
@@ -86,7 +86,9 @@ export async function createWorkspaceWithAdmin(
           values (${ws}, ${input.admin.name}, ${input.admin.email}, 'admin', ${hash}, ${input.workspace.locale}, ${now}, ${now})
           returning id`,
     );
-    const doc = templateDoc(input.template);
+    // A standard document given (`config import --create`) replaces the template.
+    const template = opts.standard ? 'document' : input.template;
+    const doc = opts.standard ?? templateDoc(input.template);
     if (doc) await importConfig(tx, ws, doc, now);
     else {
       const p = FIRST_PIPELINE[input.workspace.locale];
@@ -102,9 +104,9 @@ export async function createWorkspaceWithAdmin(
     }
     await tx.query(
       sql`insert into audit_log (workspace_id, at, user_id, entity, entity_id, action, changes)
-          values (${ws}, ${now}, ${user.id}, 'workspaces', ${ws}, 'create', ${JSON.stringify({ template: { from: null, to: input.template } })})`,
+          values (${ws}, ${now}, ${user.id}, 'workspaces', ${ws}, 'create', ${JSON.stringify({ template: { from: null, to: template } })})`,
     );
-    return { workspaceId: ws, userId: user.id, template: input.template };
+    return { workspaceId: ws, userId: user.id, template };
   });
 }
 
