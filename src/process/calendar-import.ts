@@ -75,10 +75,12 @@ export function parseCalendarCsv(text: string): { day: string; kind: 'holiday' |
   });
 }
 
+/** Writes the entries (with `dryRun`, only counts what writing them would do). */
 export async function importCalendar(
   tx: Queryable,
   ws: number,
   entries: { day: string; kind: string; note: string | null }[],
+  { dryRun = false } = {},
 ): Promise<{ added: number; changed: number; unchanged: number }> {
   let added = 0;
   let changed = 0;
@@ -93,6 +95,7 @@ export async function importCalendar(
       unchanged++;
       continue;
     }
+    if (dryRun) continue;
     await tx.query(sql`insert into calendar_days (workspace_id, day, kind, note) values (${ws}, ${e.day}::date, ${e.kind}, ${e.note})
                        on conflict (workspace_id, day) do update set kind = excluded.kind, note = excluded.note`);
   }

@@ -51,6 +51,9 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext) {
       const day = parseDay(req.params.day);
       if (!day) throw validationError([fieldIssue('day', `"${req.params.day}" is not a date`, `«${req.params.day}» — не дата`)]);
       return scoped(ctx, req, async (tx, p) => {
+        const [old] = await tx.query<{ kind: string; note: string | null }>(
+          sql`select kind, note from calendar_days where workspace_id = ${p.workspaceId} and day = ${day}::date`,
+        );
         await importCalendar(tx, p.workspaceId, [{ day, kind: req.body.kind, note: req.body.note ?? null }]);
         await audit(tx, {
           workspaceId: p.workspaceId,
@@ -59,7 +62,7 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext) {
           entityId: Number(day.replace(/-/g, '')),
           action: 'update',
           at: ctx.clock.now(),
-          changes: { kind: { from: null, to: req.body.kind }, note: { from: null, to: req.body.note ?? null } },
+          changes: { kind: { from: old?.kind ?? null, to: req.body.kind }, note: { from: old?.note ?? null, to: req.body.note ?? null } },
         });
         return { day, kind: req.body.kind, note: req.body.note ?? null };
       });
@@ -77,18 +80,23 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext) {
     },
     async (req, reply) => {
       configGuard(principalOf(req), 'write');
+      const day = parseDay(req.params.day);
+      if (!day) throw validationError([fieldIssue('day', `"${req.params.day}" is not a date`, `«${req.params.day}» — не дата`)]);
       const n = await scoped(ctx, req, async (tx, p) => {
-        const k = await tx.run(sql`delete from calendar_days where workspace_id = ${p.workspaceId} and day = ${req.params.day}::date`);
-        if (k > 0)
+        const gone = await tx.query<{ kind: string; note: string | null }>(
+          sql`delete from calendar_days where workspace_id = ${p.workspaceId} and day = ${day}::date returning kind, note`,
+        );
+        if (gone[0])
           await audit(tx, {
             workspaceId: p.workspaceId,
             userId: p.userId,
             entity: 'calendar',
-            entityId: Number(req.params.day.replace(/-/g, '')),
+            entityId: Number(day.replace(/-/g, '')),
             action: 'delete',
             at: ctx.clock.now(),
+            changes: { kind: { from: gone[0].kind, to: null }, note: { from: gone[0].note, to: null } },
           });
-        return k;
+        return gone.length;
       });
       if (n === 0) throw notFound({ en: 'calendar date', ru: 'дата календаря' }, req.params.day);
       return reply.status(204).send(null);
@@ -100,15 +108,23 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags,
         summary: 'Import calendar dates from CSV text (date;kind;note; Russian headers accepted)',
-        body: z.strictObject({ csv: z.string().min(1).max(1_000_000) }),
-        response: { 200: z.object({ added: z.number().int(), changed: z.number().int(), unchanged: z.number().int() }), ...errorResponses },
+        body: z.strictObject({
+          csv: z.string().min(1).max(1_000_000),
+          dry_run: z.boolean().optional().describe('Only count what the import would add and change; write nothing'),
+        }),
+        response: {
+          200: z.object({ added: z.number().int(), changed: z.number().int(), unchanged: z.number().int(), dry_run: z.boolean() }),
+          ...errorResponses,
+        },
       },
     },
     async (req) => {
       configGuard(principalOf(req), 'write');
       const entries = parseCalendarCsv(req.body.csv);
+      const dryRun = req.body.dry_run ?? false;
       return scoped(ctx, req, async (tx, p) => {
-        const r = await importCalendar(tx, p.workspaceId, entries);
+        const r = await importCalendar(tx, p.workspaceId, entries, { dryRun });
+        if (dryRun) return { ...r, dry_run: true };
         await audit(tx, {
           workspaceId: p.workspaceId,
           userId: p.userId,
@@ -118,7 +134,7 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext) {
           at: ctx.clock.now(),
           changes: { import: { from: null, to: r } },
         });
-        return r;
+        return { ...r, dry_run: false };
       });
     },
   );

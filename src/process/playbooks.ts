@@ -128,7 +128,7 @@ export const taskTemplates: Resource = {
   },
 };
 
-interface TemplateRow {
+export interface TemplateRow {
   id: number;
   title_ru: string;
   title_en: string;
@@ -137,30 +137,80 @@ interface TemplateRow {
   day_kind: 'calendar' | 'business';
   owner_rule: 'deal_owner' | 'user';
   owner_id: number | null;
+  on_stage_exit: 'skip' | 'keep_open';
 }
 
-async function createTasks(
+/** A task a template gives a deal: its title in the workspace's language, owner and deadline. */
+export interface PlannedTask {
+  template: TemplateRow;
+  title: string;
+  owner_id: number | null;
+  due_at: Date;
+}
+
+/**
+ * The tasks `templates` give a deal whose count starts at `from`: the one place the deadline is
+ * computed (workspace zone and calendar), for the tasks created and for the playbook preview alike.
+ */
+export async function planTasks(
+  tx: Queryable,
+  ws: number,
+  dealOwnerId: number | null,
+  from: Date,
+  templates: TemplateRow[],
+): Promise<PlannedTask[]> {
+  if (templates.length === 0) return [];
+  const [w] = await tx.query<{ timezone: string; locale: string }>(sql`select timezone, locale from workspaces where workspace_id = ${ws}`);
+  const cal = await loadCalendar(tx, ws);
+  return templates.map((t) => ({
+    template: t,
+    title: w.locale === 'en' ? t.title_en : t.title_ru,
+    owner_id: t.owner_rule === 'user' ? t.owner_id : dealOwnerId,
+    due_at: addDays(from, t.due_days, t.day_kind, w.timezone, cal),
+  }));
+}
+
+/** The active templates of a stage counted from its entry that apply to a deal of this segment, in order. */
+export const entryTemplates = (tx: Queryable, ws: number, stageId: number, segmentId: number | null) =>
+  tx.query<TemplateRow>(sql`
+    select id, title_ru, title_en, type, due_days, day_kind, owner_rule, owner_id, on_stage_exit from task_templates
+     where workspace_id = ${ws} and stage_id = ${stageId} and active and anchor_template_id is null
+       and (segment_id is null or segment_id = ${segmentId}::int8)
+     order by position, id`);
+
+/** The tasks a deal (its segment and owner) gets on entering a stage at `enteredAt`. */
+export async function planStageEntry(
+  tx: Queryable,
+  ws: number,
+  deal: { segment_id: number | null; owner_id: number | null },
+  stageId: number,
+  enteredAt: Date,
+): Promise<PlannedTask[]> {
+  return planTasks(tx, ws, deal.owner_id, enteredAt, await entryTemplates(tx, ws, stageId, deal.segment_id));
+}
+
+async function insertTasks(
   tx: Queryable,
   ctx: AppContext,
   ws: number,
-  deal: Row,
+  dealId: number,
   event: { id: number; stage_id: number },
-  from: Date,
-  templates: TemplateRow[],
+  planned: PlannedTask[],
 ): Promise<number> {
-  if (templates.length === 0) return 0;
-  const [w] = await tx.query<{ timezone: string; locale: string }>(sql`select timezone, locale from workspaces where workspace_id = ${ws}`);
-  const cal = await loadCalendar(tx, ws);
   const now = ctx.clock.now();
-  for (const t of templates) {
-    const due = addDays(from, t.due_days, t.day_kind, w.timezone, cal);
+  for (const p of planned) {
     await tx.query(sql`
       insert into tasks (workspace_id, title, type, status, deal_id, owner_id, due_at, created_at, updated_at, template_id, stage_event_id, stage_id)
-      values (${ws}, ${w.locale === 'en' ? t.title_en : t.title_ru}, ${t.type}, 'open', ${deal.id as number},
-              ${t.owner_rule === 'user' ? t.owner_id : (deal.owner_id as number | null)}, ${due}, ${now}, ${now}, ${t.id}, ${event.id}, ${event.stage_id})`);
+      values (${ws}, ${p.title}, ${p.template.type}, 'open', ${dealId}, ${p.owner_id}, ${p.due_at}, ${now}, ${now},
+              ${p.template.id}, ${event.id}, ${event.stage_id})`);
   }
-  return templates.length;
+  return planned.length;
 }
+
+const dealOf = (deal: Row) => ({
+  segment_id: (deal.segment_id as number | null) ?? null,
+  owner_id: (deal.owner_id as number | null) ?? null,
+});
 
 /** Creates the stage's playbook tasks (those counted from the entry) when a deal enters it. */
 export async function onStageEntered(
@@ -170,12 +220,8 @@ export async function onStageEntered(
   deal: Row,
   event: { id: number; stage_id: number; entered_at: Date },
 ): Promise<number> {
-  const templates = await tx.query<TemplateRow>(sql`
-    select id, title_ru, title_en, type, due_days, day_kind, owner_rule, owner_id from task_templates
-     where workspace_id = ${ws} and stage_id = ${event.stage_id} and active and anchor_template_id is null
-       and (segment_id is null or segment_id = ${(deal.segment_id as number | null) ?? null}::int8)
-     order by position, id`);
-  return createTasks(tx, ctx, ws, deal, event, event.entered_at, templates);
+  const planned = await planStageEntry(tx, ws, dealOf(deal), event.stage_id, event.entered_at);
+  return insertTasks(tx, ctx, ws, deal.id as number, event, planned);
 }
 
 /** When a deal leaves a stage, its unfinished playbook tasks are skipped or kept open, per template. */
@@ -197,18 +243,11 @@ export async function onTaskDone(tx: Queryable, ctx: AppContext, ws: number, tas
      order by e.entered_at desc, e.id desc limit 1`);
   if (!deal || current?.id !== task.stage_event_id) return 0;
   const templates = await tx.query<TemplateRow>(sql`
-    select id, title_ru, title_en, type, due_days, day_kind, owner_rule, owner_id from task_templates
+    select id, title_ru, title_en, type, due_days, day_kind, owner_rule, owner_id, on_stage_exit from task_templates
      where workspace_id = ${ws} and anchor_template_id = ${task.template_id as number} and active
        and (segment_id is null or segment_id = ${(deal.segment_id as number | null) ?? null}::int8)
        and not exists (select 1 from tasks x where x.workspace_id = ${ws} and x.stage_event_id = ${task.stage_event_id as number} and x.template_id = task_templates.id)
      order by position, id`);
-  return createTasks(
-    tx,
-    ctx,
-    ws,
-    deal,
-    { id: task.stage_event_id as number, stage_id: task.stage_id as number },
-    task.done_at as Date,
-    templates,
-  );
+  const planned = await planTasks(tx, ws, dealOf(deal).owner_id, task.done_at as Date, templates);
+  return insertTasks(tx, ctx, ws, deal.id as number, { id: task.stage_event_id as number, stage_id: task.stage_id as number }, planned);
 }

@@ -120,7 +120,7 @@ describe('playbooks and the business calendar', () => {
     const cal = await w.api.post('/calendar/import', {
       csv: 'Дата;Тип;Примечание\n10.03.2025;выходной;Перенос праздника\n08.03.2025;рабочий;Перенесённая суббота\n',
     });
-    expect(cal.body).toEqual({ added: 2, changed: 0, unchanged: 0 });
+    expect(cal.body).toEqual({ added: 2, changed: 0, unchanged: 0, dry_run: false });
     const t1 = await w.api.post('/task-templates', {
       key: 'qualify',
       stage_id: w.stage('Демо').id,

@@ -2244,6 +2244,20 @@ export interface Paths {
               name: string;
               kind: 'open' | 'won' | 'lost';
               position: number;
+              guidance_ru: string | null;
+              guidance_en: string | null;
+              /**
+               * Archived: kept in history and reports, no longer a move target
+               */
+              archived: boolean;
+              /**
+               * Open deals in the stage now
+               */
+              open_deals: number;
+              /**
+               * Some deal has entered it: it can be archived, not deleted
+               */
+              has_history: boolean;
               version: number;
             }[];
           }[];
@@ -2288,6 +2302,20 @@ export interface Paths {
             name: string;
             kind: 'open' | 'won' | 'lost';
             position: number;
+            guidance_ru: string | null;
+            guidance_en: string | null;
+            /**
+             * Archived: kept in history and reports, no longer a move target
+             */
+            archived: boolean;
+            /**
+             * Open deals in the stage now
+             */
+            open_deals: number;
+            /**
+             * Some deal has entered it: it can be archived, not deleted
+             */
+            has_history: boolean;
             version: number;
           }[];
         };
@@ -2321,6 +2349,20 @@ export interface Paths {
             name: string;
             kind: 'open' | 'won' | 'lost';
             position: number;
+            guidance_ru: string | null;
+            guidance_en: string | null;
+            /**
+             * Archived: kept in history and reports, no longer a move target
+             */
+            archived: boolean;
+            /**
+             * Open deals in the stage now
+             */
+            open_deals: number;
+            /**
+             * Some deal has entered it: it can be archived, not deleted
+             */
+            has_history: boolean;
             version: number;
           }[];
         };
@@ -2358,6 +2400,20 @@ export interface Paths {
             name: string;
             kind: 'open' | 'won' | 'lost';
             position: number;
+            guidance_ru: string | null;
+            guidance_en: string | null;
+            /**
+             * Archived: kept in history and reports, no longer a move target
+             */
+            archived: boolean;
+            /**
+             * Open deals in the stage now
+             */
+            open_deals: number;
+            /**
+             * Some deal has entered it: it can be archived, not deleted
+             */
+            has_history: boolean;
             version: number;
           }[];
         };
@@ -2421,6 +2477,8 @@ export interface Paths {
              * ISO 8601 timestamp with offset
              */
             created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
             version: number;
           }[];
           next_cursor: string | null;
@@ -2455,6 +2513,8 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           version: number;
         };
         '400': ErrorBody;
@@ -2529,6 +2589,8 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           version: number;
         };
         '400': ErrorBody;
@@ -2549,10 +2611,10 @@ export interface Paths {
          */
         version: number;
         name?: string;
+        kind?: 'open' | 'won' | 'lost';
         position?: number;
         guidance_ru?: string | null;
         guidance_en?: string | null;
-        kind?: unknown;
         pipeline_id?: unknown;
       };
       responses: {
@@ -2568,8 +2630,30 @@ export interface Paths {
            * ISO 8601 timestamp with offset
            */
           created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
           version: number;
         };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    delete: {
+      path: {
+        id: string;
+      };
+      query: {
+        /**
+         * The version you read
+         */
+        version: number;
+      };
+      responses: {
+        '204': undefined;
         '400': ErrorBody;
         '401': ErrorBody;
         '403': ErrorBody;
@@ -4477,7 +4561,7 @@ export interface Paths {
             key: string;
             label_ru: string;
             label_en: string;
-            type: 'text' | 'number' | 'money' | 'date' | 'choice';
+            type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
             choices: {
               value: string;
               label_ru: string;
@@ -4507,7 +4591,7 @@ export interface Paths {
         key: string;
         label_ru: string;
         label_en: string;
-        type: 'text' | 'number' | 'money' | 'date' | 'choice';
+        type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
         /**
          * @maxItems 200
          */
@@ -4526,7 +4610,7 @@ export interface Paths {
           key: string;
           label_ru: string;
           label_en: string;
-          type: 'text' | 'number' | 'money' | 'date' | 'choice';
+          type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
           choices: {
             value: string;
             label_ru: string;
@@ -4614,7 +4698,7 @@ export interface Paths {
           key: string;
           label_ru: string;
           label_en: string;
-          type: 'text' | 'number' | 'money' | 'date' | 'choice';
+          type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
           choices: {
             value: string;
             label_ru: string;
@@ -4668,7 +4752,7 @@ export interface Paths {
           key: string;
           label_ru: string;
           label_en: string;
-          type: 'text' | 'number' | 'money' | 'date' | 'choice';
+          type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
           choices: {
             value: string;
             label_ru: string;
@@ -5244,12 +5328,17 @@ export interface Paths {
     post: {
       body: {
         csv: string;
+        /**
+         * Only count what the import would add and change; write nothing
+         */
+        dry_run?: boolean;
       };
       responses: {
         '200': {
           added: number;
           changed: number;
           unchanged: number;
+          dry_run: boolean;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -5276,19 +5365,129 @@ export interface Paths {
             kind: 'typical' | 'atypical';
           }[];
           /**
+           * The deal’s custom fields (kept here for documents written before the card designer)
+           *
            * @maxItems 200
            */
           deal_fields: {
             key: string;
             label_ru: string;
             label_en: string;
-            type: 'text' | 'number' | 'money' | 'date' | 'choice';
+            type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
             choices: {
               value: string;
               label_ru: string;
               label_en: string;
             }[];
           }[];
+          /**
+           * The custom fields of companies, contacts and leads
+           */
+          fields?: {
+            /**
+             * @maxItems 200
+             */
+            company?: {
+              key: string;
+              label_ru: string;
+              label_en: string;
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+              choices: {
+                value: string;
+                label_ru: string;
+                label_en: string;
+              }[];
+            }[];
+            /**
+             * @maxItems 200
+             */
+            contact?: {
+              key: string;
+              label_ru: string;
+              label_en: string;
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+              choices: {
+                value: string;
+                label_ru: string;
+                label_en: string;
+              }[];
+            }[];
+            /**
+             * @maxItems 200
+             */
+            lead?: {
+              key: string;
+              label_ru: string;
+              label_en: string;
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+              choices: {
+                value: string;
+                label_ru: string;
+                label_en: string;
+              }[];
+            }[];
+          };
+          /**
+           * Each card’s blocks in order with the keys of their fields in order; an object left out keeps its layout
+           */
+          blocks?: {
+            /**
+             * @maxItems 100
+             */
+            deal?: {
+              name_ru: string;
+              name_en: string;
+              pinned: boolean;
+              /**
+               * keys of the object’s fields, in order
+               *
+               * @maxItems 200
+               */
+              fields: string[];
+            }[];
+            /**
+             * @maxItems 100
+             */
+            company?: {
+              name_ru: string;
+              name_en: string;
+              pinned: boolean;
+              /**
+               * keys of the object’s fields, in order
+               *
+               * @maxItems 200
+               */
+              fields: string[];
+            }[];
+            /**
+             * @maxItems 100
+             */
+            contact?: {
+              name_ru: string;
+              name_en: string;
+              pinned: boolean;
+              /**
+               * keys of the object’s fields, in order
+               *
+               * @maxItems 200
+               */
+              fields: string[];
+            }[];
+            /**
+             * @maxItems 100
+             */
+            lead?: {
+              name_ru: string;
+              name_en: string;
+              pinned: boolean;
+              /**
+               * keys of the object’s fields, in order
+               *
+               * @maxItems 200
+               */
+              fields: string[];
+            }[];
+          };
           /**
            * @minItems 1
            * @maxItems 50
@@ -5340,6 +5539,25 @@ export interface Paths {
             kind: 'holiday' | 'workday';
             note: string | null;
           }[];
+          rules?: {
+            /**
+             * In order; merged by the Russian name; reasons left out are deactivated, never deleted
+             *
+             * @maxItems 500
+             */
+            loss_reasons?: {
+              name_ru: string;
+              name_en: string;
+              active?: boolean;
+            }[];
+            /**
+             * Who may move a deal past unmet stage requirements, and whether a reason is needed
+             */
+            force_policy?: {
+              who: 'nobody' | 'head_of_sales' | 'team_leads';
+              needs_reason: boolean;
+            };
+          };
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -5360,19 +5578,129 @@ export interface Paths {
           kind?: 'typical' | 'atypical';
         }[];
         /**
+         * The deal’s custom fields (kept here for documents written before the card designer)
+         *
          * @maxItems 200
          */
         deal_fields?: {
           key: string;
           label_ru: string;
           label_en: string;
-          type: 'text' | 'number' | 'money' | 'date' | 'choice';
+          type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
           choices?: {
             value: string;
             label_ru: string;
             label_en: string;
           }[];
         }[];
+        /**
+         * The custom fields of companies, contacts and leads
+         */
+        fields?: {
+          /**
+           * @maxItems 200
+           */
+          company?: {
+            key: string;
+            label_ru: string;
+            label_en: string;
+            type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+            choices?: {
+              value: string;
+              label_ru: string;
+              label_en: string;
+            }[];
+          }[];
+          /**
+           * @maxItems 200
+           */
+          contact?: {
+            key: string;
+            label_ru: string;
+            label_en: string;
+            type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+            choices?: {
+              value: string;
+              label_ru: string;
+              label_en: string;
+            }[];
+          }[];
+          /**
+           * @maxItems 200
+           */
+          lead?: {
+            key: string;
+            label_ru: string;
+            label_en: string;
+            type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+            choices?: {
+              value: string;
+              label_ru: string;
+              label_en: string;
+            }[];
+          }[];
+        };
+        /**
+         * Each card’s blocks in order with the keys of their fields in order; an object left out keeps its layout
+         */
+        blocks?: {
+          /**
+           * @maxItems 100
+           */
+          deal?: {
+            name_ru: string;
+            name_en: string;
+            pinned?: boolean;
+            /**
+             * keys of the object’s fields, in order
+             *
+             * @maxItems 200
+             */
+            fields?: string[];
+          }[];
+          /**
+           * @maxItems 100
+           */
+          company?: {
+            name_ru: string;
+            name_en: string;
+            pinned?: boolean;
+            /**
+             * keys of the object’s fields, in order
+             *
+             * @maxItems 200
+             */
+            fields?: string[];
+          }[];
+          /**
+           * @maxItems 100
+           */
+          contact?: {
+            name_ru: string;
+            name_en: string;
+            pinned?: boolean;
+            /**
+             * keys of the object’s fields, in order
+             *
+             * @maxItems 200
+             */
+            fields?: string[];
+          }[];
+          /**
+           * @maxItems 100
+           */
+          lead?: {
+            name_ru: string;
+            name_en: string;
+            pinned?: boolean;
+            /**
+             * keys of the object’s fields, in order
+             *
+             * @maxItems 200
+             */
+            fields?: string[];
+          }[];
+        };
         /**
          * @minItems 1
          * @maxItems 50
@@ -5424,6 +5752,25 @@ export interface Paths {
           kind: 'holiday' | 'workday';
           note?: string | null;
         }[];
+        rules?: {
+          /**
+           * In order; merged by the Russian name; reasons left out are deactivated, never deleted
+           *
+           * @maxItems 500
+           */
+          loss_reasons?: {
+            name_ru: string;
+            name_en: string;
+            active?: boolean;
+          }[];
+          /**
+           * Who may move a deal past unmet stage requirements, and whether a reason is needed
+           */
+          force_policy?: {
+            who: 'nobody' | 'head_of_sales' | 'team_leads';
+            needs_reason: boolean;
+          };
+        };
       };
       responses: {
         '200': {
@@ -5436,6 +5783,7 @@ export interface Paths {
           templates_updated: number;
           templates_deactivated: number;
           calendar_days: number;
+          rules: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -6297,6 +6645,53 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/stages/{id}/archive': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+        /**
+         * The open stage of the same pipeline its open deals move to (needed when it has any)
+         */
+        move_open_to?: number;
+      };
+      responses: {
+        '200': {
+          stage: {
+            id: number;
+            pipeline_id: number;
+            name: string;
+            kind: 'open' | 'won' | 'lost';
+            position: number;
+            guidance_ru: string | null;
+            guidance_en: string | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            archived_at: string | null;
+            archived_by: number | null;
+            version: number;
+          };
+          /**
+           * Open deals moved
+           */
+          moved: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
   '/api/v1/board': {
     get: {
       query: {
@@ -6447,7 +6842,7 @@ export interface Paths {
               key: string;
               label_ru: string;
               label_en: string;
-              type: 'text' | 'number' | 'money' | 'date' | 'choice';
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
               choices: {
                 value: string;
                 label_ru: string;
@@ -6549,7 +6944,7 @@ export interface Paths {
               key: string;
               label_ru: string;
               label_en: string;
-              type: 'text' | 'number' | 'money' | 'date' | 'choice';
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
               choices: {
                 value: string;
                 label_ru: string;
@@ -6644,7 +7039,7 @@ export interface Paths {
               key: string;
               label_ru: string;
               label_en: string;
-              type: 'text' | 'number' | 'money' | 'date' | 'choice';
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
               choices: {
                 value: string;
                 label_ru: string;
@@ -6744,7 +7139,7 @@ export interface Paths {
               key: string;
               label_ru: string;
               label_en: string;
-              type: 'text' | 'number' | 'money' | 'date' | 'choice';
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
               choices: {
                 value: string;
                 label_ru: string;
@@ -8783,6 +9178,10 @@ export interface Paths {
           workspace: string;
           name: string;
           email: string;
+          /**
+           * invite: the first password; reset: a new one (POST /api/v1/users/{id}/password-reset)
+           */
+          purpose: 'invite' | 'reset';
         };
         '400': ErrorBody;
         '401': ErrorBody;
@@ -8805,6 +9204,1079 @@ export interface Paths {
         '200': {
           workspace_id: number;
           user_id: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/users/{id}/sessions': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            last_seen_at: string;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            expires_at: string;
+            /**
+             * The caller's own session (ending it signs the caller out)
+             */
+            current: boolean;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    delete: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Sessions ended
+           */
+          ended: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/users/{id}/sessions/{session_id}': {
+    delete: {
+      path: {
+        id: string;
+        session_id: string;
+      };
+      responses: {
+        '204': undefined;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/users/{id}/password-reset': {
+    post: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '201': {
+          token: string;
+          /**
+           * The page of the link, under the app: /invite/<token>
+           */
+          path: string;
+          email: string;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          expires_at: string;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/users/{id}/owned': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          deals: {
+            open: number;
+            total: number;
+          };
+          companies: {
+            open: number;
+            total: number;
+          };
+          contacts: {
+            open: number;
+            total: number;
+          };
+          leads: {
+            open: number;
+            total: number;
+          };
+          tasks: {
+            open: number;
+            total: number;
+          };
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/users/{id}/handover': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * Who takes the records over: an active person of the workspace, not the one handing over
+         */
+        to_user_id: number;
+        /**
+         * Which records to move (default: all five kinds)
+         *
+         * @minItems 1
+         * @maxItems 5
+         */
+        objects?: ('deals' | 'companies' | 'contacts' | 'leads' | 'tasks')[];
+        /**
+         * Only open work (default true): open deals and tasks, leads in work, companies and contacts not archived
+         */
+        open_only?: boolean;
+      };
+      responses: {
+        '200': {
+          to_user_id: number;
+          open_only: boolean;
+          moved: {
+            deals: number;
+            companies: number;
+            contacts: number;
+            leads: number;
+            tasks: number;
+          };
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/stages/{id}/restore': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '200': {
+          id: number;
+          pipeline_id: number;
+          name: string;
+          kind: 'open' | 'won' | 'lost';
+          position: number;
+          guidance_ru: string | null;
+          guidance_en: string | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          archived_at: string | null;
+          archived_by: number | null;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/loss-reasons': {
+    get: {
+      query: {
+        /**
+         * Page size, 1–500
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page
+         */
+        cursor?: string;
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name_ru' | 'name_en' | 'position' | 'created_at' | '-id' | '-name_ru' | '-name_en' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            name_ru: string;
+            name_en: string;
+            position: number;
+            active: boolean;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            version: number;
+          }[];
+          next_cursor: string | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    post: {
+      body: {
+        name_ru: string;
+        name_en: string;
+        position?: number;
+        active?: boolean;
+      };
+      responses: {
+        '201': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/loss-reasons/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name_ru' | 'name_en' | 'position' | 'created_at' | '-id' | '-name_ru' | '-name_en' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/loss-reasons/{id}': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    patch: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+        name_ru?: string;
+        name_en?: string;
+        position?: number;
+        active?: boolean;
+      };
+      responses: {
+        '200': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/loss-reasons/order': {
+    put: {
+      body: {
+        /**
+         * @maxItems 500
+         */
+        ids: number[];
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            name_ru: string;
+            name_en: string;
+            position: number;
+            active: boolean;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            version: number;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/move-policy': {
+    get: {
+      responses: {
+        '200': {
+          /**
+           * Who may move a deal past unmet stage requirements: nobody; admin and head of sales; also team leads, for deals of their team
+           */
+          who: 'nobody' | 'head_of_sales' | 'team_leads';
+          /**
+           * A forced move must say why
+           */
+          needs_reason: boolean;
+          /**
+           * The workspace version (a stale one answers 409)
+           */
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    put: {
+      body: {
+        who: 'nobody' | 'head_of_sales' | 'team_leads';
+        needs_reason: boolean;
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '200': {
+          /**
+           * Who may move a deal past unmet stage requirements: nobody; admin and head of sales; also team leads, for deals of their team
+           */
+          who: 'nobody' | 'head_of_sales' | 'team_leads';
+          /**
+           * A forced move must say why
+           */
+          needs_reason: boolean;
+          /**
+           * The workspace version (a stale one answers 409)
+           */
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/playbook-preview': {
+    get: {
+      query: {
+        stage_id: number;
+        /**
+         * The deal’s segment; omitted: a deal without one
+         */
+        segment_id?: number;
+        /**
+         * The entry: an instant, or a day (at the present local time of day); default now
+         */
+        entered_at?: string;
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          stage: {
+            id: number;
+            name: string;
+            kind: string;
+            pipeline_id: number;
+          };
+          segment: {
+            id: number;
+            name: string;
+          } | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          entered_at: string;
+          timezone: string;
+          requirements: {
+            field: string;
+            label_ru: string;
+            label_en: string;
+          }[];
+          /**
+           * Created at the stage entry, deadlines computed as the entry computes them
+           */
+          tasks: {
+            template_id: number;
+            title_ru: string;
+            title_en: string;
+            type: 'call' | 'meeting' | 'email' | 'proposal' | 'follow_up' | 'document' | 'other';
+            owner_rule: 'deal_owner' | 'user';
+            /**
+             * The fixed owner (owner_rule "user"); null: the deal owner
+             */
+            owner_id: number | null;
+            owner_name: string | null;
+            on_stage_exit: 'skip' | 'keep_open';
+            due_days: number;
+            day_kind: 'calendar' | 'business';
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            due_at: string;
+            /**
+             * The deadline as a day (YYYY-MM-DD) in the workspace time zone
+             */
+            due_day: string;
+          }[];
+          /**
+           * Created when the anchor task is done, due_days after that (the date is not known yet)
+           */
+          anchored: {
+            template_id: number;
+            title_ru: string;
+            title_en: string;
+            type: 'call' | 'meeting' | 'email' | 'proposal' | 'follow_up' | 'document' | 'other';
+            owner_rule: 'deal_owner' | 'user';
+            /**
+             * The fixed owner (owner_rule "user"); null: the deal owner
+             */
+            owner_id: number | null;
+            owner_name: string | null;
+            on_stage_exit: 'skip' | 'keep_open';
+            due_days: number;
+            day_kind: 'calendar' | 'business';
+            anchor_template_id: number;
+            anchor_title_ru: string;
+            anchor_title_en: string;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/card-layouts/{object}': {
+    get: {
+      path: {
+        object: 'company' | 'contact' | 'lead' | 'deal';
+      };
+      responses: {
+        '200': {
+          object_type: 'company' | 'contact' | 'lead' | 'deal';
+          /**
+           * A stamp of the layout as read; give it back to PUT
+           */
+          version: string;
+          blocks: {
+            id: number;
+            name_ru: string;
+            name_en: string;
+            pinned: boolean;
+            fields: {
+              id: number;
+              key: string;
+              label_ru: string;
+              label_en: string;
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+              choices: {
+                value: string;
+                label_ru: string;
+                label_en: string;
+              }[];
+              /**
+               * Deals: the stages that ask for the field before a deal may enter them
+               */
+              required_by: {
+                pipeline: string;
+                stage_id: number;
+                stage: string;
+                /**
+                 * The segments whose deals the stage asks it of; null: every deal
+                 */
+                segments: string[] | null;
+              }[];
+            }[];
+          }[];
+          /**
+           * Fields in no block (the card shows them last, under «Прочее»)
+           */
+          loose: {
+            id: number;
+            key: string;
+            label_ru: string;
+            label_en: string;
+            type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+            choices: {
+              value: string;
+              label_ru: string;
+              label_en: string;
+            }[];
+            /**
+             * Deals: the stages that ask for the field before a deal may enter them
+             */
+            required_by: {
+              pipeline: string;
+              stage_id: number;
+              stage: string;
+              /**
+               * The segments whose deals the stage asks it of; null: every deal
+               */
+              segments: string[] | null;
+            }[];
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    put: {
+      path: {
+        object: 'company' | 'contact' | 'lead' | 'deal';
+      };
+      body: {
+        version: string;
+        /**
+         * Every block in order; an existing block left out is removed (it must have no fields left)
+         *
+         * @maxItems 100
+         */
+        blocks: {
+          /**
+           * null: a new block
+           */
+          id: number | null;
+          name_ru: string;
+          name_en: string;
+          pinned: boolean;
+          /**
+           * Keys of the block’s fields in order
+           *
+           * @maxItems 500
+           */
+          fields: string[];
+        }[];
+        /**
+         * @maxItems 500
+         */
+        loose?: string[];
+        /**
+         * Definitions to create (a new key) or to relabel (an existing key; the type stays)
+         *
+         * @maxItems 500
+         */
+        fields?: {
+          key: string;
+          label_ru: string;
+          label_en: string;
+          type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+          /**
+           * @maxItems 200
+           */
+          choices?: {
+            value: string;
+            label_ru: string;
+            label_en: string;
+          }[];
+        }[];
+      };
+      responses: {
+        '200': {
+          object_type: 'company' | 'contact' | 'lead' | 'deal';
+          /**
+           * A stamp of the layout as read; give it back to PUT
+           */
+          version: string;
+          blocks: {
+            id: number;
+            name_ru: string;
+            name_en: string;
+            pinned: boolean;
+            fields: {
+              id: number;
+              key: string;
+              label_ru: string;
+              label_en: string;
+              type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+              choices: {
+                value: string;
+                label_ru: string;
+                label_en: string;
+              }[];
+              /**
+               * Deals: the stages that ask for the field before a deal may enter them
+               */
+              required_by: {
+                pipeline: string;
+                stage_id: number;
+                stage: string;
+                /**
+                 * The segments whose deals the stage asks it of; null: every deal
+                 */
+                segments: string[] | null;
+              }[];
+            }[];
+          }[];
+          /**
+           * Fields in no block (the card shows them last, under «Прочее»)
+           */
+          loose: {
+            id: number;
+            key: string;
+            label_ru: string;
+            label_en: string;
+            type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
+            choices: {
+              value: string;
+              label_ru: string;
+              label_en: string;
+            }[];
+            /**
+             * Deals: the stages that ask for the field before a deal may enter them
+             */
+            required_by: {
+              pipeline: string;
+              stage_id: number;
+              stage: string;
+              /**
+               * The segments whose deals the stage asks it of; null: every deal
+               */
+              segments: string[] | null;
+            }[];
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/remarks/fields': {
+    get: {
+      query: {
+        object: 'deal' | 'company' | 'contact' | 'lead';
+      };
+      responses: {
+        '200': {
+          items: {
+            field: string;
+            label_ru: string;
+            label_en: string;
+            custom: boolean;
+            type: string | null;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/remarks': {
+    post: {
+      body: {
+        object_type: 'deal' | 'company' | 'contact' | 'lead';
+        /**
+         * The field the remark is about; none: the card as a whole
+         */
+        field?: string | null;
+        /**
+         * The card the remark was written on
+         */
+        record_id?: number | null;
+        /**
+         * A deal card's stage as the card showed it (a stage of the deal's pipeline); by default the deal's current stage
+         */
+        stage_id?: number | null;
+        text: string;
+      };
+      responses: {
+        '201': {
+          id: number;
+          object_type: 'deal' | 'company' | 'contact' | 'lead';
+          /**
+           * A standard field of the card or `custom.<key>`; null: the card as a whole
+           */
+          field: string | null;
+          /**
+           * The field as the card names it (null: no field, or a custom field since removed)
+           */
+          field_label_ru: string | null;
+          field_label_en: string | null;
+          record_id: number | null;
+          /**
+           * The record's title or name now
+           */
+          record_name: string | null;
+          /**
+           * The deal's stage when the remark was written
+           */
+          stage_id: number | null;
+          stage_name: string | null;
+          text: string;
+          author_id: number;
+          author: string;
+          created_at: string;
+          status: 'open' | 'accepted' | 'rejected' | 'done';
+          /**
+           * The head of sales' answer
+           */
+          answer: string | null;
+          /**
+           * Who answered or set the status last (null while open)
+           */
+          resolved_by: number | null;
+          resolved_by_name: string | null;
+          resolved_at: string | null;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    get: {
+      query: {
+        status?: 'open' | 'accepted' | 'rejected' | 'done';
+        object?: 'deal' | 'company' | 'contact' | 'lead';
+        /**
+         * Remarks on this field (`none`: those on the card as a whole)
+         */
+        field?: string;
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page
+         */
+        cursor?: string;
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            object_type: 'deal' | 'company' | 'contact' | 'lead';
+            /**
+             * A standard field of the card or `custom.<key>`; null: the card as a whole
+             */
+            field: string | null;
+            /**
+             * The field as the card names it (null: no field, or a custom field since removed)
+             */
+            field_label_ru: string | null;
+            field_label_en: string | null;
+            record_id: number | null;
+            /**
+             * The record's title or name now
+             */
+            record_name: string | null;
+            /**
+             * The deal's stage when the remark was written
+             */
+            stage_id: number | null;
+            stage_name: string | null;
+            text: string;
+            author_id: number;
+            author: string;
+            created_at: string;
+            status: 'open' | 'accepted' | 'rejected' | 'done';
+            /**
+             * The head of sales' answer
+             */
+            answer: string | null;
+            /**
+             * Who answered or set the status last (null while open)
+             */
+            resolved_by: number | null;
+            resolved_by_name: string | null;
+            resolved_at: string | null;
+            version: number;
+          }[];
+          next_cursor: string | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/remarks/{id}': {
+    patch: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version read (a stale one answers 409)
+         */
+        version: number;
+        status?: 'open' | 'accepted' | 'rejected' | 'done';
+        /**
+         * The answer to the author; empty or null removes it
+         */
+        answer?: string | null;
+      };
+      responses: {
+        '200': {
+          id: number;
+          object_type: 'deal' | 'company' | 'contact' | 'lead';
+          /**
+           * A standard field of the card or `custom.<key>`; null: the card as a whole
+           */
+          field: string | null;
+          /**
+           * The field as the card names it (null: no field, or a custom field since removed)
+           */
+          field_label_ru: string | null;
+          field_label_en: string | null;
+          record_id: number | null;
+          /**
+           * The record's title or name now
+           */
+          record_name: string | null;
+          /**
+           * The deal's stage when the remark was written
+           */
+          stage_id: number | null;
+          stage_name: string | null;
+          text: string;
+          author_id: number;
+          author: string;
+          created_at: string;
+          status: 'open' | 'accepted' | 'rejected' | 'done';
+          /**
+           * The head of sales' answer
+           */
+          answer: string | null;
+          /**
+           * Who answered or set the status last (null while open)
+           */
+          resolved_by: number | null;
+          resolved_by_name: string | null;
+          resolved_at: string | null;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/field-usage': {
+    get: {
+      query: {
+        object: 'deal' | 'company' | 'contact' | 'lead';
+        /**
+         * Deals: the pipeline (by default the workspace's first pipeline in use)
+         */
+        pipeline_id?: number;
+      };
+      responses: {
+        '200': {
+          object: 'deal' | 'company' | 'contact' | 'lead';
+          /**
+           * Deals: the pipeline counted
+           */
+          pipeline_id: number | null;
+          /**
+           * Records counted (archived ones are not)
+           */
+          records: number;
+          /**
+           * Deals: the stages of the pipeline in order (open ones, then won, then lost), with the deals in each now
+           */
+          stages: {
+            id: number;
+            name: string;
+            kind: 'open' | 'won' | 'lost';
+            records: number;
+          }[];
+          fields: {
+            field: string;
+            label_ru: string;
+            label_en: string;
+            custom: boolean;
+            type: string | null;
+            /**
+             * Records where the field is filled
+             */
+            filled: number;
+            /**
+             * filled / records; null when there are no records
+             */
+            share: number | null;
+            /**
+             * Deals: the same per stage, in the order of `stages`
+             */
+            by_stage: {
+              stage_id: number;
+              filled: number;
+              records: number;
+              share: number | null;
+            }[];
+            open_remarks: number;
+          }[];
+          /**
+           * Open remarks on the card as a whole (no field)
+           */
+          open_remarks_general: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;
