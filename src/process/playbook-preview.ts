@@ -10,7 +10,7 @@ import { idSchema, isoTime } from '../platform/resource/resource.ts';
 import { errorResponses, scoped } from '../platform/resource/resource-routes.ts';
 import { configGuard } from './pipelines.ts';
 import { planStageEntry } from './playbooks.ts';
-import { requirementsFor } from './requirements.ts';
+import { registerRequirementRemoval, requirementsFor } from './requirements.ts';
 import { TASK_TYPES } from './task-kinds.ts';
 
 const owner = {
@@ -184,8 +184,12 @@ export async function playbookPreview(
   };
 }
 
-/** Routes of what a deal entering a stage in a segment gets: requirements, tasks and their due dates (issue 17). */
+/**
+ * Routes of what a deal entering a stage in a segment gets: requirements, tasks and their due dates
+ * (issue 17), and the removal of a requirement the screen beside the preview needs.
+ */
 export function registerPlaybookPreviewRoutes(app: FastifyInstance, ctx: AppContext) {
+  registerRequirementRemoval(app, ctx);
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   zapp.get(
     '/api/v1/playbook-preview',

@@ -1,9 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql, { type Sql } from 'sql-template-tag';
 import { z } from 'zod';
+import { audit } from '../platform/audit.ts';
+import type { AppContext } from '../platform/context.ts';
 import { prepared, type Queryable, type Row } from '../platform/db/types.ts';
-import { fieldIssue, type Msg, validationError } from '../platform/errors.ts';
+import { fieldIssue, type Msg, notFound, validationError, versionConflict } from '../platform/errors.ts';
 import { readTime } from '../platform/resource/fields.ts';
 import { idSchema, type Resource } from '../platform/resource/resource.ts';
+import { errorResponses, idParams, principalOf, scoped } from '../platform/resource/resource-routes.ts';
+import { configGuard } from './pipelines.ts';
 
 /** Standard deal fields a stage may require, with their labels. */
 export const STANDARD_FIELDS: Record<string, Msg> = {
@@ -194,3 +200,49 @@ export const stageRequirements: Resource = {
     }
   },
 };
+
+/**
+ * Removing a requirement: the resource routes never delete, yet a requirement is configuration, not
+ * a record — it leaves no trace in the history (entries keep their own counts), so it is deleted,
+ * version-checked and audited with what it was.
+ */
+export function registerRequirementRemoval(app: FastifyInstance, ctx: AppContext) {
+  app.withTypeProvider<ZodTypeProvider>().delete(
+    '/api/v1/stage-requirements/:id',
+    {
+      schema: {
+        tags: ['stage-requirements'],
+        summary: 'Remove a stage requirement',
+        params: idParams,
+        querystring: z.strictObject({ version: z.coerce.number().int().min(1).describe('The version you read; a stale one answers 409') }),
+        response: { 204: z.null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      configGuard(principalOf(req), 'write');
+      await scoped(ctx, req, async (tx, p) => {
+        const [row] = await tx.query<Row>(
+          sql`select * from stage_requirements where workspace_id = ${p.workspaceId} and id = ${req.params.id} for update`,
+        );
+        if (!row) throw notFound(stageRequirements.what, req.params.id);
+        if (row.version !== req.query.version)
+          throw versionConflict(stageRequirements.what, req.params.id, row.version as number, req.query.version);
+        await tx.query(sql`delete from stage_requirements where workspace_id = ${p.workspaceId} and id = ${req.params.id}`);
+        await audit(tx, {
+          workspaceId: p.workspaceId,
+          userId: p.userId,
+          entity: 'stage_requirements',
+          entityId: req.params.id,
+          action: 'delete',
+          at: ctx.clock.now(),
+          changes: {
+            stage_id: { from: row.stage_id, to: null },
+            field: { from: row.field, to: null },
+            segment_ids: { from: row.segment_ids ?? null, to: null },
+          },
+        });
+      });
+      return reply.status(204).send(null);
+    },
+  );
+}

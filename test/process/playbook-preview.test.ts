@@ -140,6 +140,29 @@ describe('the playbook preview', () => {
   });
 });
 
+describe('removing a requirement', () => {
+  it('is version-checked, audited with what it was, and the stage no longer requires the field', async () => {
+    const [req] = (await w.api.get(`/stage-requirements?stage_id=${w.stage('Демо').id}&limit=100`)).body.items.filter(
+      (r: { field: string }) => r.field === 'region',
+    );
+    const stale = await w.api.del(`/stage-requirements/${req.id}?version=${req.version + 1}`);
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('VERSION_CONFLICT');
+    expect((await w.api.del(`/stage-requirements/${req.id}?version=${req.version}`)).status).toBe(204);
+    expect((await w.api.del(`/stage-requirements/${req.id}?version=${req.version}`)).status).toBe(404);
+    const r = await w.api.get(`/playbook-preview?stage_id=${w.stage('Демо').id}&segment_id=${ent}`);
+    expect(r.body.requirements.map((q: { field: string }) => q.field)).toEqual(['company_id']);
+    const [a] = await h.db.query<{ action: string; changes: unknown }>(
+      sql`select action, changes from audit_log where workspace_id = ${w.ws} and entity = 'stage_requirements' and entity_id = ${req.id} and action = 'delete'`,
+    );
+    expect(a.changes).toEqual({
+      stage_id: { from: w.stage('Демо').id, to: null },
+      field: { from: 'region', to: null },
+      segment_ids: { from: [ent], to: null },
+    });
+  });
+});
+
 describe('the calendar import dry run and audit', () => {
   it('counts what an import would change without writing, then writes and audits from → to', async () => {
     const csv = 'Дата;Тип;Примечание\n10.03.2025;выходной;Перенос праздника\n08.03.2025;рабочий;Суббота\n12.06.2025;выходной;День России\n';

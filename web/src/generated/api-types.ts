@@ -4975,6 +4975,26 @@ export interface Paths {
         '422': ErrorBody;
       };
     };
+    delete: {
+      path: {
+        id: string;
+      };
+      query: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+      };
+      responses: {
+        '204': undefined;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
   };
   '/api/v1/task-templates': {
     get: {
