@@ -56,7 +56,7 @@ describe('invitations', () => {
     expect(row.token_hash).not.toContain(inv.token.slice(-20));
 
     const page = (await (await req(`/invitations/${inv.token}`)).json()) as any;
-    expect(page).toEqual({ workspace: 'Приглашения', name: 'Пётр Новиков', email: 'petr@firma.ru' });
+    expect(page).toEqual({ workspace: 'Приглашения', name: 'Пётр Новиков', email: 'petr@firma.ru', purpose: 'invite' });
     // Not a credential.
     expect((await req('/auth/me', { token: inv.token })).status).toBe(401);
 

@@ -14,7 +14,8 @@ const tokenParams = z.strictObject({ token: z.string().min(1).max(200) });
 /**
  * Invitations (issue 17): an admin makes a one-time link for a person (POST
  * /api/v1/users/:id/invitation) and passes it on — shown to copy, as no mail is sent; the link's
- * page reads whom it invites and sets the password, which signs the person in.
+ * page reads whom it invites and sets the password, which signs the person in. A password reset
+ * link (user-admin-routes.ts) is the same kind of link and opens the same page.
  */
 export function registerInvitationRoutes(app: FastifyInstance, ctx: AppContext) {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
@@ -48,10 +49,20 @@ export function registerInvitationRoutes(app: FastifyInstance, ctx: AppContext) 
       config: { public: true, rateLimit: { max: ctx.config.loginAttemptsPerMinute, timeWindow: 60_000 } },
       schema: {
         tags,
-        summary: 'Whom an invitation link invites (404 once used, replaced or expired)',
+        summary: 'Whom an invitation or password reset link is for (404 once used, replaced or expired)',
         security: [],
         params: tokenParams,
-        response: { 200: z.object({ workspace: z.string(), name: z.string(), email: z.string() }), ...errorResponses },
+        response: {
+          200: z.object({
+            workspace: z.string(),
+            name: z.string(),
+            email: z.string(),
+            purpose: z
+              .enum(['invite', 'reset'])
+              .describe('invite: the first password; reset: a new one (POST /api/v1/users/{id}/password-reset)'),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (req) => readInvitation(ctx, req.params.token),
@@ -62,7 +73,7 @@ export function registerInvitationRoutes(app: FastifyInstance, ctx: AppContext) 
       config: { public: true, rateLimit: { max: ctx.config.loginAttemptsPerMinute, timeWindow: 60_000 } },
       schema: {
         tags,
-        summary: 'Set the password an invitation asks for, once; signs the person in',
+        summary: "Set the password a link asks for, once; ends the person's other sessions, revokes their API tokens and signs them in",
         security: [],
         params: tokenParams,
         body: z.strictObject({ password: z.string().min(1).max(400) }),

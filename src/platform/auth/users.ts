@@ -1,5 +1,7 @@
-import sql from 'sql-template-tag';
+import sql, { empty } from 'sql-template-tag';
 import { z } from 'zod';
+import { audit } from '../audit.ts';
+import type { Queryable } from '../db/types.ts';
 import { AppError } from '../errors.ts';
 import { oneOf, readTime, requiredText, WHAT } from '../resource/fields.ts';
 import type { Resource } from '../resource/resource.ts';
@@ -53,15 +55,50 @@ export const users: Resource = {
   },
   // A password reset by an admin ends the person's sessions, revokes their API tokens (a
   // reset is what one does when a credential may be in the wrong hands) and lifts a lockout.
+  // Deactivating ends sessions and revokes tokens too, in the same transaction: sign-in already
+  // refuses an inactive person, but a credential left working would start working again the
+  // day they are activated.
   afterUpdate: async ({ tx, ctx, principal, values, existing }) => {
-    if (values.password_hash === undefined || !existing) return;
+    if (!existing) return;
+    const reset = values.password_hash !== undefined;
+    const deactivated = values.active === false && existing.active === true;
+    if (!reset && !deactivated) return;
     const workspaceId = existing.workspace_id as number;
     const userId = existing.id as number;
-    await tx.query(sql`delete from sessions where workspace_id = ${workspaceId} and user_id = ${userId}`);
-    await revokeApiTokens(tx, { workspaceId, userId, by: principal.userId, at: ctx.clock.now() });
-    await tx.query(sql`select voronka_meta.lift_sign_in_lock(${existing.id as number})`);
+    const at = ctx.clock.now();
+    await endSessions(tx, { workspaceId, userId, by: principal.userId, at });
+    await revokeApiTokens(tx, { workspaceId, userId, by: principal.userId, at });
+    if (reset) await tx.query(sql`select voronka_meta.lift_sign_in_lock(${userId})`);
   },
 };
+
+/**
+ * Ends a person's sessions — the one `sessionId`, or all — in the caller's transaction, each
+ * recorded in the audit log (entity `sessions`, action `delete`) as done by `by`. The ids ended,
+ * in order (none: no such session of that person).
+ */
+export async function endSessions(
+  tx: Queryable,
+  input: { workspaceId: number; userId: number; sessionId?: number; by: number; at: Date },
+): Promise<number[]> {
+  const rows = await tx.query<{ id: number }>(
+    sql`delete from sessions where workspace_id = ${input.workspaceId} and user_id = ${input.userId}
+               ${input.sessionId === undefined ? empty : sql`and id = ${input.sessionId}`}
+        returning id`,
+  );
+  const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  for (const id of ids)
+    await audit(tx, {
+      workspaceId: input.workspaceId,
+      userId: input.by,
+      entity: 'sessions',
+      entityId: id,
+      action: 'delete',
+      at: input.at,
+      changes: { user_id: { from: input.userId, to: null } },
+    });
+  return ids;
+}
 
 /** Managing people and their passwords is an admin's job. */
 export function usersGuard(p: Principal, action: 'read' | 'write') {
