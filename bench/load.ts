@@ -10,7 +10,7 @@
  * Interleaved comparisons of lists and the deal card (docs/operations.md#load), run directly:
  *
  *   npx tsx bench/load.ts --ab cache [--off rows,cards,config] [--rounds 6] [--seconds 10] [--warm-up 3]
- *   npx tsx bench/load.ts --ab commits --old-tree /tmp/old-voronka [--rounds 6] …
+ *   npx tsx bench/load.ts --ab commits --old-tree /tmp/old-voronka [--rounds 6] [--split] …
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -148,7 +148,7 @@ async function prepareLoad(databaseUrl?: string) {
         }
       : { method: 'POST' as const, path: '/api/v1/tasks', headers, body: JSON.stringify({ title: 'Перезвонить', deal_id: d.id }) };
   };
-  return { databaseUrl, headers, read, write };
+  return { lists, fixed: (path: string) => (): Req => ({ method: 'GET' as const, path, headers }), databaseUrl, headers, read, write };
 }
 
 type Req = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
@@ -331,7 +331,7 @@ function cacheSwitch(child: ChildProcess) {
  */
 export async function benchLoadAb(
   kind: 'cache' | 'commits',
-  opts: { rounds: number; seconds: number; warmUpS: number; oldTree?: string; off?: string },
+  opts: { rounds: number; seconds: number; warmUpS: number; oldTree?: string; off?: string; split?: boolean },
 ) {
   const servers: ChildProcess[] = [];
   try {
@@ -346,11 +346,14 @@ export async function benchLoadAb(
       old = await startServer(preset, {}, opts.oldTree);
       servers.push(old.child);
     }
-    const { databaseUrl, read } = await prepareLoad(preset);
-    const scenarios = [
-      { name: 'lists', next: read('list') },
-      { name: 'deal card', next: read('card') },
-    ];
+    const { databaseUrl, read, lists, fixed } = await prepareLoad(preset);
+    // --split: each list its own scenario, to see which one a difference comes from.
+    const scenarios = opts.split
+      ? [...lists.map((path) => ({ name: path.replace('/api/v1/', ''), next: fixed(path) })), { name: 'deal card', next: read('card') }]
+      : [
+          { name: 'lists', next: read('list') },
+          { name: 'deal card', next: read('card') },
+        ];
     let arms: [Arm, Arm];
     if (kind === 'cache') {
       const s = await startServer(databaseUrl, { VORONKA_BENCH_CACHE_SWITCH: '1' });
@@ -373,7 +376,8 @@ export async function benchLoadAb(
     }
     const result = await interleave(kind, arms, scenarios, opts.rounds, opts.seconds, opts.warmUpS);
     mkdirSync(join('bench', 'results'), { recursive: true });
-    const name = kind === 'cache' && opts.off && opts.off !== 'rows,cards,config' ? `cache-${opts.off.replaceAll(',', '-')}` : kind;
+    const base = kind === 'cache' && opts.off && opts.off !== 'rows,cards,config' ? `cache-${opts.off.replaceAll(',', '-')}` : kind;
+    const name = opts.split ? `${base}-split` : base;
     writeFileSync(join('bench', 'results', `load-ab-${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
@@ -464,6 +468,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     warmUpS: Number(opt('warm-up', '3')),
     oldTree: opt('old-tree'),
     off: opt('off'),
+    split: argv.includes('--split'),
   });
   printLoadAb(r);
 }
