@@ -9,6 +9,7 @@ import type { AppContext } from '../platform/context.ts';
 import { fieldIssue, validationError } from '../platform/errors.ts';
 import { idSchema } from '../platform/resource/resource.ts';
 import { errorResponses, scoped } from '../platform/resource/resource-routes.ts';
+import { registerStageArchiveRoute } from './stage-archive.ts';
 
 const card = z.object({
   id: idSchema,
@@ -41,6 +42,8 @@ const column = z.object({
  * drop targets and carry no cards.
  */
 export function registerBoardRoutes(app: FastifyInstance, ctx: AppContext) {
+  // The stage archive moves a stage's open deals off the board's column: registered with the board.
+  registerStageArchiveRoute(app, ctx);
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   zapp.get(
     '/api/v1/board',
@@ -76,8 +79,10 @@ export function registerBoardRoutes(app: FastifyInstance, ctx: AppContext) {
             : sql`select id, name from pipelines where workspace_id = ${ws} and not archived order by position, id limit 1`,
         );
         if (!pipeline) throw validationError([fieldIssue('pipeline_id', 'no such pipeline', 'нет такой воронки', 'not_found')]);
-        const stages = await tx.query<FunnelStage>(
-          sql`select id, name, kind, position from stages where workspace_id = ${ws} and pipeline_id = ${pipeline.id} order by position`,
+        // Every stage for the figures (probabilities are over the whole history); archived ones get no column.
+        const stages = await tx.query<FunnelStage & { archived: boolean }>(
+          sql`select id, name, kind, position, archived_at is not null as archived from stages
+               where workspace_id = ${ws} and pipeline_id = ${pipeline.id} order by position`,
         );
         const [w] = await tx.query<{ currency: string; timezone: string; name: string }>(
           sql`select currency, timezone, name from workspaces where workspace_id = ${ws}`,
@@ -121,37 +126,39 @@ export function registerBoardRoutes(app: FastifyInstance, ctx: AppContext) {
              ${req.query.segment_id ? sql`and d.segment_id = ${req.query.segment_id}` : empty}
              ${pattern ? sql`and (d.title ilike ${pattern} or c.name ilike ${pattern})` : empty}
            order by d.stage_entered_at`);
-        const columns = stages.map((s) => {
-          const deals = rows.filter((r) => r.stage_id === s.id);
-          const amount = deals.reduce((x, d) => x + d.amount_minor, 0);
-          const prob = live.p.get(s.id) ?? null;
-          const thr = live.thresholds.get(s.id);
-          return {
-            stage_id: s.id,
-            name: s.name,
-            kind: s.kind,
-            count: deals.length,
-            amount_minor: amount,
-            weighted_minor: s.kind === 'open' ? (prob === null ? null : amount * prob) : null,
-            probability: s.kind === 'open' ? prob : null,
-            deals: deals.map((d) => {
-              const seconds = (now.getTime() - d.stage_entered_at.getTime()) / 1000;
-              return {
-                id: d.id,
-                title: d.title,
-                amount_minor: d.amount_minor,
-                company: d.company,
-                owner: d.owner,
-                owner_id: d.owner_id,
-                stage_entered_at: d.stage_entered_at.toISOString(),
-                days_in_stage: seconds / 86_400,
-                stuck: thr !== undefined && seconds > thr,
-                atypical: d.atypical,
-                version: d.version,
-              };
-            }),
-          };
-        });
+        const columns = stages
+          .filter((s) => !s.archived)
+          .map((s) => {
+            const deals = rows.filter((r) => r.stage_id === s.id);
+            const amount = deals.reduce((x, d) => x + d.amount_minor, 0);
+            const prob = live.p.get(s.id) ?? null;
+            const thr = live.thresholds.get(s.id);
+            return {
+              stage_id: s.id,
+              name: s.name,
+              kind: s.kind,
+              count: deals.length,
+              amount_minor: amount,
+              weighted_minor: s.kind === 'open' ? (prob === null ? null : amount * prob) : null,
+              probability: s.kind === 'open' ? prob : null,
+              deals: deals.map((d) => {
+                const seconds = (now.getTime() - d.stage_entered_at.getTime()) / 1000;
+                return {
+                  id: d.id,
+                  title: d.title,
+                  amount_minor: d.amount_minor,
+                  company: d.company,
+                  owner: d.owner,
+                  owner_id: d.owner_id,
+                  stage_entered_at: d.stage_entered_at.toISOString(),
+                  days_in_stage: seconds / 86_400,
+                  stuck: thr !== undefined && seconds > thr,
+                  atypical: d.atypical,
+                  version: d.version,
+                };
+              }),
+            };
+          });
         return { pipeline, currency: w.currency, as_of: now.toISOString(), columns };
       }),
   );

@@ -1,5 +1,5 @@
 import sql from 'sql-template-tag';
-import { appendStageEntry } from '../history/stage-history.ts';
+import { appendStageEntry, refreshDeals } from '../history/stage-history.ts';
 import { audit } from '../platform/audit.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
@@ -10,6 +10,7 @@ import { getRecord } from '../platform/resource/resource.ts';
 import { updateChecked } from '../platform/resource/resource-routes.ts';
 import { onStageEntered, onStageLeft } from '../process/playbooks.ts';
 import { isFilled, requirementsFor } from '../process/requirements.ts';
+import { type ForcePolicy, readMovePolicy } from '../process/rules.ts';
 import { deals, resolveStage } from './deals.ts';
 
 export interface MoveInput {
@@ -19,10 +20,86 @@ export interface MoveInput {
   /** When the move happened; defaults to now. Never before the deal's last entry: history is not rewritten. */
   at?: string;
   reason?: string;
-  /** Enter the stage although required fields are empty (admin or head of sales; needs a reason). */
+  /** Enter the stage although required fields are empty (whom the workspace's move policy allows; a reason unless it says not). */
   force?: boolean;
   /** Deal fields to fill in the same transaction before the move (the missing requirements, say). */
   set?: Record<string, unknown>;
+  /** Why the deal was lost: one of the workspace's active loss reasons (required when it has any). */
+  loss_reason_id?: number;
+}
+
+/**
+ * A move the system makes on someone's behalf (a stage archived with open deals): requirements are
+ * not enforced, yet an entry that skipped some is recorded as forced, so card completeness and the
+ * discipline report see it as it was.
+ */
+export interface MoveOptions {
+  administrative?: boolean;
+}
+
+/** Whether the policy lets this person force this deal past unmet requirements. */
+async function mayForce(tx: Queryable, p: Principal, policy: ForcePolicy, ownerId: number | null): Promise<boolean> {
+  if (policy === 'nobody') return false;
+  if (p.role === 'admin' || p.role === 'head_of_sales') return true;
+  if (policy !== 'team_leads' || p.role !== 'team_lead' || ownerId === null) return false;
+  // A team lead, for deals of their own team (the owner is the lead or shares the lead's team).
+  const [r] = await tx.query<{ ok: boolean }>(sql`
+    select exists (select 1 from users o join users l on l.workspace_id = o.workspace_id and l.id = ${p.userId}
+                    where o.workspace_id = ${p.workspaceId} and o.id = ${ownerId}
+                      and (o.id = l.id or (l.team is not null and o.team = l.team))) as ok`);
+  return r.ok;
+}
+
+const FORCE_REFUSED: Record<ForcePolicy, { en: string; ru: string }> = {
+  nobody: {
+    en: 'moves past unmet stage requirements are switched off in this workspace: fill in the fields',
+    ru: 'в этом пространстве сделку нельзя провести без обязательных полей: заполните их',
+  },
+  head_of_sales: {
+    en: 'only an admin or the head of sales can force a move',
+    ru: 'провести сделку без обязательных полей может только администратор или РОП',
+  },
+  team_leads: {
+    en: "only an admin, the head of sales or the deal's team lead can force a move",
+    ru: 'провести сделку без обязательных полей может только администратор, РОП или руководитель группы этой сделки',
+  },
+};
+
+/** A lost move's reason from the workspace list: required when the list has active reasons. */
+async function lossReasonFor(tx: Queryable, ws: number, given: number | undefined): Promise<number | null> {
+  const active = await tx.query<{ id: number }>(sql`select id from loss_reasons where workspace_id = ${ws} and active`);
+  if (given === undefined) {
+    if (active.length === 0) return null;
+    throw validationError([
+      fieldIssue('loss_reason_id', 'choose why the deal was lost', 'выберите причину, по которой сделка не реализована', 'required'),
+    ]);
+  }
+  if (!active.some((r) => Number(r.id) === given))
+    throw validationError([
+      fieldIssue(
+        'loss_reason_id',
+        `no active loss reason ${given} in this workspace`,
+        `в этом пространстве нет действующей причины ${given}`,
+        'not_found',
+      ),
+    ]);
+  return given;
+}
+
+/**
+ * appendStageEntry with the chosen loss reason: the history is append-only (no UPDATE after the
+ * insert), so the reason is written with the row; visits and the deal's state are refreshed alike.
+ */
+async function appendLostEntry(tx: Queryable, ws: number, e: Parameters<typeof appendStageEntry>[2], lossReasonId: number) {
+  const [row] = await tx.query<{ id: number }>(
+    sql`insert into stage_events (workspace_id, deal_id, pipeline_id, stage_id, entered_at, recorded_at, user_id, reason, source, forced,
+                                  required_total, required_filled, loss_reason_id)
+        values (${ws}, ${e.dealId}, ${e.pipelineId}, ${e.stageId}, ${e.enteredAt}, ${e.recordedAt}, ${e.userId}, ${e.reason ?? null},
+                ${e.source}, ${e.forced ?? false}, ${e.required?.total ?? null}, ${e.required?.filled ?? null}, ${lossReasonId})
+        returning id`,
+  );
+  await refreshDeals(tx, ws, [e.dealId], e.enteredAt);
+  return row.id;
 }
 
 /** Forward: into a won stage, or into a later open stage, or reopening a lost deal. */
@@ -47,6 +124,7 @@ export async function moveDeal(
   p: Principal,
   dealId: number,
   input: MoveInput,
+  options: MoveOptions = {},
 ): Promise<{ deal: Row; event_id: number }> {
   const ws = p.workspaceId;
   let deal = await getRecord(tx, ws, deals, dealId, true);
@@ -54,6 +132,20 @@ export async function moveDeal(
     throw versionConflict(WHAT.deal, dealId, deal.version as number, input.version);
   }
   const stage = await resolveStage(tx, ws, deal.pipeline_id as number, input.stage_id);
+  const [{ archived }] = await tx.query<{ archived: boolean }>(
+    sql`select archived_at is not null as archived from stages where workspace_id = ${ws} and id = ${stage.id}`,
+  );
+  if (archived)
+    throw validationError([fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived')]);
+  if (input.loss_reason_id !== undefined && stage.kind !== 'lost')
+    throw validationError([
+      fieldIssue(
+        'loss_reason_id',
+        'a loss reason goes with a move into a lost stage',
+        'причина проигрыша указывается при переходе в проигрыш',
+      ),
+    ]);
+  const lossReasonId = stage.kind === 'lost' ? await lossReasonFor(tx, ws, input.loss_reason_id) : null;
   if (stage.id === deal.stage_id) {
     throw new AppError('INVALID_MOVE', {
       en: `the deal is already in stage "${stage.name}"`,
@@ -91,7 +183,8 @@ export async function moveDeal(
   const required = await requirementsFor(tx, ws, stage.id, (deal.segment_id as number | null) ?? null);
   const missing = required.filter((r) => !isFilled(deal, r.field));
   let forced = false;
-  if (forward && missing.length > 0) {
+  if (forward && missing.length > 0 && options.administrative) forced = true;
+  else if (forward && missing.length > 0) {
     if (!input.force) {
       throw new AppError(
         'STAGE_REQUIREMENTS_MISSING',
@@ -109,13 +202,10 @@ export async function moveDeal(
         },
       );
     }
-    if (p.role !== 'admin' && p.role !== 'head_of_sales') {
-      throw new AppError('FORBIDDEN', {
-        en: 'only an admin or the head of sales can force a move',
-        ru: 'провести сделку без обязательных полей может только администратор или РОП',
-      });
-    }
-    if (!input.reason?.trim())
+    const policy = await readMovePolicy(tx, ws);
+    if (!(await mayForce(tx, p, policy.who, (deal.owner_id as number | null) ?? null)))
+      throw new AppError('FORBIDDEN', FORCE_REFUSED[policy.who]);
+    if (policy.needs_reason && !input.reason?.trim())
       throw validationError([
         fieldIssue('reason', 'a forced move needs a reason', 'для принудительного перехода нужна причина', 'required'),
       ]);
@@ -124,7 +214,7 @@ export async function moveDeal(
   const [previous] = await tx.query<{ id: number }>(sql`
     select e.id from stage_events e join stages s on s.workspace_id = e.workspace_id and s.id = e.stage_id
      where e.workspace_id = ${ws} and e.deal_id = ${dealId} order by e.entered_at desc, s.position desc, e.id desc limit 1`);
-  const eventId = await appendStageEntry(tx, ws, {
+  const entry = {
     dealId,
     pipelineId: deal.pipeline_id as number,
     stageId: stage.id,
@@ -132,10 +222,11 @@ export async function moveDeal(
     recordedAt: now,
     userId: p.userId,
     reason: input.reason ?? null,
-    source: 'api',
+    source: 'api' as const,
     forced,
     required: { total: required.length, filled: required.length - missing.length },
-  });
+  };
+  const eventId = lossReasonId === null ? await appendStageEntry(tx, ws, entry) : await appendLostEntry(tx, ws, entry, lossReasonId);
   if (previous) await onStageLeft(tx, ctx, ws, previous.id);
   await tx.query(sql`update deals set version = version + 1, updated_at = ${now} where workspace_id = ${ws} and id = ${dealId}`);
   const moved = await getRecord(tx, ws, deals, dealId);

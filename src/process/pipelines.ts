@@ -8,7 +8,7 @@ import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';
 import { AppError, fieldIssue, validationError } from '../platform/errors.ts';
 import { readTime, requiredText, WHAT } from '../platform/resource/fields.ts';
-import { getRecord, idSchema, isoTime, type Resource, toApi, updateRecord } from '../platform/resource/resource.ts';
+import { archiveFields, getRecord, idSchema, isoTime, type Resource, toApi, updateRecord } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
 
 export const STAGE_KINDS = ['open', 'won', 'lost'] as const;
@@ -61,6 +61,62 @@ export async function normalisePositions(tx: Queryable, ws: number, pipelineId: 
 
 export const MAX_STAGES = 50;
 
+/**
+ * Whether any deal ever entered the stage: a stage with history is archived, never deleted or
+ * re-kinded. Asked of the visits (one per entry, indexed by stage), not of the unindexed log.
+ */
+export async function stageHasHistory(tx: Queryable, ws: number, stageId: number): Promise<boolean> {
+  const [r] = await tx.query<{ h: boolean }>(
+    sql`select exists (select 1 from stage_visits where workspace_id = ${ws} and stage_id = ${stageId}) as h`,
+  );
+  return r.h;
+}
+
+/**
+ * The stages in use (not archived) of a pipeline with one stage changed or left out: they must
+ * still let a deal be worked and closed both ways.
+ */
+export async function checkStagesInUse(
+  tx: Queryable,
+  ws: number,
+  pipelineId: number,
+  change: { id: number; kind?: StageKind },
+  field: string,
+) {
+  const rows = await tx.query<{ id: number; name: string; kind: StageKind }>(
+    sql`select id, name, kind from stages where workspace_id = ${ws} and pipeline_id = ${pipelineId} and archived_at is null`,
+  );
+  const left = rows.flatMap((r) => (Number(r.id) !== change.id ? [r] : change.kind ? [{ ...r, kind: change.kind }] : []));
+  const missing = STAGE_KINDS.filter((k) => !left.some((r) => r.kind === k));
+  if (missing.length === 0) return;
+  const what = {
+    open: { en: 'the last open stage', ru: 'последний открытый этап' },
+    won: { en: 'the only won stage', ru: 'единственный этап «успешно»' },
+    lost: { en: 'the only lost stage', ru: 'единственный этап «не реализовано»' },
+  }[missing[0]];
+  throw validationError([
+    fieldIssue(
+      field,
+      `this is ${what.en} of the pipeline: add another first`,
+      `это ${what.ru} воронки: сначала добавьте другой`,
+      'last_of_kind',
+    ),
+  ]);
+}
+
+async function checkKindChange(tx: Queryable, ws: number, existing: Row, kind: StageKind) {
+  if (await stageHasHistory(tx, ws, existing.id as number))
+    throw validationError([
+      fieldIssue(
+        'kind',
+        'deals have entered this stage: its kind stays; archive it and add a new stage instead',
+        'на этом этапе уже были сделки: тип не меняется; отправьте этап в архив и добавьте новый',
+        'immutable',
+      ),
+    ]);
+  await checkStagesInUse(tx, ws, existing.pipeline_id as number, { id: existing.id as number, kind }, 'kind');
+}
+
 export const stages: Resource = {
   path: 'stages',
   table: 'stages',
@@ -80,8 +136,8 @@ export const stages: Resource = {
       out: z.enum(STAGE_KINDS),
       in: z.enum(STAGE_KINDS),
       required: true,
-      updatable: false,
       filter: 'eq',
+      description: 'Changeable only while no deal has entered the stage',
     },
     position: {
       out: z.number().int(),
@@ -100,18 +156,17 @@ export const stages: Resource = {
       description: 'What to do at this stage (English)',
     },
     created_at: readTime(),
+    ...archiveFields,
   },
   immutable: {
-    kind: {
-      en: 'the kind of a stage is fixed: create a new stage instead',
-      ru: 'тип этапа менять нельзя: создайте новый этап',
-    },
     pipeline_id: {
       en: 'a stage stays in its pipeline',
       ru: 'этап нельзя перенести в другую воронку',
     },
   },
   beforeWrite: async ({ tx, principal, values, existing }) => {
+    if (existing && values.kind !== undefined && values.kind !== existing.kind)
+      await checkKindChange(tx, principal.workspaceId, existing, values.kind as StageKind);
     if (!existing) {
       const [c] = await tx.query<{ n: number }>(
         sql`select count(*)::int8 as n from stages where workspace_id = ${principal.workspaceId} and pipeline_id = ${values.pipeline_id as number}`,
@@ -152,6 +207,11 @@ const pipelineOut = z.object({
       name: z.string(),
       kind: z.enum(STAGE_KINDS),
       position: z.number().int(),
+      guidance_ru: z.string().nullable(),
+      guidance_en: z.string().nullable(),
+      archived: z.boolean().describe('Archived: kept in history and reports, no longer a move target'),
+      open_deals: z.number().int().describe('Open deals in the stage now'),
+      has_history: z.boolean().describe('Some deal has entered it: it can be archived, not deleted'),
       version: z.number().int(),
     }),
   ),
@@ -238,7 +298,11 @@ export async function loadStages(tx: Queryable, ws: number, pipelineId: number):
 
 async function pipelineView(tx: Queryable, ws: number, row: Row) {
   const st = await tx.query<Row>(
-    sql`select id, name, kind, position, version from stages where workspace_id = ${ws} and pipeline_id = ${row.id as number} order by position`,
+    sql`select s.id, s.name, s.kind, s.position, s.guidance_ru, s.guidance_en, s.archived_at is not null as archived,
+               (select count(*) from deals d where d.workspace_id = s.workspace_id and d.pipeline_id = s.pipeline_id and d.stage_id = s.id
+                                                   and d.status = 'open')::int8 as open_deals,
+               exists (select 1 from stage_visits v where v.workspace_id = s.workspace_id and v.stage_id = s.id) as has_history, s.version
+          from stages s where s.workspace_id = ${ws} and s.pipeline_id = ${row.id as number} order by s.position`,
   );
   return { ...toApi(pipelines, row), stages: st } as z.infer<typeof pipelineOut>;
 }

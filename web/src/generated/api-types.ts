@@ -586,7 +586,7 @@ export interface Paths {
          * Custom field values by key (see /api/v1/custom-fields); null removes a value
          */
         custom?: {
-          [k: string]: string | number | boolean | null | undefined;
+          [k: string]: string | number | boolean | string[] | null | undefined;
         };
       };
       responses: {
@@ -787,7 +787,7 @@ export interface Paths {
          * Custom field values by key (see /api/v1/custom-fields); null removes a value
          */
         custom?: {
-          [k: string]: string | number | boolean | null | undefined;
+          [k: string]: string | number | boolean | string[] | null | undefined;
         };
       };
       responses: {
@@ -1031,7 +1031,7 @@ export interface Paths {
          * Custom field values by key (see /api/v1/custom-fields); null removes a value
          */
         custom?: {
-          [k: string]: string | number | boolean | null | undefined;
+          [k: string]: string | number | boolean | string[] | null | undefined;
         };
       };
       responses: {
@@ -1194,7 +1194,7 @@ export interface Paths {
          * Custom field values by key (see /api/v1/custom-fields); null removes a value
          */
         custom?: {
-          [k: string]: string | number | boolean | null | undefined;
+          [k: string]: string | number | boolean | string[] | null | undefined;
         };
       };
       responses: {
@@ -1477,7 +1477,7 @@ export interface Paths {
          * Custom field values by key (see /api/v1/custom-fields); null removes a value
          */
         custom?: {
-          [k: string]: string | number | boolean | null | undefined;
+          [k: string]: string | number | boolean | string[] | null | undefined;
         };
       };
       responses: {
@@ -1700,7 +1700,7 @@ export interface Paths {
          * Custom field values by key (see /api/v1/custom-fields); null removes a value
          */
         custom?: {
-          [k: string]: string | number | boolean | null | undefined;
+          [k: string]: string | number | boolean | string[] | null | undefined;
         };
       };
       responses: {
@@ -2882,7 +2882,7 @@ export interface Paths {
          * Custom field values by key (see /api/v1/custom-fields); null removes a value
          */
         custom?: {
-          [k: string]: string | number | boolean | null | undefined;
+          [k: string]: string | number | boolean | string[] | null | undefined;
         };
       };
       responses: {
@@ -3182,7 +3182,7 @@ export interface Paths {
          * Custom field values by key (see /api/v1/custom-fields); null removes a value
          */
         custom?: {
-          [k: string]: string | number | boolean | null | undefined;
+          [k: string]: string | number | boolean | string[] | null | undefined;
         };
         stage_id?: unknown;
         pipeline_id?: unknown;
@@ -3272,7 +3272,7 @@ export interface Paths {
                * Custom field values by key (see /api/v1/custom-fields); null removes a value
                */
               custom?: {
-                [k: string]: string | number | boolean | null | undefined;
+                [k: string]: string | number | boolean | string[] | null | undefined;
               };
             };
         /**
@@ -3298,7 +3298,7 @@ export interface Paths {
                    * Custom field values by key (see /api/v1/custom-fields); null removes a value
                    */
                   custom?: {
-                    [k: string]: string | number | boolean | null | undefined;
+                    [k: string]: string | number | boolean | string[] | null | undefined;
                   };
                 }
             )
@@ -3330,7 +3330,7 @@ export interface Paths {
            * Custom field values by key (see /api/v1/custom-fields); null removes a value
            */
           custom?: {
-            [k: string]: string | number | boolean | null | undefined;
+            [k: string]: string | number | boolean | string[] | null | undefined;
           };
         };
       };
@@ -3520,7 +3520,7 @@ export interface Paths {
            * Custom field values by key (see /api/v1/custom-fields); null removes a value
            */
           custom?: {
-            [k: string]: string | number | boolean | null | undefined;
+            [k: string]: string | number | boolean | string[] | null | undefined;
           };
           stage_id?: unknown;
           pipeline_id?: unknown;
@@ -9450,6 +9450,28 @@ export interface Paths {
       };
     };
   };
+  '/api/v1/pipeline-templates': {
+    get: {
+      responses: {
+        '200': {
+          items: {
+            template: 'b2b-ru' | 'b2b-en' | 'empty';
+            name: string;
+            stages: {
+              name: string;
+              kind: 'open' | 'won' | 'lost';
+            }[];
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
   '/api/v1/loss-reasons': {
     get: {
       query: {
@@ -9805,6 +9827,29 @@ export interface Paths {
             anchor_template_id: number;
             anchor_title_ru: string;
             anchor_title_en: string;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/requirement-fields': {
+    get: {
+      query: {
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          items: {
+            field: string;
+            label_ru: string;
+            label_en: string;
+            custom: boolean;
           }[];
         };
         '400': ErrorBody;
