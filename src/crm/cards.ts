@@ -11,6 +11,7 @@ import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { notFound } from '../platform/errors.ts';
 import { jsonWriter, sendJson } from '../platform/http/serializer.ts';
 import type { ServerContext } from '../platform/http/server.ts';
+import { CUSTOM_FIELD_TYPES } from '../platform/resource/custom-values.ts';
 import { apiJsonSql, getRecord, idSchema, isoTime, type Resource, schemasOf, toApi, utcSql } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, scoped, scopedRead } from '../platform/resource/resource-routes.ts';
 import { appliesTo, definitionOf, isFilled, type RequirementRow, requirementsSql, toRequirement } from '../process/requirements.ts';
@@ -36,7 +37,7 @@ const block = z.object({
       key: z.string(),
       label_ru: z.string(),
       label_en: z.string(),
-      type: z.enum(['text', 'number', 'money', 'date', 'choice']),
+      type: z.enum(CUSTOM_FIELD_TYPES),
       choices: z.array(z.object({ value: z.string(), label_ru: z.string(), label_en: z.string() })),
     }),
   ),

@@ -3,17 +3,22 @@ import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError, fieldIssue, validationError } from '../platform/errors.ts';
 import { issuesToFields } from '../platform/http/validation.ts';
+import { CUSTOM_FIELD_TYPES } from '../platform/resource/custom-values.ts';
 import { checkRulesDoc, exportRules, importRules, rulesDocSchema } from './config-rules.ts';
+import { checkFieldChoices } from './custom-fields.ts';
 import { checkStageSet, MAX_STAGES, normalisePositions, STAGE_KINDS } from './pipelines.ts';
 import { TASK_TYPES } from './task-kinds.ts';
 
 /**
- * The sales standard as one JSON document — segments, deal custom fields,
- * pipelines with their stages, guidance, requirements and playbooks, and the
- * business calendar — so a head of sales can version it and carry it between
- * workspaces. Import merges by name (stages, segments), key (fields, task
- * templates) and date: nothing with history is deleted, templates left out of the
- * document are deactivated, requirements are replaced.
+ * The sales standard as one JSON document — segments, the custom fields of deals
+ * (`deal_fields`) and of companies, contacts and leads (`fields`), each card's blocks
+ * (`blocks`: the card designer's layout), pipelines with their stages, guidance,
+ * requirements and playbooks, and the business calendar — so a head of sales can
+ * version it and carry it between workspaces. Import merges by name (stages, segments,
+ * blocks), key (fields, task templates) and date: nothing with history is deleted,
+ * templates left out of the document are deactivated, requirements are replaced, a
+ * card's blocks are the document's (an object the document has no blocks for keeps
+ * its layout).
  */
 
 const name = z.string().trim().min(1).max(200);
@@ -47,24 +52,44 @@ const stageDoc = z.strictObject({
   requirements: z.array(requirementDoc).max(50).default([]),
   playbook: z.array(templateDoc).max(100).default([]),
 });
+const fieldDoc = z.strictObject({
+  key: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
+  label_ru: name,
+  label_en: name,
+  type: z.enum(CUSTOM_FIELD_TYPES),
+  choices: z.array(z.strictObject({ value: z.string().min(1).max(100), label_ru: name, label_en: name })).default([]),
+});
+const fieldList = z.array(fieldDoc).max(200).default([]);
+const blockList = z
+  .array(
+    z.strictObject({
+      name_ru: name,
+      name_en: name,
+      pinned: z.boolean().default(false),
+      fields: z.array(z.string()).max(200).default([]).describe('keys of the object’s fields, in order'),
+    }),
+  )
+  .max(100);
+const CARD_OBJECTS = ['deal', 'company', 'contact', 'lead'] as const;
+type CardObject = (typeof CARD_OBJECTS)[number];
+
 export const configDocSchema = z.strictObject({
   voronka_config: z.literal(1),
   segments: z
     .array(z.strictObject({ name, kind: z.enum(['typical', 'atypical']).default('typical') }))
     .max(100)
     .default([]),
-  deal_fields: z
-    .array(
-      z.strictObject({
-        key: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
-        label_ru: name,
-        label_en: name,
-        type: z.enum(['text', 'number', 'money', 'date', 'choice']),
-        choices: z.array(z.strictObject({ value: z.string().min(1).max(100), label_ru: name, label_en: name })).default([]),
-      }),
-    )
-    .max(200)
-    .default([]),
+  deal_fields: fieldList.describe('The deal’s custom fields (kept here for documents written before the card designer)'),
+  fields: z
+    .strictObject({ company: fieldList, contact: fieldList, lead: fieldList })
+    .partial()
+    .optional()
+    .describe('The custom fields of companies, contacts and leads'),
+  blocks: z
+    .strictObject({ deal: blockList, company: blockList, contact: blockList, lead: blockList })
+    .partial()
+    .optional()
+    .describe('Each card’s blocks in order with the keys of their fields in order; an object left out keeps its layout'),
   pipelines: z
     .array(z.strictObject({ name, stages: z.array(stageDoc).min(3).max(MAX_STAGES) }))
     .min(1)
@@ -87,9 +112,7 @@ export async function exportConfig(tx: Queryable, ws: number): Promise<ConfigDoc
     sql`select id, name, kind from segments where workspace_id = ${ws} order by position, id`,
   );
   const segName = new Map(segments.map((s) => [s.id, s.name]));
-  const fields = await tx.query<ConfigDoc['deal_fields'][number]>(
-    sql`select key, label_ru, label_en, type, choices from custom_fields where workspace_id = ${ws} and object_type = 'deal' order by position, id`,
-  );
+  const cards = await exportCards(tx, ws);
   const pipelines = await tx.query<{ id: number; name: string }>(
     sql`select id, name from pipelines where workspace_id = ${ws} and not archived order by position, id`,
   );
@@ -148,7 +171,9 @@ export async function exportConfig(tx: Queryable, ws: number): Promise<ConfigDoc
   return {
     voronka_config: 1,
     segments: segments.map((s) => ({ name: s.name, kind: s.kind })),
-    deal_fields: fields.map((f) => ({ key: f.key, label_ru: f.label_ru, label_en: f.label_en, type: f.type, choices: f.choices })),
+    deal_fields: cards.fields.deal,
+    fields: { company: cards.fields.company, contact: cards.fields.contact, lead: cards.fields.lead },
+    blocks: cards.blocks,
     pipelines: out,
     calendar,
     rules: await exportRules(tx, ws),
@@ -176,6 +201,7 @@ export function parseConfigDoc(json: unknown): ConfigDoc {
   const issues = [];
   const segmentNames = new Set(doc.segments.map((s) => s.name.toLowerCase()));
   const fieldKeys = new Set(doc.deal_fields.map((f) => f.key));
+  issues.push(...checkCardsDoc(doc));
   const keys = new Map<string, string>();
   const days = new Set<string>();
   for (const [ci, c] of doc.calendar.entries()) {
@@ -295,25 +321,7 @@ export async function importConfig(tx: Queryable, ws: number, doc: ConfigDoc, no
       s.id,
     ]),
   );
-  for (const [i, f] of doc.deal_fields.entries()) {
-    const [old] = await tx.query<{ type: string }>(
-      sql`select type from custom_fields where workspace_id = ${ws} and object_type = 'deal' and key = ${f.key}`,
-    );
-    if (old && old.type !== f.type) {
-      throw validationError([
-        fieldIssue(
-          `deal_fields.${i}.type`,
-          `field "${f.key}" exists here as ${old.type}; a type cannot change`,
-          `поле «${f.key}» уже есть с типом ${old.type}; тип не меняется`,
-        ),
-      ]);
-    }
-    if (!old) report.fields_created++;
-    await tx.query(sql`
-      insert into custom_fields (workspace_id, object_type, key, label_ru, label_en, type, choices, position, created_at, updated_at)
-      values (${ws}, 'deal', ${f.key}, ${f.label_ru}, ${f.label_en}, ${f.type}, ${JSON.stringify(f.choices)}::jsonb, ${i + 1}, ${now}, ${now})
-      on conflict (workspace_id, object_type, key) do update set label_ru = excluded.label_ru, label_en = excluded.label_en, choices = excluded.choices`);
-  }
+  for (const object of CARD_OBJECTS) report.fields_created += await importCard(tx, ws, doc, object, now);
   const userByEmail = new Map(
     (
       await tx.query<{ id: number; email: string }>(
@@ -422,4 +430,153 @@ export async function importConfig(tx: Queryable, ws: number, doc: ConfigDoc, no
   }
   report.rules = await importRules(tx, ws, doc.rules, now);
   return report;
+}
+
+type FieldDoc = z.infer<typeof fieldDoc>;
+type BlockDoc = z.infer<typeof blockList>[number];
+const fieldsOf = (doc: ConfigDoc, object: CardObject): FieldDoc[] => (object === 'deal' ? doc.deal_fields : (doc.fields?.[object] ?? []));
+const fieldsPath = (object: CardObject) => (object === 'deal' ? 'deal_fields' : `fields.${object}`);
+
+/**
+ * The custom fields and blocks of every card: fields in the order the card shows them (blocks in
+ * order, each block's fields in order, then the fields in no block), blocks with their keys.
+ */
+async function exportCards(tx: Queryable, ws: number) {
+  const blockRows = await tx.query<{ id: number; object_type: CardObject; name_ru: string; name_en: string; pinned: boolean }>(
+    sql`select id, object_type, name_ru, name_en, pinned from field_blocks where workspace_id = ${ws} order by position, id`,
+  );
+  const order = new Map(blockRows.map((b, i) => [b.id, i]));
+  const fieldRows = await tx.query<FieldDoc & { object_type: CardObject; block_id: number | null }>(
+    sql`select object_type, key, label_ru, label_en, type, choices, block_id from custom_fields where workspace_id = ${ws} order by position, id`,
+  );
+  const rank = (f: { block_id: number | null }) => (f.block_id === null ? blockRows.length : (order.get(f.block_id) ?? blockRows.length));
+  const sorted = fieldRows.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i);
+  const fields = Object.fromEntries(CARD_OBJECTS.map((o) => [o, [] as FieldDoc[]])) as Record<CardObject, FieldDoc[]>;
+  for (const { f } of sorted)
+    fields[f.object_type].push({ key: f.key, label_ru: f.label_ru, label_en: f.label_en, type: f.type, choices: f.choices });
+  const blocks = Object.fromEntries(CARD_OBJECTS.map((o) => [o, [] as BlockDoc[]])) as Record<CardObject, BlockDoc[]>;
+  for (const b of blockRows)
+    blocks[b.object_type].push({
+      name_ru: b.name_ru,
+      name_en: b.name_en,
+      pinned: b.pinned,
+      fields: sorted.filter(({ f }) => f.block_id === b.id).map(({ f }) => f.key),
+    });
+  return { fields, blocks };
+}
+
+/** The cards' part of a document: each field's choices fit its type, keys once, blocks name fields of their object once. */
+function checkCardsDoc(doc: ConfigDoc) {
+  const issues = [];
+  for (const object of CARD_OBJECTS) {
+    const at = fieldsPath(object);
+    const keys = new Set<string>();
+    for (const [i, f] of fieldsOf(doc, object).entries()) {
+      if (keys.has(f.key))
+        issues.push(fieldIssue(`${at}.${i}.key`, `key "${f.key}" is used twice`, `ключ «${f.key}» повторяется`, 'duplicate'));
+      keys.add(f.key);
+      issues.push(...checkFieldChoices(f.type, f.choices, `${at}.${i}.choices`));
+    }
+    const placed = new Set<string>();
+    const names = new Set<string>();
+    for (const [bi, b] of (doc.blocks?.[object] ?? []).entries()) {
+      const bat = `blocks.${object}.${bi}`;
+      if (names.has(b.name_ru.toLowerCase()))
+        issues.push(fieldIssue(`${bat}.name_ru`, `block "${b.name_ru}" is listed twice`, `блок «${b.name_ru}» указан дважды`, 'duplicate'));
+      names.add(b.name_ru.toLowerCase());
+      for (const [fi, k] of b.fields.entries()) {
+        if (!keys.has(k))
+          issues.push(fieldIssue(`${bat}.fields.${fi}`, `no field "${k}" in ${at}`, `нет поля «${k}» в ${at}`, 'not_found'));
+        else if (placed.has(k))
+          issues.push(fieldIssue(`${bat}.fields.${fi}`, `field "${k}" is in two blocks`, `поле «${k}» стоит в двух блоках`, 'duplicate'));
+        placed.add(k);
+      }
+    }
+  }
+  return issues;
+}
+
+/**
+ * One card's fields and (when the document has them) blocks: fields merged by key (a type never
+ * changes), blocks by Russian name; a block the document leaves out is removed and its fields stay
+ * in no block; fields take their places as the document lists them. Only rows that differ are
+ * written (and get a new version), so importing a workspace's own export changes nothing.
+ */
+async function importCard(tx: Queryable, ws: number, doc: ConfigDoc, object: CardObject, now: Date): Promise<number> {
+  const list = fieldsOf(doc, object);
+  const layout = doc.blocks?.[object];
+  const old = new Map(
+    (
+      await tx.query<{ key: string; type: string }>(
+        sql`select key, type from custom_fields where workspace_id = ${ws} and object_type = ${object}`,
+      )
+    ).map((f) => [f.key, f.type]),
+  );
+  for (const [i, f] of list.entries())
+    if (old.has(f.key) && old.get(f.key) !== f.type)
+      throw validationError([
+        fieldIssue(
+          `${fieldsPath(object)}.${i}.type`,
+          `field "${f.key}" exists here as ${old.get(f.key)}; a type cannot change`,
+          `поле «${f.key}» уже есть с типом ${old.get(f.key)}; тип не меняется`,
+        ),
+      ]);
+  // Where each field goes: its block (by name, when the document lays the card out) and place.
+  const blockOf = new Map<string, string>();
+  for (const b of layout ?? []) for (const k of b.fields) blockOf.set(k, b.name_ru.toLowerCase());
+  const blockIds = new Map<string, number>();
+  if (layout) {
+    const existing = await tx.query<{ id: number; name_ru: string }>(
+      sql`select id, name_ru from field_blocks where workspace_id = ${ws} and object_type = ${object}`,
+    );
+    const byName = new Map(existing.map((b) => [b.name_ru.toLowerCase(), Number(b.id)]));
+    for (const [i, b] of layout.entries()) {
+      let id = byName.get(b.name_ru.toLowerCase());
+      if (id === undefined) {
+        const [row] = await tx.query<{ id: number }>(sql`
+          insert into field_blocks (workspace_id, object_type, name_ru, name_en, position, pinned, created_at, updated_at)
+          values (${ws}, ${object}, ${b.name_ru}, ${b.name_en}, ${i + 1}, ${b.pinned}, ${now}, ${now}) returning id`);
+        id = Number(row.id);
+      } else
+        await tx.query(sql`
+          update field_blocks set name_ru = ${b.name_ru}, name_en = ${b.name_en}, position = ${i + 1}, pinned = ${b.pinned}, version = version + 1, updated_at = ${now}
+           where workspace_id = ${ws} and id = ${id} and (name_ru, name_en, position, pinned) is distinct from (${b.name_ru}, ${b.name_en}, ${i + 1}, ${b.pinned})`);
+      blockIds.set(b.name_ru.toLowerCase(), id);
+    }
+  }
+  const positions = new Map<string, number>();
+  let created = 0;
+  for (const f of list) {
+    const group = blockOf.get(f.key) ?? '';
+    const position = (positions.get(group) ?? 0) + 1;
+    positions.set(group, position);
+    const choices = JSON.stringify(f.choices);
+    if (!old.has(f.key)) {
+      created++;
+      const block = layout ? (blockIds.get(group) ?? null) : null;
+      await tx.query(sql`
+        insert into custom_fields (workspace_id, object_type, key, label_ru, label_en, type, choices, block_id, position, created_at, updated_at)
+        values (${ws}, ${object}, ${f.key}, ${f.label_ru}, ${f.label_en}, ${f.type}, ${choices}::jsonb, ${block}::int8, ${position}, ${now}, ${now})`);
+    } else if (layout) {
+      const block = blockIds.get(group) ?? null;
+      await tx.query(sql`
+        update custom_fields set label_ru = ${f.label_ru}, label_en = ${f.label_en}, choices = ${choices}::jsonb, block_id = ${block}::int8, position = ${position},
+               version = version + 1, updated_at = ${now}
+         where workspace_id = ${ws} and object_type = ${object} and key = ${f.key}
+           and (label_ru, label_en, choices, block_id, position) is distinct from (${f.label_ru}, ${f.label_en}, ${choices}::jsonb, ${block}::int8, ${position})`);
+    } else
+      await tx.query(sql`
+        update custom_fields set label_ru = ${f.label_ru}, label_en = ${f.label_en}, choices = ${choices}::jsonb, version = version + 1, updated_at = ${now}
+         where workspace_id = ${ws} and object_type = ${object} and key = ${f.key}
+           and (label_ru, label_en, choices) is distinct from (${f.label_ru}, ${f.label_en}, ${choices}::jsonb)`);
+  }
+  if (layout) {
+    // Fields of this workspace the document does not list stay, after the listed ones, in no block.
+    await tx.query(sql`
+      update custom_fields set block_id = null, version = version + 1, updated_at = ${now}
+       where workspace_id = ${ws} and object_type = ${object} and block_id is not null and not (key = any(${[...blockOf.keys()]}::text[]))`);
+    await tx.query(sql`
+      delete from field_blocks where workspace_id = ${ws} and object_type = ${object} and not (id = any(${[...blockIds.values()]}::int8[]))`);
+  }
+  return created;
 }

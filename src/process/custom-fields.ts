@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { fieldIssue, validationError } from '../platform/errors.ts';
+import { CUSTOM_FIELD_TYPES, hasChoices } from '../platform/resource/custom-values.ts';
 import { readTime, requiredText, WHAT } from '../platform/resource/fields.ts';
 import { idSchema, type Resource } from '../platform/resource/resource.ts';
 
-const OBJECTS = ['company', 'contact', 'lead', 'deal'] as const;
-export const FIELD_TYPES = ['text', 'number', 'money', 'date', 'choice'] as const;
+export const OBJECTS = ['company', 'contact', 'lead', 'deal'] as const;
+export const FIELD_TYPES = CUSTOM_FIELD_TYPES;
 
 const choice = z.strictObject({
   value: z.string().trim().min(1).max(100),
@@ -80,7 +81,7 @@ export const customFields: Resource = {
     choices: {
       out: z.array(choice),
       in: z.array(choice).max(200),
-      description: 'For type choice: the allowed values with their labels',
+      description: 'For types choice and multi_choice: the allowed values with their labels',
     },
     block_id: {
       out: idSchema.nullable(),
@@ -110,19 +111,23 @@ export const customFields: Resource = {
     },
   },
   beforeWrite: async ({ values, existing }) => {
-    const type = (values.type ?? existing?.type) as string;
-    const choices = (values.choices ?? existing?.choices ?? []) as {
-      value: string;
-    }[];
-    if (type === 'choice' && choices.length === 0) {
-      throw validationError([
-        fieldIssue('choices', 'a choice field needs at least one choice', 'у поля-списка должен быть хотя бы один вариант', 'required'),
-      ]);
-    }
-    if (type !== 'choice' && choices.length > 0) {
-      throw validationError([fieldIssue('choices', 'only a choice field has choices', 'варианты бывают только у поля-списка')]);
-    }
-    const dup = choices.map((c) => c.value).find((v, i, a) => a.indexOf(v) !== i);
-    if (dup) throw validationError([fieldIssue('choices', `duplicate choice "${dup}"`, `вариант «${dup}» повторяется`, 'duplicate')]);
+    const issues = checkFieldChoices((values.type ?? existing?.type) as string, (values.choices ?? existing?.choices ?? []) as Choice[]);
+    if (issues.length) throw validationError(issues);
   },
 };
+
+type Choice = z.infer<typeof choice>;
+
+/**
+ * A field's choices for its type: a choice or multi-choice field needs at least one, the others
+ * none, and no value twice. `at` is where the choices are (the resource's field, a document's path).
+ */
+export function checkFieldChoices(type: string, choices: Choice[], at = 'choices') {
+  if (hasChoices(type) && choices.length === 0)
+    return [fieldIssue(at, 'a choice field needs at least one choice', 'у поля-списка должен быть хотя бы один вариант', 'required')];
+  if (!hasChoices(type) && choices.length > 0)
+    return [fieldIssue(at, 'only a choice field has choices', 'варианты бывают только у поля-списка')];
+  const dup = choices.map((c) => c.value).find((v, i, a) => a.indexOf(v) !== i);
+  if (dup) return [fieldIssue(at, `duplicate choice "${dup}"`, `вариант «${dup}» повторяется`, 'duplicate')];
+  return [];
+}

@@ -9,7 +9,7 @@ import { prepared, type Queryable, type Row } from '../db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, type Msg, notFound, validationError, versionConflict } from '../errors.ts';
 import { ownMessage, RequestValidationError } from '../http/validation.ts';
 import { conflictChanges, type NamedChange } from './conflict.ts';
-import { checkCustomValues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
+import { customValueIssues, loadCustomFieldDefs, type ObjectType } from './custom-values.ts';
 
 /**
  * A resource is described once — its fields, what may be written, filtered and
@@ -95,7 +95,7 @@ const colOf = (name: string, f: Field) => f.col ?? name;
 export const isoTime = z.iso.datetime({ offset: true }).describe('ISO 8601 timestamp with offset');
 export const idSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const customValuesSchema = z
-  .record(z.string().max(63), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .record(z.string().max(63), z.union([z.string(), z.number(), z.boolean(), z.array(z.string().max(100)).max(200), z.null()]))
   .describe('Custom field values by key (see /api/v1/custom-fields); null removes a value');
 
 function outputSchema(r: Resource) {
@@ -286,8 +286,7 @@ async function checkRefs(tx: Queryable, ws: number, r: Resource, input: Record<s
 
 async function checkCustom(tx: Queryable, ws: number, r: Resource, custom: unknown): Promise<FieldIssue[]> {
   if (!r.custom || custom === undefined) return [];
-  const defs = await loadCustomFieldDefs(tx, ws, r.custom);
-  return checkCustomValues(defs, custom as Record<string, unknown>);
+  return customValueIssues(tx, ws, r.custom, custom as Record<string, unknown>);
 }
 
 function columnsFromInput(r: Resource, input: Record<string, unknown>): Record<string, unknown> {
@@ -880,7 +879,7 @@ export function listQuerySchema(r: Resource, shape: Record<string, ZodType>) {
         .string()
         .max(2000)
         .describe(
-          'custom.<key> = one of (choice) / contains (text); custom.<key>.min|max (number, money in minor units); custom.<key>.from|to (date, inclusive)',
+          'custom.<key> = one of (choice, multi_choice: has any of) / contains (text, link) / user id[,id…] (user); custom.<key>.min|max (number, money in minor units); custom.<key>.from|to (date, inclusive)',
         ),
     )
     .superRefine((q, c) => {
@@ -974,7 +973,8 @@ export async function customFilterSql(q: Queryable, ws: number, r: Resource, que
     const wrongOp = (ops: string) =>
       bad(param, `a ${def.type} field is filtered by ${ops}`, `поле типа «${def.type}» фильтруется так: ${ops}`);
     switch (def.type) {
-      case 'choice': {
+      case 'choice':
+      case 'multi_choice': {
         if (op) throw wrongOp(`custom.${key}=value[,value…]`);
         const list = v
           .split(',')
@@ -989,13 +989,37 @@ export async function customFilterSql(q: Queryable, ws: number, r: Resource, que
             `ожидалось одно из значений ${all}; получено ${unknown.join(', ')}`,
           );
         }
+        if (def.type === 'multi_choice')
+          // A record matches when its list holds any of the values asked for.
+          where.push(
+            sql`(${join(
+              list.map((x) => sql`custom @> ${JSON.stringify({ [key]: [x] })}::jsonb`),
+              ' or ',
+            )})`,
+          );
+        else
+          where.push(
+            list.length === 1
+              ? sql`custom @> ${JSON.stringify({ [key]: list[0] })}::jsonb`
+              : sql`(custom ->> ${key}::text) = any(${list}::text[])`,
+          );
+        break;
+      }
+      case 'user': {
+        if (op) throw wrongOp(`custom.${key}=id[,id…]`);
+        const ids = v.split(',').map((s) => s.trim());
+        if (ids.some((x) => !/^\d{1,18}$/.test(x)))
+          throw bad(
+            param,
+            `expected user ids separated by commas, got "${v}"`,
+            `ожидались id пользователей через запятую, получено «${v}»`,
+          );
         where.push(
-          list.length === 1
-            ? sql`custom @> ${JSON.stringify({ [key]: list[0] })}::jsonb`
-            : sql`(custom ->> ${key}::text) = any(${list}::text[])`,
+          sql`(case when jsonb_typeof(${value}) = 'number' then (custom ->> ${key}::text)::int8 end) = any(${ids.map(Number)}::int8[])`,
         );
         break;
       }
+      case 'link':
       case 'text': {
         if (op) throw wrongOp(`custom.${key}=text`);
         where.push(sql`(custom ->> ${key}::text) ilike ${`%${v.replace(/[\\%_]/g, (x) => `\\${x}`)}%`}`);
