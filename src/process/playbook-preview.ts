@@ -10,7 +10,7 @@ import { idSchema, isoTime } from '../platform/resource/resource.ts';
 import { errorResponses, scoped } from '../platform/resource/resource-routes.ts';
 import { configGuard } from './pipelines.ts';
 import { planStageEntry } from './playbooks.ts';
-import { registerRequirementRemoval, requirementsFor } from './requirements.ts';
+import { registerRequirementRemoval, requirementsFor, STANDARD_FIELDS } from './requirements.ts';
 import { TASK_TYPES } from './task-kinds.ts';
 
 const owner = {
@@ -213,6 +213,34 @@ export function registerPlaybookPreviewRoutes(app: FastifyInstance, ctx: AppCont
       scoped(ctx, req, async (tx, p) => {
         configGuard(p, 'read');
         return playbookPreview(tx, p.workspaceId, req.query, ctx.clock.now());
+      }),
+  );
+  zapp.get(
+    '/api/v1/requirement-fields',
+    {
+      schema: {
+        tags: ['stage-requirements'],
+        summary: 'The deal fields a stage may require: the standard ones and the workspace’s custom deal fields, with labels',
+        querystring: z.strictObject({ lang: z.enum(['ru', 'en']).optional() }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ field: z.string(), label_ru: z.string(), label_en: z.string(), custom: z.boolean() })),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const custom = await tx.query<{ key: string; label_ru: string; label_en: string }>(
+          sql`select key, label_ru, label_en from custom_fields where workspace_id = ${p.workspaceId} and object_type = 'deal' order by position, id`,
+        );
+        return {
+          items: [
+            ...Object.entries(STANDARD_FIELDS).map(([field, l]) => ({ field, label_ru: l.ru, label_en: l.en, custom: false })),
+            ...custom.map((c) => ({ field: `custom.${c.key}`, label_ru: c.label_ru, label_en: c.label_en, custom: true })),
+          ],
+        };
       }),
   );
 }
