@@ -7,7 +7,7 @@ import { fieldIssue, validationError } from '../platform/errors.ts';
 import type { ServerContext } from '../platform/http/server.ts';
 import { idSchema } from '../platform/resource/resource.ts';
 import { errorResponses, principalOf, scoped } from '../platform/resource/resource-routes.ts';
-import { notificationRows, notificationSchema, unreadCount } from './queries.ts';
+import { notificationRows, notificationSchema, readableSql, unreadCount } from './queries.ts';
 import { registerNotificationStream } from './stream.ts';
 
 /**
@@ -62,12 +62,13 @@ export function registerNotificationRoutes(app: FastifyInstance, ctx: ServerCont
       const q = req.query;
       const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       return scoped(ctx, req, async (tx) => {
-        const rows = await notificationRows(tx, p.workspaceId, p.userId, { unread: q.unread === 'true', before, limit: q.limit + 1 });
+        const readable = await readableSql(tx, p);
+        const rows = await notificationRows(tx, p, readable, { unread: q.unread === 'true', before, limit: q.limit + 1 });
         const items = rows.slice(0, q.limit);
         return {
           items,
           next_cursor: rows.length > q.limit ? encodeCursor(items[items.length - 1].id) : null,
-          unread: await unreadCount(tx, p.workspaceId, p.userId),
+          unread: await unreadCount(tx, p, readable),
         };
       });
     },
@@ -83,7 +84,8 @@ export function registerNotificationRoutes(app: FastifyInstance, ctx: ServerCont
     },
     async (req) => {
       const p = principalOf(req);
-      return { unread: await readInWorkspace(ctx.db, p.workspaceId, (q) => unreadCount(q, p.workspaceId, p.userId)) };
+      const readable = await readInWorkspace(ctx.db, p.workspaceId, (q) => readableSql(q, p));
+      return { unread: await readInWorkspace(ctx.db, p.workspaceId, (q) => unreadCount(q, p, readable)) };
     },
   );
   zapp.post(
@@ -107,7 +109,7 @@ export function registerNotificationRoutes(app: FastifyInstance, ctx: ServerCont
                where workspace_id = ${p.workspaceId} and user_id = ${p.userId} and read_at is null ${which}`)
           : await tx.run(sql`update notifications set read_at = null
                where workspace_id = ${p.workspaceId} and user_id = ${p.userId} and read_at is not null ${which}`);
-        return { updated, unread: await unreadCount(tx, p.workspaceId, p.userId) };
+        return { updated, unread: await unreadCount(tx, p, await readableSql(tx, p)) };
       });
     },
   );

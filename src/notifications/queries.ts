@@ -1,5 +1,7 @@
-import sql, { empty } from 'sql-template-tag';
+import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
+import { ACCESS, type AccessObject, scopeOf, visibleSql } from '../platform/auth/access.ts';
+import type { Principal } from '../platform/auth/roles.ts';
 import { prepared, type Queryable } from '../platform/db/types.ts';
 import { idSchema, utcSql } from '../platform/resource/resource.ts';
 
@@ -24,11 +26,33 @@ export const notificationSchema = z.object({
 });
 export type NotificationOut = z.infer<typeof notificationSchema>;
 
-/** The caller's notifications as API objects, newest first (`ids`: just those). */
+/**
+ * The notifications a reader may see: those on records their role sees now. A note may mention
+ * someone who cannot open its deal; they hear nothing of it (not even its title) until the deal is
+ * shared with them or handed over, when the notification appears.
+ */
+export async function readableSql(q: Queryable, p: Principal): Promise<Sql> {
+  const parts: Sql[] = [];
+  let scope: Awaited<ReturnType<typeof scopeOf>> | undefined;
+  for (const entity of NOTIFICATION_ENTITIES) {
+    const level = ACCESS[entity as AccessObject][p.role][0];
+    if (level === 'all') continue;
+    if (level === 'none') {
+      parts.push(sql`n.entity <> ${entity}`);
+      continue;
+    }
+    scope ??= await scopeOf(q, p);
+    parts.push(sql`(n.entity <> ${entity} or exists (select 1 from ${raw(entity)} v where v.workspace_id = n.workspace_id and v.id = n.entity_id
+                      and ${visibleSql(entity, scope, 'v')}))`);
+  }
+  return parts.length ? sql`and ${join(parts, ' and ')}` : empty;
+}
+
+/** The caller's notifications as API objects, newest first (`ids`: just those); `readable` from `readableSql`. */
 export function notificationRows(
   q: Queryable,
-  ws: number,
-  userId: number,
+  p: Principal,
+  readable: Sql,
   opts: { unread?: boolean; before?: number; ids?: number[]; limit: number },
 ) {
   return q.query<NotificationOut>(
@@ -36,7 +60,7 @@ export function notificationRows(
     select n.id, n.kind, n.entity, n.entity_id, n.actor_id, u.name as actor, n.params,
            ${utcSql('n.created_at')} as created_at, ${utcSql('n.read_at')} as read_at
       from notifications n left join users u on u.workspace_id = n.workspace_id and u.id = n.actor_id
-     where n.workspace_id = ${ws} and n.user_id = ${userId}
+     where n.workspace_id = ${p.workspaceId} and n.user_id = ${p.userId} ${readable}
        ${opts.unread ? sql`and n.read_at is null` : empty}
        ${opts.before !== undefined ? sql`and n.id < ${opts.before}` : empty}
        ${opts.ids ? sql`and n.id = any(${opts.ids}::int8[])` : empty}
@@ -44,9 +68,11 @@ export function notificationRows(
   );
 }
 
-export async function unreadCount(q: Queryable, ws: number, userId: number): Promise<number> {
+export async function unreadCount(q: Queryable, p: Principal, readable: Sql): Promise<number> {
   const [r] = await q.query<{ n: number }>(
-    prepared(sql`select count(*)::int8 as n from notifications where workspace_id = ${ws} and user_id = ${userId} and read_at is null`),
+    prepared(
+      sql`select count(*)::int8 as n from notifications n where n.workspace_id = ${p.workspaceId} and n.user_id = ${p.userId} ${readable} and n.read_at is null`,
+    ),
   );
   return Number(r.n);
 }

@@ -6,7 +6,7 @@ import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { fieldIssue, validationError } from '../platform/errors.ts';
 import { SESSION_COOKIE, type ServerContext } from '../platform/http/server.ts';
 import { errorResponses, principalOf } from '../platform/resource/resource-routes.ts';
-import { notificationRows, unreadCount } from './queries.ts';
+import { notificationRows, readableSql, unreadCount } from './queries.ts';
 
 /**
  * Live delivery: `GET /api/v1/notifications/stream`, Server-Sent Events. The trigger that makes a
@@ -39,6 +39,8 @@ export function registerNotificationStream(app: FastifyInstance, ctx: ServerCont
   let stopListening: Promise<(() => Promise<void>) | null> | null = null;
   let closing = false;
 
+  /** What a person may see of their notifications: for a team lead their team is read first (one statement). */
+  const readable = (p: Principal) => readInWorkspace(ctx.db, p.workspaceId, (q) => readableSql(q, p));
   const all = () => [...streams.values()].flatMap((s) => [...s]);
 
   /** After a lost LISTEN connection: what was notified meanwhile is unknown, so each stream gets its count again. */
@@ -47,7 +49,9 @@ export function registerNotificationStream(app: FastifyInstance, ctx: ServerCont
   };
   const sendCount = async (s: Stream) => {
     const p = s.principal;
-    const unread = await readInWorkspace(ctx.db, p.workspaceId, (q) => unreadCount(q, p.workspaceId, p.userId)).catch(() => null);
+    const unread = await readable(p)
+      .then((r) => readInWorkspace(ctx.db, p.workspaceId, (q) => unreadCount(q, p, r)))
+      .catch(() => null);
     if (unread !== null) s.out.write(event('unread', { unread }));
   };
 
@@ -61,9 +65,12 @@ export function registerNotificationStream(app: FastifyInstance, ctx: ServerCont
     const open = streams.get(key(msg.w, msg.u));
     if (!open || open.size === 0) return;
     try {
+      // Every stream of one person has the same role: the first one's principal decides what they may see.
+      const p = [...open][0].principal;
+      const r = await readable(p);
       const [item, unread] = await Promise.all([
-        readInWorkspace(ctx.db, msg.w, (q) => notificationRows(q, msg.w, msg.u, { ids: [msg.id], limit: 1 })),
-        readInWorkspace(ctx.db, msg.w, (q) => unreadCount(q, msg.w, msg.u)),
+        readInWorkspace(ctx.db, msg.w, (q) => notificationRows(q, p, r, { ids: [msg.id], limit: 1 })),
+        readInWorkspace(ctx.db, msg.w, (q) => unreadCount(q, p, r)),
       ]);
       if (!item[0]) return;
       for (const s of open) s.out.write(event('notification', { notification: item[0], unread }));

@@ -20,7 +20,7 @@ const created = async (client: ApiClient, path: string, body: unknown) => {
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.id as number;
 };
-const person = async (s: SeededWorkspace, key: string, name: string, role: 'manager' | 'head_of_sales' = 'manager') => {
+const person = async (s: SeededWorkspace, key: string, name: string, role: 'manager' | 'head_of_sales' | 'team_lead' = 'manager') => {
   const id = await addUser(h.db, s.ws, { name, email: `${key}@${s.ws}.test`, role, password: 'correct horse battery' }, h.ctx.clock.now());
   const { token } = await createApiToken(h.ctx, { workspaceId: s.ws, userId: id }, { name: 't' });
   ids[key] = id;
@@ -222,8 +222,14 @@ describe('what notifies whom', () => {
       version: v,
     });
     expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    // Anna Petrova, a manager, cannot open Anna Smirnova's deal: she hears nothing of it, not even
+    // its title — until the deal is shared with her, when the mention is there.
+    await nothingFor('annaP', 'anna', 'igor', 'annaK');
+    expect((await api.annaP.get('/notifications/unread-count')).body).toEqual({ unread: 0 });
+    const dv = (await w.api.get(`/deals/${ids.deal}`)).body.version;
+    expect((await w.api.patch(`/deals/${ids.deal}`, { shared_with: [ids.annaP], version: dv })).status).toBe(200);
+    expect((await api.annaP.get('/notifications/unread-count')).body).toEqual({ unread: 1 });
     expect(await drain('annaP')).toEqual([{ ...mention, params }]);
-    await nothingFor('anna', 'igor', 'annaK');
   });
 
   it('mentions: the longest full name at an @, two users of one first name, oneself never, a company note', async () => {
@@ -241,9 +247,35 @@ describe('what notifies whom', () => {
       actor: 'Анна Смирнова',
       params: { target: 'companies', name: 'ООО «Ромашка»', type: 'meeting', subject: null },
     };
+    // The two managers mentioned cannot open Anna's company (neither theirs nor of a deal of
+    // theirs): nothing reaches them until it is shared with one of them.
+    await nothingFor('annaK', 'annaP', 'anna', 'igor', 'admin', 'stranger');
+    const cv = (await api.anna.get(`/companies/${company}`)).body.version;
+    expect((await api.anna.patch(`/companies/${company}`, { shared_with: [ids.annaK], version: cv })).status).toBe(200);
     expect(await drain('annaK')).toEqual([mention]);
-    expect(await drain('annaP')).toEqual([mention]);
-    await nothingFor('anna', 'igor', 'admin', 'stranger');
+    await nothingFor('annaP');
+  });
+});
+
+describe('mentions and access', () => {
+  it("a team lead hears of a mention on a deal of their team's manager, not on another team's", async () => {
+    await person(w, 'lead', 'Олег Тимлидов', 'team_lead');
+    const team = async (who: string, name: string) => {
+      const v = (await w.api.get(`/users/${ids[who]}`)).body.version;
+      expect((await w.api.patch(`/users/${ids[who]}`, { team: name, version: v })).status).toBe(200);
+    };
+    await team('lead', 'Север');
+    await team('anna', 'Север');
+    await team('annaP', 'Юг');
+    const ours = await created(w.api, '/deals', { title: 'Северная сделка', owner_id: ids.anna });
+    const theirs = await created(w.api, '/deals', { title: 'Южная сделка', owner_id: ids.annaP });
+    await drain('anna');
+    await drain('annaP');
+    for (const deal of [ours, theirs])
+      await created(w.api, '/activities', { type: 'call', at: T0, deal_id: deal, notes: '@Олег Тимлидов, глянь' });
+    const seen = await drain('lead');
+    expect(seen.map((x) => [x.kind, x.entity_id])).toEqual([['mentioned', ours]]);
+    expect((await api.lead.get('/notifications/unread-count')).body).toEqual({ unread: 0 });
   });
 });
 
