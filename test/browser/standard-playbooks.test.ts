@@ -21,7 +21,7 @@ import { type Harness, type SeededWorkspace, seedWorkspace, startHarness } from 
 let h: Harness;
 let w: SeededWorkspace;
 let browser: Browser;
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 const plain = (s: string | null) =>
   (s ?? '')
     .replace(/[\u00a0\u202f]/g, ' ')
@@ -130,7 +130,10 @@ describe('the standard: requirements, playbooks, segments, calendar', () => {
            where workspace_id = ${w.ws} and title_ru = 'Отправить итоги демо'`,
     );
     expect(summary).toMatchObject({ due_days: 1, day_kind: 'business', on_stage_exit: 'keep_open', anchored: true });
-    await page.getByTestId('templates').getByText(/после «Провести демо»/).waitFor();
+    await page
+      .getByTestId('templates')
+      .getByText(/после «Провести демо»/)
+      .waitFor();
     expect(plain(await page.getByTestId('templates').textContent())).toContain(
       'через 1 рабочий день после «Провести демо» · Владелец сделки · SMB · остаётся открытой при уходе с этапа',
     );
@@ -198,7 +201,11 @@ describe('the standard: requirements, playbooks, segments, calendar', () => {
     await result.getByText(/в сегменте SMB, получит:/).waitFor();
     expect(await axeProblems(page)).toEqual([]);
     expect(await noHorizontalScroll(page)).toBe(true);
+    await page.mouse.move(0, 0);
+    await page.locator('#standard-title').scrollIntoViewIfNeeded();
     await shot(page, 'standard-playbooks');
+    await page.getByTestId('templates').scrollIntoViewIfNeeded();
+    await shot(page, 'standard-playbooks-tasks');
     await page.getByRole('button', { name: 'Изменить: Отправить итоги демо' }).click();
     await form.waitFor();
     expect(await axeProblems(page)).toEqual([]);
@@ -220,7 +227,7 @@ describe('the standard: requirements, playbooks, segments, calendar', () => {
     await page.getByText('В 2026 году особых дней нет: работают понедельник — пятница.').waitFor();
 
     // A file with a bad line: the server's message names it, nothing is written.
-    const input = page.getByLabel('Файл CSV');
+    const input = page.getByLabel('Выбрать файл CSV');
     await input.setInputFiles({
       name: 'bad.csv',
       mimeType: 'text/csv',
@@ -267,8 +274,11 @@ describe('the standard: requirements, playbooks, segments, calendar', () => {
     expect(day).toEqual({ kind: 'workday', note: 'Перенос с 4 января' });
     expect(await axeProblems(page)).toEqual([]);
     expect(await noHorizontalScroll(page)).toBe(true);
-    await page.locator('.cal-toolbar').scrollIntoViewIfNeeded();
+    await page.mouse.move(0, 0);
+    await page.locator('.cal-title').scrollIntoViewIfNeeded();
     await shot(page, 'standard-calendar');
+    await page.getByTestId('calendar-import').scrollIntoViewIfNeeded();
+    await shot(page, 'standard-calendar-list');
 
     // The preview counts over the holidays: entering on Tuesday 29 December, 2 business days:
     // Wed 30 (1), Thu 31 off, Fri 1 January 2027 (2).

@@ -329,15 +329,20 @@ function CalendarImport({ onApplied }: { onApplied: (note: string) => void }) {
       <p className="muted cal-hint" id="cal-import-hint">
         {t('playbooks.calendar.import.hint')}
       </p>
-      <div className="field">
-        <label htmlFor="cal-file">{t('playbooks.calendar.import.file')}</label>
+      {/* The native control's button speaks the browser's language, not the app's: a label of ours stands for it. */}
+      <div className="cal-file">
         <input
           id="cal-file"
+          className="sr-only"
           type="file"
           accept=".csv,text/csv,text/plain"
           aria-describedby="cal-import-hint"
           onChange={(e) => void choose(e.target.files?.[0])}
         />
+        <label htmlFor="cal-file" className="button-like">
+          {t('playbooks.calendar.import.file')}
+        </label>
+        <span className="muted">{file?.name ?? t('playbooks.calendar.import.noFile')}</span>
       </div>
       <div aria-live="polite">
         {busy && <Loading />}

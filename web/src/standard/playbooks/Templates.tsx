@@ -125,11 +125,12 @@ export function Templates({
                   <button type="button" onClick={() => setEditing(x)} aria-label={t('playbooks.templates.edit', { name: title(x) })}>
                     ✎
                   </button>
-                  <button type="button" onClick={() => void toggle(x)}>
-                    <span aria-hidden="true">{x.active ? '⏻' : '↺'}</span>
-                    <span className="sr-only">
-                      {t(x.active ? 'playbooks.templates.deactivate' : 'playbooks.templates.activate', { name: title(x) })}
-                    </span>
+                  <button
+                    type="button"
+                    onClick={() => void toggle(x)}
+                    aria-label={t(x.active ? 'playbooks.templates.deactivate' : 'playbooks.templates.activate', { name: title(x) })}
+                  >
+                    {t(x.active ? 'playbooks.templates.turnOff' : 'playbooks.templates.turnOn')}
                   </button>
                 </span>
               )}
