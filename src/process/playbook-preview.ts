@@ -9,7 +9,7 @@ import { fieldIssue, validationError } from '../platform/errors.ts';
 import { idSchema, isoTime } from '../platform/resource/resource.ts';
 import { errorResponses, scoped } from '../platform/resource/resource-routes.ts';
 import { configGuard } from './pipelines.ts';
-import { planStageEntry } from './playbooks.ts';
+import { planStageEntry, planTasks } from './playbooks.ts';
 import { registerRequirementRemoval, requirementsFor, STANDARD_FIELDS } from './requirements.ts';
 import { TASK_TYPES } from './task-kinds.ts';
 
@@ -54,6 +54,10 @@ const previewOut = z.object({
       }),
     )
     .describe('Created when the anchor task is done, due_days after that (the date is not known yet)'),
+  draft: z
+    .object({ due_at: isoTime, due_day: z.string() })
+    .nullable()
+    .describe('The deadline a template not yet saved (due_days, day_kind) would give a task counted from this entry'),
 });
 type PreviewOut = z.infer<typeof previewOut>;
 
@@ -90,7 +94,7 @@ function entryInstant(raw: string | undefined, now: Date, zone: string): Date {
 export async function playbookPreview(
   tx: Queryable,
   ws: number,
-  q: { stage_id: number; segment_id?: number; entered_at?: string },
+  q: { stage_id: number; segment_id?: number; entered_at?: string; due_days?: number; day_kind?: 'calendar' | 'business' },
   now: Date,
 ): Promise<PreviewOut> {
   const [stage] = await tx.query<PreviewOut['stage']>(
@@ -147,6 +151,24 @@ export async function playbookPreview(
     owner_id: t.owner_rule === 'user' ? t.owner_id : null,
     owner_name: t.owner_rule === 'user' && t.owner_id !== null ? (names.get(t.owner_id) ?? null) : null,
   });
+  const dayOf = (d: Date) => DateTime.fromJSDate(d, { zone: w.timezone }).toISODate() ?? '';
+  // An unsaved template goes through the same planning as saved ones: only its deadline is asked for.
+  const [draft] =
+    q.due_days === undefined
+      ? []
+      : await planTasks(tx, ws, null, at, [
+          {
+            id: 0,
+            title_ru: '',
+            title_en: '',
+            type: 'other',
+            due_days: q.due_days,
+            day_kind: q.day_kind ?? 'business',
+            owner_rule: 'deal_owner',
+            owner_id: null,
+            on_stage_exit: 'skip',
+          },
+        ]);
   return {
     stage,
     segment,
@@ -163,7 +185,7 @@ export async function playbookPreview(
       due_days: p.template.due_days,
       day_kind: p.template.day_kind,
       due_at: p.due_at.toISOString(),
-      due_day: DateTime.fromJSDate(p.due_at, { zone: w.timezone }).toISODate() ?? '',
+      due_day: dayOf(p.due_at),
     })),
     anchored: anchored.map((a) => {
       const anchor = titleOf.get(a.anchor_template_id) ?? { ru: '', en: '' };
@@ -181,6 +203,7 @@ export async function playbookPreview(
         anchor_title_en: anchor.en,
       };
     }),
+    draft: draft ? { due_at: draft.due_at.toISOString(), due_day: dayOf(draft.due_at) } : null,
   };
 }
 
@@ -204,6 +227,14 @@ export function registerPlaybookPreviewRoutes(app: FastifyInstance, ctx: AppCont
             .union([z.iso.date(), z.iso.datetime({ offset: true })])
             .optional()
             .describe('The entry: an instant, or a day (at the present local time of day); default now'),
+          due_days: z.coerce
+            .number()
+            .int()
+            .min(0, 'cannot be negative')
+            .max(365, 'more than a year is not a deadline')
+            .optional()
+            .describe('A template not yet saved: its due_days, to preview its deadline (answered in draft)'),
+          day_kind: z.enum(['calendar', 'business']).optional().describe('The unsaved template’s day kind (default business)'),
           lang: z.enum(['ru', 'en']).optional(),
         }),
         response: { 200: previewOut, ...errorResponses },

@@ -109,6 +109,13 @@ describe('the playbook preview', () => {
       ['Провести демо', MSK('2025-03-12T15:45:00')],
       ['Неделя', MSK('2025-03-14T15:45:00')],
     ]);
+    expect(r.body.draft).toBeNull();
+    // A template not yet saved: its deadline from the same planning.
+    const draft = await w.api.get(`/playbook-preview?stage_id=${w.stage('Демо').id}&entered_at=2025-03-07&due_days=2&day_kind=business`);
+    expect(draft.body.draft).toEqual({ due_at: MSK('2025-03-11T15:45:00'), due_day: '2025-03-11' });
+    const bad = await w.api.get(`/playbook-preview?stage_id=${w.stage('Демо').id}&due_days=400`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields[0].field).toBe('due_days');
     // Without entered_at the entry is now.
     const now = await w.api.get(`/playbook-preview?stage_id=${w.stage('Демо').id}&segment_id=${ent}`);
     expect(now.body.entered_at).toBe(MSK('2025-03-20T15:45:00'));
@@ -137,6 +144,27 @@ describe('the playbook preview', () => {
     const day = await w.api.get(`/playbook-preview?stage_id=${w.stage('Демо').id}&entered_at=2025-02-30`);
     expect(day.status).toBe(400);
     expect(day.body.error.fields[0].field).toBe('entered_at');
+  });
+});
+
+describe('the fields a stage may require', () => {
+  it('lists the standard deal fields with their labels, then the custom deal fields', async () => {
+    const r = await w.api.get('/requirement-fields');
+    expect(r.status).toBe(200);
+    expect(r.body.items[0]).toEqual({ field: 'title', label_ru: 'Название', label_en: 'Title', custom: false });
+    expect(r.body.items.filter((f: { custom: boolean }) => !f.custom).map((f: { field: string }) => f.field)).toEqual([
+      'title',
+      'amount_minor',
+      'company_id',
+      'contact_id',
+      'lead_id',
+      'segment_id',
+      'channel_id',
+      'region',
+    ]);
+    expect(r.body.items.filter((f: { custom: boolean }) => f.custom)).toEqual([
+      { field: 'custom.budget', label_ru: 'Бюджет', label_en: 'Budget', custom: true },
+    ]);
   });
 });
 

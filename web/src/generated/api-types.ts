@@ -9757,6 +9757,14 @@ export interface Paths {
          * The entry: an instant, or a day (at the present local time of day); default now
          */
         entered_at?: string;
+        /**
+         * A template not yet saved: its due_days, to preview its deadline (answered in draft)
+         */
+        due_days?: number;
+        /**
+         * The unsaved template’s day kind (default business)
+         */
+        day_kind?: 'calendar' | 'business';
         lang?: 'ru' | 'en';
       };
       responses: {
@@ -9828,6 +9836,16 @@ export interface Paths {
             anchor_title_ru: string;
             anchor_title_en: string;
           }[];
+          /**
+           * The deadline a template not yet saved (due_days, day_kind) would give a task counted from this entry
+           */
+          draft: {
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            due_at: string;
+            due_day: string;
+          } | null;
         };
         '400': ErrorBody;
         '401': ErrorBody;
