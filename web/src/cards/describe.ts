@@ -61,6 +61,13 @@ export function showValue(d: Describer, field: string, v: unknown, name?: string
       const c = f.choices.find((x) => x.value === v);
       if (c) return d.lang === 'ru' ? c.label_ru : c.label_en;
     }
+    if (f?.type === 'multi_choice' && Array.isArray(v)) {
+      if (v.length === 0) return none;
+      return v
+        .map((x) => f.choices.find((c) => c.value === x))
+        .map((c, i) => (c ? (d.lang === 'ru' ? c.label_ru : c.label_en) : String(v[i])))
+        .join(', ');
+    }
   }
   if (field.endsWith('_id') && typeof v === 'number') return `#${v}`;
   if (Array.isArray(v)) return v.join(', ');

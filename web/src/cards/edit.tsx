@@ -15,7 +15,7 @@ import './cards.css';
  * sends the version read; a stale one (409) shows who changed what since (ConflictBanner), and the
  * value typed stays in the field for applying again after the card is reloaded.
  */
-export type FieldKind = 'text' | 'longtext' | 'number' | 'money' | 'date' | 'choice' | 'bool' | 'ref';
+export type FieldKind = 'text' | 'longtext' | 'number' | 'money' | 'date' | 'choice' | 'multi' | 'user' | 'link' | 'bool' | 'ref';
 
 export interface FieldSpec {
   /** The API field: `amount_minor`, `custom.budget`. */
@@ -53,7 +53,19 @@ function initialText(spec: FieldSpec, currency: string, lang: Lang): string {
   if (spec.kind === 'date' && typeof v === 'string') return showDay(v, lang);
   if (spec.kind === 'number' && typeof v === 'number') return String(v).replace('.', lang === 'ru' ? ',' : '.');
   if (spec.kind === 'bool') return v ? 'true' : 'false';
+  if (spec.kind === 'multi') return '';
   return String(v);
+}
+
+/** Whether a text is an http(s) address a card may open (the server's own rule: isWebLink). */
+export function isWebLink(v: string): boolean {
+  if (v.length > 2000 || /\s/.test(v)) return false;
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 class FieldProblem extends Error {}
@@ -91,6 +103,11 @@ function parseText(spec: FieldSpec, text: string, currency: string, lang: Lang, 
     }
     case 'bool':
       return s === 'true';
+    case 'user':
+      return Number(s);
+    case 'link':
+      if (!isWebLink(s)) throw new FieldProblem(t('cards.badLink'));
+      return s;
     default:
       return s;
   }
@@ -136,6 +153,7 @@ export function EditableField({
   const lang: Lang = i18n.language === 'ru' ? 'ru' : 'en';
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState('');
+  const [picked, setPicked] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const uid = useId();
@@ -155,6 +173,7 @@ export function EditableField({
   const open = () => {
     if (spec.readOnly) return;
     setText(initialText(spec, currency, lang));
+    setPicked(Array.isArray(spec.value) ? (spec.value as string[]) : []);
     setError(null);
     setEditing(true);
   };
@@ -167,7 +186,18 @@ export function EditableField({
     setError(null);
     let v: unknown;
     try {
-      v = value !== undefined ? value : parseText(spec, text, currency, lang, t as unknown as (k: string, o?: object) => string);
+      v =
+        value !== undefined
+          ? value
+          : spec.kind === 'multi'
+            ? spec.required && picked.length === 0
+              ? (() => {
+                  throw new FieldProblem(t('cards.required'));
+                })()
+              : picked.length === 0
+                ? null
+                : picked
+            : parseText(spec, text, currency, lang, t as unknown as (k: string, o?: object) => string);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
       return;
@@ -187,15 +217,20 @@ export function EditableField({
     spec.display ??
     (spec.kind === 'ref'
       ? (spec.refName ?? t('cards.empty'))
-      : spec.kind === 'choice'
-        ? (spec.choices?.find((c) => c.value === spec.value)?.label ?? showValue(describerStub(t, lang, currency), spec.name, spec.value))
-        : spec.kind === 'money'
-          ? showValue(describerStub(t, lang, currency), 'amount_minor', spec.value)
-          : spec.kind === 'date'
-            ? typeof spec.value === 'string'
-              ? showDay(spec.value, lang)
-              : t('cards.empty')
-            : showValue(describerStub(t, lang, currency), spec.name, spec.value));
+      : spec.kind === 'multi'
+        ? multiShown(spec, t('cards.empty'))
+        : spec.kind === 'link'
+          ? linkShown(spec.value, t('cards.empty'), t('cards.opensNewTab'))
+          : spec.kind === 'choice' || spec.kind === 'user'
+            ? (spec.choices?.find((c) => c.value === spec.value)?.label ??
+              showValue(describerStub(t, lang, currency), spec.name, spec.value))
+            : spec.kind === 'money'
+              ? showValue(describerStub(t, lang, currency), 'amount_minor', spec.value)
+              : spec.kind === 'date'
+                ? typeof spec.value === 'string'
+                  ? showDay(spec.value, lang)
+                  : t('cards.empty')
+                : showValue(describerStub(t, lang, currency), spec.name, spec.value));
   const controlProps = {
     id: `${uid}-input`,
     'aria-label': spec.label,
@@ -224,7 +259,29 @@ export function EditableField({
         {editing ? (
           // biome-ignore lint/a11y/noStaticElementInteractions: Enter and Escape of the control inside
           <div className="cf-editor" onKeyDown={onKeyDown}>
-            {spec.kind === 'choice' || spec.kind === 'bool' ? (
+            {spec.kind === 'multi' ? (
+              <fieldset className="cf-chips" aria-describedby={error ? errorId : undefined} data-testid={`edit-${spec.name}`}>
+                <legend className="sr-only">{spec.label}</legend>
+                {(spec.choices ?? []).map((c, i) => (
+                  <label key={c.value} className={`cf-chip${picked.includes(c.value) ? ' on' : ''}`}>
+                    <input
+                      type="checkbox"
+                      ref={i === 0 ? input : undefined}
+                      checked={picked.includes(c.value)}
+                      disabled={busy}
+                      onChange={(e) =>
+                        setPicked((p) =>
+                          e.target.checked
+                            ? (spec.choices ?? []).map((x) => x.value).filter((v) => v === c.value || p.includes(v))
+                            : p.filter((v) => v !== c.value),
+                        )
+                      }
+                    />
+                    {c.label}
+                  </label>
+                ))}
+              </fieldset>
+            ) : spec.kind === 'choice' || spec.kind === 'bool' || spec.kind === 'user' ? (
               <select {...controlProps} ref={input} value={text} onChange={(e) => setText(e.target.value)}>
                 {!spec.required && <option value="">{t('cards.empty')}</option>}
                 {(spec.kind === 'bool'
@@ -255,9 +312,11 @@ export function EditableField({
               <input
                 {...controlProps}
                 ref={input}
-                type="text"
+                type={spec.kind === 'link' ? 'url' : 'text'}
                 inputMode={spec.kind === 'money' || spec.kind === 'number' ? 'decimal' : undefined}
-                placeholder={spec.kind === 'date' ? (lang === 'ru' ? 'дд.мм.гггг' : 'mm/dd/yyyy') : undefined}
+                placeholder={
+                  spec.kind === 'date' ? (lang === 'ru' ? 'дд.мм.гггг' : 'mm/dd/yyyy') : spec.kind === 'link' ? 'https://' : undefined
+                }
                 value={text}
                 onChange={(e) => setText(e.target.value)}
               />
@@ -308,6 +367,34 @@ export function EditableField({
         )}
       </dd>
     </div>
+  );
+}
+
+/** A multi-choice's values as chips, in the field's order of choices. */
+function multiShown(spec: FieldSpec, none: string): ReactNode {
+  const list = Array.isArray(spec.value) ? (spec.value as string[]) : [];
+  if (list.length === 0) return none;
+  return (
+    <span className="cf-chip-list">
+      {(spec.choices ?? [])
+        .filter((c) => list.includes(c.value))
+        .map((c) => (
+          <span key={c.value} className="cf-chip on">
+            {c.label}
+          </span>
+        ))}
+    </span>
+  );
+}
+
+/** A link opens in a new tab, without handing the opened page this one (rel=noopener). */
+function linkShown(v: unknown, none: string, newTab: string): ReactNode {
+  if (typeof v !== 'string' || v === '') return none;
+  const text = v.replace(/^https?:\/\//, '').replace(/\/$/, '');
+  return (
+    <a href={v} target="_blank" rel="noopener noreferrer" title={newTab}>
+      {text}
+    </a>
   );
 }
 

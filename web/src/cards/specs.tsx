@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import { api, type Block, type Me, type Named, type Page } from '../api';
+import { api, type Block, type FieldDef, type Me, type Named, type Page } from '../api';
 import { loadCompanies, loadContacts } from '../create/loaders';
 import { useUsers } from '../lookups';
 import type { FieldKind, FieldSpec } from './edit';
@@ -76,13 +76,41 @@ export function namedSpec(
   };
 }
 
-/** The custom fields of a block as specs (`custom.key`), labels in the reader's language. */
-export function customSpecs(block: Block, values: Record<string, unknown>, ru: boolean): FieldSpec[] {
-  return block.fields.map((f) => ({
-    name: `custom.${f.key}`,
-    label: ru ? f.label_ru : f.label_en,
-    kind: (f.type === 'text' ? 'text' : f.type) as FieldKind,
-    value: values[f.key] ?? null,
-    choices: f.type === 'choice' ? f.choices.map((c) => ({ value: c.value, label: ru ? c.label_ru : c.label_en })) : undefined,
-  }));
+/** A person a `user` field may name: the workspace's users (the inactive kept for values written before). */
+export interface FieldUser {
+  id: number;
+  name: string;
+  active: boolean;
+}
+
+const KINDS: Record<FieldDef['type'], FieldKind> = {
+  text: 'text',
+  number: 'number',
+  money: 'money',
+  date: 'date',
+  choice: 'choice',
+  multi_choice: 'multi',
+  user: 'user',
+  link: 'link',
+};
+
+/**
+ * The custom fields of a block as specs (`custom.key`), labels in the reader's language. A user
+ * field offers the active users, and shows the one already named even when deactivated since.
+ */
+export function customSpecs(block: Block, values: Record<string, unknown>, ru: boolean, users: FieldUser[] = []): FieldSpec[] {
+  return block.fields.map((f) => {
+    const value = values[f.key] ?? null;
+    const choices =
+      f.type === 'user'
+        ? users.filter((u) => u.active || u.id === value).map((u) => ({ value: String(u.id), label: u.name }))
+        : f.choices.map((c) => ({ value: c.value, label: ru ? c.label_ru : c.label_en }));
+    return {
+      name: `custom.${f.key}`,
+      label: ru ? f.label_ru : f.label_en,
+      kind: KINDS[f.type],
+      value: f.type === 'user' && typeof value === 'number' ? String(value) : value,
+      choices: f.type === 'choice' || f.type === 'multi_choice' || f.type === 'user' ? choices : undefined,
+    };
+  });
 }

@@ -61,18 +61,22 @@ export const BUILT_IN: Record<Kind, { type: Filter['type']; param: string; to?: 
 
 export interface CustomFieldDef {
   key: string;
-  type: 'text' | 'number' | 'money' | 'date' | 'choice';
+  type: 'text' | 'number' | 'money' | 'date' | 'choice' | 'multi_choice' | 'user' | 'link';
   label_ru: string;
   label_en: string;
   choices: { value: string; label_ru: string; label_en: string }[];
 }
 
-/** The filter of a custom field: a choice is one of, a text contains, numbers, money and dates a range. */
+/**
+ * The filter of a custom field: a choice is one of (a multi-choice: has any of), a text or a link
+ * contains, a user is one of the people, numbers, money and dates a range.
+ */
 export function customFilter(f: CustomFieldDef, lang: Lang): Filter {
   const label = lang === 'ru' ? f.label_ru : f.label_en;
   const p = `custom.${f.key}`;
   switch (f.type) {
     case 'choice':
+    case 'multi_choice':
       return {
         type: 'choice',
         param: p,
@@ -80,7 +84,10 @@ export function customFilter(f: CustomFieldDef, lang: Lang): Filter {
         options: f.choices.map((c) => ({ value: c.value, label: lang === 'ru' ? c.label_ru : c.label_en })),
       };
     case 'text':
+    case 'link':
       return { type: 'text', param: p, label };
+    case 'user':
+      return { type: 'owner', param: p, label };
     case 'date':
       return { type: 'days', from: `${p}.from`, to: `${p}.to`, label };
     case 'money':

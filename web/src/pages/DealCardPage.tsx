@@ -3,12 +3,14 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { ApiError, api, type DealCardData, type Me, type Missing } from '../api';
+import { CardBlocks } from '../cards/blocks';
 import { ConflictBanner, EditableField, type FieldSpec, useCardEditor } from '../cards/edit';
-import { companySpec, contactSpec, customSpecs, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
+import { companySpec, contactSpec, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
 import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
 import { zonedInstant } from '../create/dates';
 import { date, dateTime, days, money } from '../format';
+import { useUsers } from '../lookups';
 import { RemarkButton } from '../remarks/RemarkButton';
 import { useTimeZone } from '../time/use-time-zone';
 import { MoveDialog } from './MoveDialog';
@@ -156,6 +158,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
   const card = useQuery({ queryKey: ['deal-card', id], queryFn: () => api<DealCardData>(`/deals/${id}/card`) });
   const segments = useNamed('segments');
   const channels = useNamed('channels');
+  const users = useUsers();
   const [moving, setMoving] = useState<{ stageId: number; stageName: string; missing: Missing[] } | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const refresh = () => {
@@ -265,16 +268,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
             <h2 id="cf-fields-h">{t('deal.fields')}</h2>
             <dl className="cf-list">{standard.map(field)}</dl>
           </section>
-          {c.blocks
-            .filter((b) => b.fields.length > 0)
-            .map((b) => (
-              <section key={b.id ?? 'other'} className={`panel${b.pinned ? ' pinned' : ''}`} aria-label={ru ? b.name_ru : b.name_en}>
-                <h2>
-                  {ru ? b.name_ru : b.name_en} {b.pinned && <span className="badge">{t('deal.pinned')}</span>}
-                </h2>
-                <dl className="cf-list">{customSpecs(b, d.custom ?? {}, ru).map(field)}</dl>
-              </section>
-            ))}
+          <CardBlocks blocks={c.blocks} values={d.custom ?? {}} users={users.data?.items ?? []} field={field} />
           <section className="panel" aria-labelledby="cf-close-h">
             <h2 id="cf-close-h">{t('cards.archive.dealTitle')}</h2>
             <p className="cf-deal-hint muted">{t('cards.archive.dealHint')}</p>

@@ -4,12 +4,14 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { api, type Me, type RecordCard } from '../api';
 import { ArchiveButton, ArchivedBanner, UndoToast } from '../cards/archive';
+import { CardBlocks } from '../cards/blocks';
 import { ConvertDialog } from '../cards/convert';
 import { ConflictBanner, EditableField, type FieldSpec, useCardEditor } from '../cards/edit';
 import { CompanyLinks } from '../cards/links';
-import { companySpec, contactSpec, customSpecs, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
+import { companySpec, contactSpec, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
 import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
+import { useUsers } from '../lookups';
 import { RemarkButton } from '../remarks/RemarkButton';
 
 type Kind = 'companies' | 'contacts' | 'leads';
@@ -71,11 +73,11 @@ function standardSpecs(kind: Kind, r: Rec, c: RecordCard, t: (k: string) => stri
  * notes, and the history from the audit log. A lead converts into a deal from here.
  */
 export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: Me }) {
-  const { t, i18n } = useTranslation();
-  const ru = i18n.language === 'ru';
+  const { t } = useTranslation();
   const qc = useQueryClient();
   const card = useQuery({ queryKey: ['card', kind, id], queryFn: () => api<RecordCard>(`/${kind}/${id}/card`) });
   const channels = useNamed('channels');
+  const users = useUsers();
   const [converting, setConverting] = useState(false);
   const refresh = () => qc.invalidateQueries({ queryKey: ['card', kind, id] });
   const r = card.data?.record as Rec | undefined;
@@ -147,16 +149,7 @@ export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: M
               {field(owner)}
             </dl>
           </section>
-          {c.blocks
-            .filter((b) => b.fields.length > 0)
-            .map((b) => (
-              <section key={b.id ?? 'other'} className={`panel${b.pinned ? ' pinned' : ''}`} aria-label={ru ? b.name_ru : b.name_en}>
-                <h2>
-                  {ru ? b.name_ru : b.name_en} {b.pinned && <span className="badge">{t('deal.pinned')}</span>}
-                </h2>
-                <dl className="cf-list">{customSpecs(b, rec.custom ?? {}, ru).map(field)}</dl>
-              </section>
-            ))}
+          <CardBlocks blocks={c.blocks} values={rec.custom ?? {}} users={users.data?.items ?? []} field={field} />
           {kind === 'companies' && <CompanyLinks companyId={id} related={c.related} onChanged={refresh} />}
           {kind !== 'companies' && c.related.length > 0 && (
             <section className="panel">
