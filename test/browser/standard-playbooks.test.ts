@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
+import { addDays } from '../../src/process/calendar.ts';
 import { axeProblems } from '../support/axe.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
 import { type Harness, type SeededWorkspace, seedWorkspace, startHarness } from '../support/harness.ts';
@@ -106,6 +107,11 @@ describe('the standard: requirements, playbooks, segments, calendar', () => {
     await form.getByLabel('Название по-английски').fill('Run the demo');
     await form.getByLabel('Тип').selectOption({ label: 'Встреча' });
     await form.getByLabel('Срок, дней').fill('3');
+    // The form says the deadline a deal entering today would get (no calendar days yet: Mon–Fri).
+    const due = new Intl.DateTimeFormat('ru-RU', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'Europe/Moscow' }).format(
+      addDays(h.clock.now(), 3, 'business', 'Europe/Moscow', new Map()),
+    );
+    await form.getByTestId('template-draft-due').getByText(`Сделка, вошедшая на этап сегодня, получит срок ${due}.`).waitFor();
     await form.getByRole('button', { name: 'Сохранить' }).click();
     const titleRu = form.getByLabel('Название по-русски');
     await page.waitForFunction(() => document.querySelector('#pb-tpl-title_ru')?.getAttribute('aria-invalid') === 'true');

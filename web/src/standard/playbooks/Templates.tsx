@@ -1,9 +1,10 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Named, type RequestBody } from '../../api';
 import { Empty, ErrorState, Loading, Modal } from '../../components';
-import { fieldErrors, isConflict, KEY, type Segment, TASK_TYPES, type Template, useTemplates } from './data';
+import { date } from '../../format';
+import { fieldErrors, isConflict, KEY, type Preview, type Segment, TASK_TYPES, type Template, useTemplates } from './data';
 
 type Draft = {
   title_ru: string;
@@ -187,6 +188,16 @@ function TemplateForm({
   const [conflict, setConflict] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
+  // The deadline this form would give a deal entering today, from the server's own planning.
+  const draftDays = /^\d{1,3}$/.test(d.due_days.trim()) && Number(d.due_days) <= 365 ? Number(d.due_days) : null;
+  const draft = useQuery({
+    queryKey: [...KEY, 'draft', stageId, d.segment_id, draftDays, d.day_kind],
+    queryFn: () =>
+      api<Preview>(
+        `/playbook-preview?stage_id=${stageId}${d.segment_id === null ? '' : `&segment_id=${d.segment_id}`}&due_days=${draftDays}&day_kind=${d.day_kind}`,
+      ),
+    enabled: draftDays !== null && d.anchor_template_id === null,
+  });
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setErrors({});
@@ -326,6 +337,11 @@ function TemplateForm({
             {err('day_kind')}
           </div>
         </div>
+        {d.anchor_template_id === null && draft.data?.draft && (
+          <p className="muted pb-draft" data-testid="template-draft-due">
+            {t('playbooks.templates.draftDue', { date: date(draft.data.draft.due_at, draft.data.timezone) })}
+          </p>
+        )}
         <div className="field">
           <label htmlFor="pb-tpl-anchor_template_id">{t('playbooks.templates.anchor')}</label>
           <select
