@@ -6,7 +6,10 @@ import { Loading } from '../components';
 
 type Invitation = Answer<'/api/v1/invitations/{token}', 'get'>;
 
-/** The page of an invitation link (/invite/<token>): whom it invites, and the password to set; then the app opens signed in. */
+/**
+ * The page of a one-time link (/invite/<token>): whom it is for, and the password to set; then the
+ * app opens signed in. An invitation welcomes; a password reset link asks for a new password.
+ */
 export function InvitePage({ token, onDone }: { token: string; onDone: () => void }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
@@ -46,13 +49,15 @@ export function InvitePage({ token, onDone }: { token: string; onDone: () => voi
       setBusy(false);
     }
   };
+  const reset = q.data.purpose === 'reset';
+  const who = { name: q.data.name, workspace: q.data.workspace, email: q.data.email };
   return (
     <form className="card login" onSubmit={submit} aria-labelledby="invite-title">
       <div className="login-brand">
         <img src="/favicon.svg" alt="" width={40} height={40} />
         <div>
-          <h1 id="invite-title">{t('users.invitePage.title')}</h1>
-          <p>{t('users.invitePage.intro', { name: q.data.name, workspace: q.data.workspace, email: q.data.email })}</p>
+          <h1 id="invite-title">{t(reset ? 'users.invitePage.resetTitle' : 'users.invitePage.title')}</h1>
+          <p>{t(reset ? 'users.invitePage.resetIntro' : 'users.invitePage.intro', who)}</p>
         </div>
       </div>
       <input type="email" name="email" autoComplete="username" value={q.data.email} readOnly hidden />
@@ -70,7 +75,7 @@ export function InvitePage({ token, onDone }: { token: string; onDone: () => voi
         </p>
       )}
       <button type="submit" className="primary" disabled={busy}>
-        {busy ? t('users.invitePage.submitting') : t('users.invitePage.submit')}
+        {busy ? t('users.invitePage.submitting') : t(reset ? 'users.invitePage.resetSubmit' : 'users.invitePage.submit')}
       </button>
     </form>
   );

@@ -3,7 +3,11 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, ApiError, api, type Me, type RequestBody } from '../api';
 import { ErrorState, Loading, Modal } from '../components';
-import { date } from '../format';
+import { date, dateTime } from '../format';
+import { AccessDialog } from './AccessDialog';
+import { HandoverDialog } from './HandoverDialog';
+import { LinkDialog } from './LinkDialog';
+import { TeamsPanel } from './TeamsPanel';
 import './users.css';
 
 type UserPage = Answer<'/api/v1/users', 'get'>;
@@ -11,36 +15,6 @@ type User = UserPage['items'][number];
 type NewUser = RequestBody<'/api/v1/users', 'post'>;
 type Invitation = Answer<'/api/v1/users/{id}/invitation', 'post'>;
 const ROLES = ['admin', 'head_of_sales', 'team_lead', 'manager', 'marketer', 'service'] as const;
-
-/** The link to pass on, with a copy button: no mail leaves this server. */
-function LinkDialog({ user, inv, zone, onClose }: { user: User; inv: Invitation; zone: string; onClose: () => void }) {
-  const { t } = useTranslation();
-  const [copied, setCopied] = useState(false);
-  const link = `${window.location.origin}${inv.path}`;
-  return (
-    <Modal title={t('users.linkTitle', { name: user.name })} onClose={onClose} testId="invite-link">
-      <p>{t('users.linkIntro', { date: date(inv.expires_at, zone) })}</p>
-      <div className="invite-link-row">
-        <input readOnly value={link} aria-label={t('users.invite')} onFocus={(e) => e.target.select()} data-testid="invite-link-value" />
-        <button
-          type="button"
-          className="primary"
-          onClick={async () => {
-            await navigator.clipboard?.writeText(link).catch(() => {});
-            setCopied(true);
-          }}
-        >
-          {copied ? t('users.copied') : t('users.copy')}
-        </button>
-      </div>
-      <p className="actions">
-        <button type="button" onClick={onClose}>
-          {t('users.close')}
-        </button>
-      </p>
-    </Modal>
-  );
-}
 
 function AddPerson({ onAdded, onClose }: { onAdded: (u: User) => void; onClose: () => void }) {
   const { t } = useTranslation();
@@ -121,8 +95,9 @@ function AddPerson({ onAdded, onClose }: { onAdded: (u: User) => void; onClose: 
 
 /**
  * The team page (issue 17, admins): everyone in the workspace with role, team and access, each
- * editable in place (version-checked like every edit); a person added gets an invitation link to
- * copy; deactivating keeps their records.
+ * editable in place (version-checked like every edit); the teams with their leads; a person added
+ * gets an invitation link to copy; per person their sessions and API tokens, a password reset by
+ * link, and a handover of their records — offered when deactivating, whose records stay.
  */
 export default function UsersPage({ me }: { me: Me }) {
   const { t } = useTranslation();
@@ -130,7 +105,9 @@ export default function UsersPage({ me }: { me: Me }) {
   const zone = me.workspace.timezone;
   const q = useQuery({ queryKey: ['users', 'all'], queryFn: () => api<UserPage>('/users?limit=500&sort=name') });
   const [adding, setAdding] = useState(false);
-  const [link, setLink] = useState<{ user: User; inv: Invitation } | null>(null);
+  const [link, setLink] = useState<{ title: string; intro: string; path: string } | null>(null);
+  const [access, setAccess] = useState<User | null>(null);
+  const [handover, setHandover] = useState<{ user: User; deactivating: boolean } | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   if (me.user.role !== 'admin')
@@ -155,7 +132,12 @@ export default function UsersPage({ me }: { me: Me }) {
   const invite = async (u: User) => {
     setError(null);
     try {
-      setLink({ user: u, inv: await api<Invitation>(`/users/${u.id}/invitation`, { method: 'POST' }) });
+      const inv = await api<Invitation>(`/users/${u.id}/invitation`, { method: 'POST' });
+      setLink({
+        title: t('users.linkTitle', { name: u.name }),
+        intro: t('users.linkIntro', { date: date(inv.expires_at, zone) }),
+        path: inv.path,
+      });
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -179,12 +161,12 @@ export default function UsersPage({ me }: { me: Me }) {
           </p>
         )}
       </div>
+      <TeamsPanel people={people} />
       <div className="panel users-table-wrap">
         <table className="table users-table">
           <thead>
             <tr>
               <th scope="col">{t('users.columns.name')}</th>
-              <th scope="col">{t('users.columns.email')}</th>
               <th scope="col">{t('users.columns.role')}</th>
               <th scope="col">{t('users.columns.team')}</th>
               <th scope="col">{t('users.columns.status')}</th>
@@ -195,9 +177,11 @@ export default function UsersPage({ me }: { me: Me }) {
             {people.map((u) => (
               <tr key={u.id} className={u.active ? '' : 'inactive'} data-testid={`user-${u.id}`}>
                 <th scope="row" data-label={t('users.columns.name')}>
-                  {u.name} {u.id === me.user.id && <span className="badge">{t('users.self')}</span>}
+                  <span className="user-name">
+                    {u.name} {u.id === me.user.id && <span className="badge">{t('users.self')}</span>}
+                  </span>
+                  <span className="muted user-email">{u.email ?? t('users.noEmail')}</span>
                 </th>
-                <td data-label={t('users.columns.email')}>{u.email ?? '—'}</td>
                 <td data-label={t('users.columns.role')}>
                   <select
                     aria-label={`${t('users.columns.role')}: ${u.name}`}
@@ -226,16 +210,26 @@ export default function UsersPage({ me }: { me: Me }) {
                 <td data-label={t('users.columns.status')}>{u.active ? t('users.active') : t('users.inactive')}</td>
                 <td data-label={t('users.columns.actions')}>
                   <div className="users-actions">
-                    {u.active && u.email && u.id !== me.user.id && (
-                      <button type="button" onClick={() => void invite(u)}>
-                        {t('users.invite')}
+                    <button type="button" onClick={() => setAccess(u)} aria-label={`${t('users.access')}: ${u.name}`}>
+                      {t('users.access')}
+                    </button>
+                    {u.id !== me.user.id && (
+                      <button
+                        type="button"
+                        onClick={() => setHandover({ user: u, deactivating: false })}
+                        aria-label={`${t('users.handoverDialog.title', { name: u.name })}`}
+                      >
+                        {t('users.handover')}
                       </button>
                     )}
                     {u.id !== me.user.id && (
                       <button
                         type="button"
+                        aria-label={`${u.active ? t('users.deactivate') : t('users.activate')}: ${u.name}`}
                         onClick={() =>
-                          void patch(u, { active: !u.active }, t(u.active ? 'users.deactivated' : 'users.activated', { name: u.name }))
+                          u.active
+                            ? setHandover({ user: u, deactivating: true })
+                            : void patch(u, { active: true }, t('users.activated', { name: u.name }))
                         }
                       >
                         {u.active ? t('users.deactivate') : t('users.activate')}
@@ -258,7 +252,52 @@ export default function UsersPage({ me }: { me: Me }) {
           }}
         />
       )}
-      {link && <LinkDialog user={link.user} inv={link.inv} zone={zone} onClose={() => setLink(null)} />}
+      {access && (
+        <AccessDialog
+          user={access}
+          zone={zone}
+          onClose={() => setAccess(null)}
+          onInvite={
+            access.active && access.email && access.id !== me.user.id
+              ? () => {
+                  const u = access;
+                  setAccess(null);
+                  void invite(u);
+                }
+              : undefined
+          }
+          onReset={(r) => {
+            setLink({
+              title: t('users.resetTitle', { name: access.name }),
+              intro: t('users.resetIntro', { at: dateTime(r.expires_at, zone) }),
+              path: r.path,
+            });
+            setAccess(null);
+          }}
+        />
+      )}
+      {handover && (
+        <HandoverDialog
+          user={handover.user}
+          people={people}
+          deactivating={handover.deactivating}
+          onClose={() => setHandover(null)}
+          onDone={async (message, deactivate) => {
+            const u = handover.user;
+            setHandover(null);
+            // The person may have changed since the list was read (a password set by link makes a
+            // version): the admin decided in this dialog, so the write goes on the current version.
+            if (deactivate) {
+              const fresh = await api<User>(`/users/${u.id}`).catch(() => u);
+              await patch(fresh, { active: false }, [message, t('users.deactivated', { name: u.name })].filter(Boolean).join(' '));
+            } else {
+              setNote(message);
+              await qc.invalidateQueries({ queryKey: ['users'] });
+            }
+          }}
+        />
+      )}
+      {link && <LinkDialog title={link.title} intro={link.intro} path={link.path} onClose={() => setLink(null)} />}
     </div>
   );
 }
