@@ -4,7 +4,7 @@ import { audit } from '../platform/audit.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';
-import { AppError, fieldIssue, validationError, versionConflict } from '../platform/errors.ts';
+import { AppError, type FieldIssue, fieldIssue, validationError, versionConflict } from '../platform/errors.ts';
 import { WHAT } from '../platform/resource/fields.ts';
 import { getRecord } from '../platform/resource/resource.ts';
 import { updateChecked } from '../platform/resource/resource-routes.ts';
@@ -65,24 +65,27 @@ const FORCE_REFUSED: Record<ForcePolicy, { en: string; ru: string }> = {
   },
 };
 
+/** A move the process refuses (422), naming the field as a validation error does. */
+const moveRefused = (issue: FieldIssue) => new AppError('INVALID_MOVE', issue.message, { fields: [issue] });
+
 /** A lost move's reason from the workspace list: required when the list has active reasons. */
 async function lossReasonFor(tx: Queryable, ws: number, given: number | undefined): Promise<number | null> {
   const active = await tx.query<{ id: number }>(sql`select id from loss_reasons where workspace_id = ${ws} and active`);
   if (given === undefined) {
     if (active.length === 0) return null;
-    throw validationError([
+    throw moveRefused(
       fieldIssue('loss_reason_id', 'choose why the deal was lost', 'выберите причину, по которой сделка не реализована', 'required'),
-    ]);
+    );
   }
   if (!active.some((r) => Number(r.id) === given))
-    throw validationError([
+    throw moveRefused(
       fieldIssue(
         'loss_reason_id',
         `no active loss reason ${given} in this workspace`,
         `в этом пространстве нет действующей причины ${given}`,
         'not_found',
       ),
-    ]);
+    );
   return given;
 }
 
@@ -135,16 +138,15 @@ export async function moveDeal(
   const [{ archived }] = await tx.query<{ archived: boolean }>(
     sql`select archived_at is not null as archived from stages where workspace_id = ${ws} and id = ${stage.id}`,
   );
-  if (archived)
-    throw validationError([fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived')]);
+  if (archived) throw moveRefused(fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived'));
   if (input.loss_reason_id !== undefined && stage.kind !== 'lost')
-    throw validationError([
+    throw moveRefused(
       fieldIssue(
         'loss_reason_id',
         'a loss reason goes with a move into a lost stage',
         'причина проигрыша указывается при переходе в проигрыш',
       ),
-    ]);
+    );
   const lossReasonId = stage.kind === 'lost' ? await lossReasonFor(tx, ws, input.loss_reason_id) : null;
   if (stage.id === deal.stage_id) {
     throw new AppError('INVALID_MOVE', {

@@ -89,7 +89,7 @@ describe('stage archive', () => {
     expect(board.body.columns.map((c: { name: string }) => c.name)).not.toContain('Демо');
     expect(board.body.columns.find((c: { stage_id: number }) => c.stage_id === proposal.id).count).toBe(2);
     const refused = await w.api.post(`/deals/${ids[0]}/move`, { stage_id: demo.id });
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(422);
     expect(fieldOf(refused)).toMatchObject({ field: 'stage_id', code: 'archived' });
     const history = await w.api.get(`/deals/${ids[0]}/history`);
     expect(history.body.items.map((e: { stage_name: string }) => e.stage_name)).toEqual(['Новый лид', 'Демо', 'КП отправлено']);

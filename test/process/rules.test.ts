@@ -80,7 +80,8 @@ describe('loss reasons', () => {
 
     const d2 = await w.api.post('/deals', { title: 'Со списком', stage_id: w.stage('Новый лид').id });
     const refused = await w.api.post(`/deals/${d2.body.id}/move`, { stage_id: lost(), reason: 'дорого' }, { 'accept-language': 'ru' });
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.message).toBe('выберите причину, по которой сделка не реализована');
     expect(fieldOf(refused)).toMatchObject({ field: 'loss_reason_id', code: 'required' });
     // Winning or moving along never asks for one.
     expect((await w.api.post(`/deals/${d2.body.id}/move`, { stage_id: w.stage('Квалификация').id })).status).toBe(200);

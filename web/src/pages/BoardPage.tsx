@@ -207,7 +207,13 @@ export function BoardPage({ me }: { me: Me }) {
   const pipelines = usePipelines();
   const [q, setQ] = useState('');
   const [active, setActive] = useState<BoardCard | null>(null);
-  const [pending, setPending] = useState<{ card: BoardCard; stageId: number; stageName: string; missing: Missing[] } | null>(null);
+  const [pending, setPending] = useState<{
+    card: BoardCard;
+    stageId: number;
+    stageName: string;
+    missing: Missing[];
+    lost?: boolean;
+  } | null>(null);
   const [toast, setToast] = useState<string | null>(null);
   const users = useUsers();
   const params = new URLSearchParams();
@@ -303,6 +309,9 @@ export function BoardPage({ me }: { me: Me }) {
     } catch (e) {
       if (e instanceof ApiError && e.code === 'STAGE_REQUIREMENTS_MISSING') {
         setPending({ card, stageId, stageName, missing: (e.body.missing as Missing[]) ?? [] });
+      } else if (e instanceof ApiError && e.fields.some((f) => f.field === 'loss_reason_id')) {
+        // The workspace keeps a list of loss reasons: the dialog asks for one.
+        setPending({ card, stageId, stageName, missing: [], lost: true });
       } else {
         announce(e instanceof Error ? e.message : String(e));
         qc.invalidateQueries({ queryKey: ['board'] });
@@ -402,6 +411,7 @@ export function BoardPage({ me }: { me: Me }) {
           stageId={pending.stageId}
           stageName={pending.stageName}
           missing={pending.missing}
+          needsLossReason={pending.lost}
           onClose={() => setPending(null)}
           returnFocus={() => document.querySelector<HTMLElement>(`[data-testid="card-${pending.card.id}"]`)}
           onMoved={() => {

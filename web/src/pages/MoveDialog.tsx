@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, type FieldDef, type Me, type Missing, type Named, type Page } from '../api';
+import { type Answer, ApiError, api, type FieldDef, type Me, type Missing, type Named, type Page } from '../api';
 import { Modal } from '../components';
 import { parseMoneyInput } from '../format';
 
@@ -176,6 +176,8 @@ export function MoveDialog(props: {
   onMoved: () => void;
   /** Where focus goes back when the dialog closes (the deal's card on the board); else what had it when it opened. */
   returnFocus?: () => HTMLElement | null | undefined;
+  /** A lost move the server refused for want of a loss reason: choose one of the workspace's list. */
+  needsLossReason?: boolean;
 }) {
   const { t, i18n } = useTranslation();
   const defs = useDealFieldDefs();
@@ -183,15 +185,41 @@ export function MoveDialog(props: {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [reason, setReason] = useState('');
-  const canForce = props.me.user.role === 'admin' || props.me.user.role === 'head_of_sales';
+  const [lossReason, setLossReason] = useState('');
+  const reasons = useQuery({
+    queryKey: ['loss-reasons'],
+    queryFn: () => api<Page<{ id: number; name_ru: string; name_en: string }>>('/loss-reasons?active=true&limit=500'),
+    enabled: !!props.needsLossReason,
+  });
+  const policy = useQuery({
+    queryKey: ['move-policy'],
+    queryFn: () => api<Answer<'/api/v1/move-policy', 'get'>>('/move-policy'),
+    enabled: props.missing.length > 0,
+  });
+  // The workspace's move policy says who may force (a team lead only for their team's deals, which the server checks).
+  const role = props.me.user.role;
+  const who = policy.data?.who;
+  const canForce =
+    props.missing.length > 0 &&
+    who !== undefined &&
+    who !== 'nobody' &&
+    (role === 'admin' || role === 'head_of_sales' || (role === 'team_lead' && who === 'team_leads'));
+  const needsReason = policy.data?.needs_reason ?? true;
   const submit = async (e: FormEvent, force = false) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const body = force
-        ? { stage_id: props.stageId, force: true, reason }
-        : { stage_id: props.stageId, set: toSet(values, defs.data?.items ?? [], props.me.workspace.currency) };
+      const body = props.needsLossReason
+        ? {
+            stage_id: props.stageId,
+            version: props.version,
+            loss_reason_id: Number(lossReason),
+            ...(reason.trim() ? { reason: reason.trim() } : {}),
+          }
+        : force
+          ? { stage_id: props.stageId, force: true, reason }
+          : { stage_id: props.stageId, set: toSet(values, defs.data?.items ?? [], props.me.workspace.currency) };
       await api(`/deals/${props.dealId}/move`, { method: 'POST', body });
       props.onMoved();
     } catch (err) {
@@ -203,6 +231,25 @@ export function MoveDialog(props: {
   return (
     <Modal title={t('move.title', { stage: props.stageName })} onClose={props.onClose} returnFocus={props.returnFocus}>
       <form onSubmit={(e) => submit(e)} className="form" data-testid="move-dialog">
+        {props.needsLossReason && (
+          <>
+            <div className="field">
+              <label htmlFor="loss-reason">{t('pipelines.lost.reason')}</label>
+              <select id="loss-reason" required value={lossReason} onChange={(e) => setLossReason(e.target.value)}>
+                <option value="">—</option>
+                {(reasons.data?.items ?? []).map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {i18n.language === 'ru' ? r.name_ru : r.name_en}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="loss-comment">{t('pipelines.lost.comment')}</label>
+              <input id="loss-comment" value={reason} onChange={(e) => setReason(e.target.value)} />
+            </div>
+          </>
+        )}
         {props.missing.map((m) => (
           <FieldInput
             key={m.field}
@@ -235,7 +282,11 @@ export function MoveDialog(props: {
               <label htmlFor="force-reason">{t('move.reason')}</label>
               <input id="force-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
             </div>
-            <button type="button" disabled={busy || !reason.trim()} onClick={(e) => submit(e as unknown as FormEvent, true)}>
+            <button
+              type="button"
+              disabled={busy || (needsReason && !reason.trim())}
+              onClick={(e) => submit(e as unknown as FormEvent, true)}
+            >
               {t('move.force')}
             </button>
           </details>
