@@ -176,7 +176,11 @@ describe('remarks on the standard', () => {
     expect(plain(await list.first().textContent())).toContain('Мария Кузнецова');
     expect(plain(await list.first().textContent())).toContain(dealTitle);
     expect(await axeProblems(page, ['.remarks-page'])).toEqual([]);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, 'standard-remarks');
+    await page.getByTestId('field-usage').scrollIntoViewIfNeeded();
+    await page.locator('.usage-wrap').evaluate((el) => el.scrollTo(0, 0));
+    await shot(page, 'standard-remarks-usage');
 
     const form = list.first().getByTestId('remark-answer-form');
     await form.getByLabel('Статус').selectOption({ label: 'Отклонено' });
