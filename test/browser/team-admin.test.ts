@@ -129,7 +129,9 @@ describe('team administration (ru)', () => {
     const dialog = page.getByTestId('handover');
     await dialog.getByRole('heading', { name: 'Отключить: Игорь Новиков' }).waitFor();
     await dialog.getByTestId('owned-deals').waitFor();
-    expect(await dialog.getByTestId('owned-deals').textContent()).toBe(`открытые: ${before.open} · всего: ${before.open + before.closed}`);
+    expect(await dialog.getByTestId('owned-deals').textContent()).toBe(
+      `открытые: ${before.open} · всего: ${(before.open + before.closed).toLocaleString('ru-RU')}`,
+    );
     expect(await dialog.getByLabel('Кому').inputValue()).toBe(String(ids['Алексей Воронцов']));
     expect(await dialog.getByLabel('Только открытые').isChecked()).toBe(true);
     expect(await axeProblems(page)).toEqual([]);

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, ApiError, api, type RequestBody } from '../api';
 import { ErrorState, Loading, Modal } from '../components';
+import { num } from '../format';
 
 type User = Answer<'/api/v1/users', 'get'>['items'][number];
 type Owned = Answer<'/api/v1/users/{id}/owned', 'get'>;
@@ -55,7 +56,7 @@ export function HandoverDialog({
         body: { to_user_id: Number(to), objects: OBJECTS.filter((o) => objects.has(o)), open_only: openOnly } satisfies Handover,
       });
       const list = OBJECTS.filter((o) => r.moved[o] > 0)
-        .map((o) => `${t(`users.handoverDialog.object.${o}`).toLowerCase()} ${r.moved[o]}`)
+        .map((o) => `${t(`users.handoverDialog.object.${o}`).toLowerCase()} ${num(r.moved[o])}`)
         .join(', ');
       const name = targets.find((p) => p.id === Number(to))?.name ?? '';
       onDone(list ? t('users.handoverDialog.done', { name, list }) : t('users.handoverDialog.doneNothing'), deactivating);
@@ -92,12 +93,12 @@ export function HandoverDialog({
         <form className="form handover-form" onSubmit={submit} noValidate>
           <fieldset>
             <legend>{t('users.handoverDialog.scope')}</legend>
-            <label className="check">
+            <label className="handover-check">
               <input type="radio" name="handover-scope" checked={openOnly} onChange={() => setOpenOnly(true)} />
               {t('users.handoverDialog.openOnly')}
             </label>
             <p className="hint">{t('users.handoverDialog.openOnlyHint')}</p>
-            <label className="check">
+            <label className="handover-check">
               <input type="radio" name="handover-scope" checked={!openOnly} onChange={() => setOpenOnly(false)} />
               {t('users.handoverDialog.all')}
             </label>
@@ -105,7 +106,7 @@ export function HandoverDialog({
           <fieldset>
             <legend>{t('users.handoverDialog.objects')}</legend>
             {OBJECTS.map((o) => (
-              <label key={o} className="check handover-object">
+              <label key={o} className="handover-check handover-object">
                 <input
                   type="checkbox"
                   checked={objects.has(o)}
@@ -120,7 +121,7 @@ export function HandoverDialog({
                 />
                 <span>{t(`users.handoverDialog.object.${o}`)}</span>
                 <span className="muted" data-testid={`owned-${o}`}>
-                  {t('users.handoverDialog.counts', { open: owned.data[o].open, total: owned.data[o].total })}
+                  {t('users.handoverDialog.counts', { open: num(owned.data[o].open), total: num(owned.data[o].total) })}
                 </span>
               </label>
             ))}
