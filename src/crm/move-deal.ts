@@ -8,9 +8,9 @@ import { AppError, type FieldIssue, fieldIssue, validationError, versionConflict
 import { WHAT } from '../platform/resource/fields.ts';
 import { getRecord } from '../platform/resource/resource.ts';
 import { updateChecked } from '../platform/resource/resource-routes.ts';
+import { type ForcePolicy, readMovePolicy } from '../process/config-rules.ts';
 import { onStageEntered, onStageLeft } from '../process/playbooks.ts';
 import { isFilled, requirementsFor } from '../process/requirements.ts';
-import { type ForcePolicy, readMovePolicy } from '../process/rules.ts';
 import { deals, resolveStage } from './deals.ts';
 
 export interface MoveInput {

@@ -2,7 +2,22 @@ import sql from 'sql-template-tag';
 import { z } from 'zod';
 import type { Queryable } from '../platform/db/types.ts';
 import { type FieldIssue, fieldIssue } from '../platform/errors.ts';
-import { FORCE_POLICIES, readMovePolicy } from './rules.ts';
+
+export const FORCE_POLICIES = ['nobody', 'head_of_sales', 'team_leads'] as const;
+export type ForcePolicy = (typeof FORCE_POLICIES)[number];
+
+export interface MovePolicy {
+  who: ForcePolicy;
+  needs_reason: boolean;
+}
+
+/** Who may force a move past unmet requirements (default: admin and head of sales) and whether it needs a reason. */
+export async function readMovePolicy(tx: Queryable, ws: number): Promise<MovePolicy> {
+  const [w] = await tx.query<{ force_policy: ForcePolicy; force_needs_reason: boolean }>(
+    sql`select force_policy, force_needs_reason from workspaces where workspace_id = ${ws}`,
+  );
+  return { who: w.force_policy, needs_reason: w.force_needs_reason };
+}
 
 const reasonName = z.string().trim().min(1).max(200);
 

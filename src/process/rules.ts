@@ -10,24 +10,9 @@ import { fieldIssue, validationError, versionConflict } from '../platform/errors
 import { readTime, requiredText, WHAT } from '../platform/resource/fields.ts';
 import { conflict, getRecord, idSchema, type Resource, schemasOf, toApi } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
+import { FORCE_POLICIES, type MovePolicy, readMovePolicy } from './config-rules.ts';
 import { checkStagesInUse, configGuard, normalisePositions, STAGE_KINDS, stageHasHistory, stages } from './pipelines.ts';
 import { STANDARD_TEMPLATES, templateDoc } from './templates.ts';
-
-export const FORCE_POLICIES = ['nobody', 'head_of_sales', 'team_leads'] as const;
-export type ForcePolicy = (typeof FORCE_POLICIES)[number];
-
-export interface MovePolicy {
-  who: ForcePolicy;
-  needs_reason: boolean;
-}
-
-/** Who may force a move past unmet requirements (default: admin and head of sales) and whether it needs a reason. */
-export async function readMovePolicy(tx: Queryable, ws: number): Promise<MovePolicy> {
-  const [w] = await tx.query<{ force_policy: ForcePolicy; force_needs_reason: boolean }>(
-    sql`select force_policy, force_needs_reason from workspaces where workspace_id = ${ws}`,
-  );
-  return { who: w.force_policy, needs_reason: w.force_needs_reason };
-}
 
 export const LOSS_REASON = { en: 'loss reason', ru: 'причина проигрыша' };
 
