@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Prefs } from '../api';
 import type { Kind } from './filters';
@@ -14,9 +14,16 @@ export interface ColumnChoice {
  * ticked or not, moved with arrow buttons. Each change is saved at once in the person's
  * preferences (`list_columns`), so it is there after a reload and on another device.
  */
-export function ColumnPicker({ kind, all, chosen }: { kind: Kind; all: ColumnChoice[]; chosen: string[] }) {
+export function ColumnPicker({ kind, all, chosen: saved }: { kind: Kind; all: ColumnChoice[]; chosen: string[] }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
+  // The click's choice is held here until the preferences in the cache say the same: the cache
+  // tells its readers a moment later, and a controlled checkbox would meanwhile spring back.
+  const [pending, setPending] = useState<string[] | null>(null);
+  const savedKey = saved.join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the choice is dropped whenever the saved columns change
+  useEffect(() => setPending(null), [savedKey]);
+  const chosen = pending ?? saved;
   // Saves go one after another, and only the last one's answer is taken: a quick second click is
   // neither overtaken by the first request nor undone by its answer.
   const chain = useRef<Promise<unknown>>(Promise.resolve());
@@ -26,6 +33,7 @@ export function ColumnPicker({ kind, all, chosen }: { kind: Kind; all: ColumnCho
   const shown = new Set(chosen);
   /** Shown at once (the preferences in the cache), then saved; the server's answer replaces it. */
   const write = (keys: string[] | null) => {
+    if (keys) setPending(keys);
     qc.setQueryData<Prefs>(['prefs'], (p) => (p ? { ...p, list_columns: { ...p.list_columns, [kind]: keys ?? [] } } : p));
     const mine = ++seq.current;
     chain.current = chain.current
