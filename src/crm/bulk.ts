@@ -48,6 +48,7 @@ interface BulkInput {
   set: { owner_id?: number; stage_id?: number };
   add_task?: Record<string, unknown>;
   reason?: string;
+  loss_reason_id?: number;
 }
 
 interface ItemError {
@@ -115,7 +116,12 @@ export async function bulkEdit(tx: Queryable, ctx: AppContext, p: Principal, r: 
         v = row.version as number;
       }
       if (input.set.stage_id !== undefined) {
-        const moved = await moveDeal(tx, ctx, p, t.id, { stage_id: input.set.stage_id, version: v, reason: input.reason });
+        const moved = await moveDeal(tx, ctx, p, t.id, {
+          stage_id: input.set.stage_id,
+          version: v,
+          reason: input.reason,
+          loss_reason_id: input.loss_reason_id,
+        });
         v = moved.deal.version as number;
       }
       if (input.add_task) {
@@ -147,6 +153,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: AppContext) {
         .default({}),
       add_task: taskInput.optional(),
       reason: z.string().trim().max(1000).optional().describe('Why the deals move (kept in their history)'),
+      loss_reason_id: idSchema.optional().describe('Why the deals were lost, when set.stage_id is a lost stage (see /loss-reasons)'),
     })
     .refine((b) => b.set.owner_id !== undefined || b.set.stage_id !== undefined || b.add_task !== undefined, {
       message: 'nothing to do: give set.owner_id, set.stage_id or add_task',

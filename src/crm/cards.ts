@@ -354,7 +354,15 @@ export function dealCardSql(ws: number, id: number, scope: Scope | null) {
  */
 type PipelineConfig = {
   pipeline: string;
-  stages: { id: number; name: string; kind: string; position: number; guidance_ru: string | null; guidance_en: string | null }[];
+  stages: {
+    id: number;
+    name: string;
+    kind: string;
+    position: number;
+    guidance_ru: string | null;
+    guidance_en: string | null;
+    archived: boolean;
+  }[];
   requirements: RequirementRow[];
   blocks: ReturnType<typeof assembleBlocks>;
   stamp: string;
@@ -365,7 +373,7 @@ async function readPipelineConfig(db: Db, ws: number, pid: number): Promise<Pipe
     q.query<Omit<PipelineConfig, 'blocks' | 'stamp'> & { blocks: BlockRow[]; fields: FieldRow[] }>(
       prepared(sql`
       select (select name from pipelines where workspace_id = ${ws} and id = ${pid}) as pipeline,
-             ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position, x.id')} as stages,
+             ${jsonList(sql`select id, name, kind, position, guidance_ru, guidance_en, archived_at is not null as archived from stages where workspace_id = ${ws} and pipeline_id = ${pid}`, 'x.position, x.id')} as stages,
              ${jsonList(requirementsSql(ws, pid), 'x.position, x.id')} as requirements,
              ${blocksJson(ws, 'deal')}`),
     ),
@@ -386,9 +394,11 @@ type DealCardRow = Names & {
 
 /** The deal card from the deal's parts and its pipeline's configuration. */
 function assembleDealCard(c: DealCardRow, deal: Row, config: PipelineConfig): z.infer<typeof dealCard> {
-  const stages = config.stages;
+  // Archived stages are no target: the card offers the stages in use, and the deal's own even if archived.
+  const stages = config.stages.filter((s) => !s.archived || s.id === deal.stage_id);
   const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
-  const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && s.position > stage.position) : undefined;
+  const next =
+    stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && !s.archived && s.position > stage.position) : undefined;
   const requirementsOf = (stageId: number) =>
     config.requirements
       .filter((r) => r.stage_id === stageId && appliesTo(r, (deal.segment_id as number | null) ?? null))

@@ -29,7 +29,8 @@ export async function resolveStage(tx: Queryable, ws: number, pipelineId: number
   if (stageId === undefined) {
     const [first] = await tx.query<StageRow>(
       sql`select id, pipeline_id, name, kind, position from stages
-           where workspace_id = ${ws} and pipeline_id = ${pipelineId} and kind = 'open' order by position limit 1`,
+           where workspace_id = ${ws} and pipeline_id = ${pipelineId} and kind = 'open' and archived_at is null
+           order by position limit 1`,
     );
     if (!first) throw validationError([fieldIssue('pipeline_id', 'the pipeline has no open stage', 'в воронке нет открытого этапа')]);
     return first;
@@ -173,6 +174,15 @@ export const deals: Resource = {
       values.pipeline_id = p.id;
     }
     const stage = await resolveStage(tx, ws, values.pipeline_id as number, values.stage_id as number | undefined);
+    if (values.stage_id !== undefined) {
+      const [{ archived }] = await tx.query<{ archived: boolean }>(
+        sql`select archived_at is not null as archived from stages where workspace_id = ${ws} and id = ${stage.id}`,
+      );
+      if (archived)
+        throw validationError([
+          fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived'),
+        ]);
+    }
     const currency = await workspaceCurrency(tx, ws);
     if (values.currency !== undefined && values.currency !== currency) {
       throw validationError([

@@ -51,6 +51,10 @@ const stageDoc = z.strictObject({
   guidance_en: z.string().max(4000).nullable().default(null),
   requirements: z.array(requirementDoc).max(50).default([]),
   playbook: z.array(templateDoc).max(100).default([]),
+  archived: z
+    .boolean()
+    .optional()
+    .describe('Archived: kept for its history and reports, no longer a move target (written only when true)'),
 });
 const fieldDoc = z.strictObject({
   key: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
@@ -124,8 +128,10 @@ export async function exportConfig(tx: Queryable, ws: number): Promise<ConfigDoc
       kind: 'open' | 'won' | 'lost';
       guidance_ru: string | null;
       guidance_en: string | null;
+      archived: boolean;
     }>(
-      sql`select id, name, kind, guidance_ru, guidance_en from stages where workspace_id = ${ws} and pipeline_id = ${p.id} order by position`,
+      sql`select id, name, kind, guidance_ru, guidance_en, archived_at is not null as archived
+            from stages where workspace_id = ${ws} and pipeline_id = ${p.id} order by position`,
     );
     const docStages: ConfigDoc['pipelines'][number]['stages'] = [];
     for (const s of stages) {
@@ -161,6 +167,7 @@ export async function exportConfig(tx: Queryable, ws: number): Promise<ConfigDoc
           on_stage_exit: t.on_stage_exit as 'skip' | 'keep_open',
           active: t.active as boolean,
         })),
+        ...(s.archived ? { archived: true } : {}),
       });
     }
     out.push({ name: p.name, stages: docStages });
@@ -343,9 +350,20 @@ export async function importConfig(tx: Queryable, ws: number, doc: ConfigDoc, no
     const anchors: { id: number; anchor: string }[] = [];
     for (const [si, s] of p.stages.entries()) {
       const at = `pipelines.${pi}.stages.${si}`;
-      let [stage] = await tx.query<{ id: number; kind: string }>(
-        sql`select id, kind from stages where workspace_id = ${ws} and pipeline_id = ${pipe.id} and lower(name) = lower(${s.name})`,
+      let [stage] = await tx.query<{ id: number; kind: string; archived: boolean; open_deals: number }>(
+        sql`select id, kind, archived_at is not null as archived,
+                   (select count(*)::int from deals d where d.workspace_id = ${ws} and d.stage_id = stages.id and d.status = 'open') as open_deals
+              from stages where workspace_id = ${ws} and pipeline_id = ${pipe.id} and lower(name) = lower(${s.name})`,
       );
+      if (stage && s.archived && !stage.archived && stage.open_deals > 0)
+        throw validationError([
+          fieldIssue(
+            `${at}.archived`,
+            `stage "${s.name}" has ${stage.open_deals} open deals here: archive it on the pipelines screen, which moves them`,
+            `на этапе «${s.name}» здесь открытых сделок: ${stage.open_deals}; отправьте его в архив на экране воронок — он их переведёт`,
+            'has_open_deals',
+          ),
+        ]);
       if (stage && stage.kind !== s.kind)
         throw validationError([
           fieldIssue(
@@ -354,14 +372,20 @@ export async function importConfig(tx: Queryable, ws: number, doc: ConfigDoc, no
             `этап «${s.name}» уже есть с типом ${stage.kind}; тип не меняется`,
           ),
         ]);
+      const archivedAt = s.archived ? now : null;
       if (!stage) {
-        [stage] = await tx.query<{ id: number; kind: string }>(sql`
-          insert into stages (workspace_id, pipeline_id, name, kind, position, guidance_ru, guidance_en, created_at, updated_at)
-          values (${ws}, ${pipe.id}, ${s.name}, ${s.kind}, ${si + 1}, ${s.guidance_ru}, ${s.guidance_en}, ${now}, ${now}) returning id, kind`);
+        [stage] = await tx.query<{ id: number; kind: string; archived: boolean; open_deals: number }>(sql`
+          insert into stages (workspace_id, pipeline_id, name, kind, position, guidance_ru, guidance_en, archived_at, created_at, updated_at)
+          values (${ws}, ${pipe.id}, ${s.name}, ${s.kind}, ${si + 1}, ${s.guidance_ru}, ${s.guidance_en}, ${archivedAt}, ${now}, ${now})
+          returning id, kind, archived_at is not null as archived, 0 as open_deals`);
         report.stages_created++;
       } else {
+        // Archived here and in the document keeps its first archiving; otherwise the document says.
         await tx.query(
-          sql`update stages set position = ${si + 1}, guidance_ru = ${s.guidance_ru}, guidance_en = ${s.guidance_en}, updated_at = ${now} where workspace_id = ${ws} and id = ${stage.id}`,
+          sql`update stages set position = ${si + 1}, guidance_ru = ${s.guidance_ru}, guidance_en = ${s.guidance_en},
+                     archived_at = case when ${!!s.archived} then coalesce(archived_at, ${now}) end,
+                     archived_by = case when ${!!s.archived} then archived_by end, updated_at = ${now}
+               where workspace_id = ${ws} and id = ${stage.id}`,
         );
       }
       await tx.query(sql`delete from stage_requirements where workspace_id = ${ws} and stage_id = ${stage.id}`);

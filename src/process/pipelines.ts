@@ -245,14 +245,16 @@ const pipelineCreate = z.strictObject({
 });
 
 /** A pipeline's stages must allow a deal to be worked and closed both ways. */
-export function checkStageSet(list: { name: string; kind: StageKind }[], path = 'stages') {
+export function checkStageSet(all: { name: string; kind: StageKind; archived?: boolean }[], path = 'stages') {
   const issues = [];
+  // The stages in use must let a deal be worked and closed both ways; names are unique among all.
+  const list = all.filter((s) => !s.archived);
   if (!list.some((s) => s.kind === 'open'))
     issues.push(fieldIssue(path, 'needs at least one open stage', 'нужен хотя бы один открытый этап'));
   if (!list.some((s) => s.kind === 'won')) issues.push(fieldIssue(path, 'needs a won stage', 'нужен этап «успешно»'));
   if (!list.some((s) => s.kind === 'lost')) issues.push(fieldIssue(path, 'needs a lost stage', 'нужен этап «не реализовано»'));
   const seen = new Map<string, number>();
-  list.forEach((s, i) => {
+  all.forEach((s, i) => {
     const k = s.name.trim().toLowerCase();
     if (seen.has(k))
       issues.push(fieldIssue(`${path}.${i}.name`, `duplicate stage name "${s.name}"`, `этап «${s.name}» повторяется`, 'duplicate'));

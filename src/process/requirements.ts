@@ -53,6 +53,8 @@ export function isFilled(deal: Row, field: string, def?: FieldDefinition): boole
   if (field.startsWith('custom.')) {
     const v = (deal.custom as Record<string, unknown> | null)?.[field.slice(7)];
     if (v === undefined || v === null || v === false) return false;
+    // A multiple choice with nothing ticked is empty.
+    if (Array.isArray(v)) return v.length > 0;
     if (typeof v !== 'string') return true;
     if (v.trim() === '') return false;
     if (def?.type !== undefined && def.type !== 'choice') return true;

@@ -32,7 +32,7 @@ afterAll(async () => {
 const fieldOf = (r: { body: { error: { fields?: { field: string; code?: string }[] } } }) => r.body.error.fields?.[0];
 const lost = () => w.stage('Закрыто и не реализовано').id;
 
-/** The move with a chosen reason, as the move route passes it (its body learns `loss_reason_id` in src/crm/deal-routes.ts). */
+/** The move with a chosen reason, called directly (the move and bulk routes pass `loss_reason_id` too: test/process/standard-everywhere.test.ts). */
 const moveAsAdmin = (dealId: number, input: Parameters<typeof moveDeal>[4]) =>
   inWorkspace(h.db, w.ws, (tx) =>
     moveDeal(tx, h.ctx, { workspaceId: w.ws, userId: w.adminId, role: 'admin', name: 'Админ', locale: 'ru' } as Principal, dealId, input),

@@ -3491,9 +3491,13 @@ export interface Paths {
         at?: string;
         reason?: string;
         /**
-         * Enter although required fields are empty (admin or head of sales, with a reason)
+         * Enter although required fields are empty (who may: the workspace move policy, /move-policy)
          */
         force?: boolean;
+        /**
+         * Why the deal was lost, when the stage is a lost one: required while any loss reason is active (/loss-reasons)
+         */
+        loss_reason_id?: number;
         /**
          * Deal fields to fill before the move, in the same transaction (e.g. the missing requirements)
          */
@@ -5552,6 +5556,10 @@ export interface Paths {
                 on_stage_exit: 'skip' | 'keep_open';
                 active: boolean;
               }[];
+              /**
+               * Archived: kept for its history and reports, no longer a move target (written only when true)
+               */
+              archived?: boolean;
             }[];
           }[];
           calendar: {
@@ -5765,6 +5773,10 @@ export interface Paths {
               on_stage_exit?: 'skip' | 'keep_open';
               active?: boolean;
             }[];
+            /**
+             * Archived: kept for its history and reports, no longer a move target (written only when true)
+             */
+            archived?: boolean;
           }[];
         }[];
         calendar?: {
@@ -8415,6 +8427,10 @@ export interface Paths {
          * Why the deals move (kept in their history)
          */
         reason?: string;
+        /**
+         * Why the deals were lost, when set.stage_id is a lost stage (see /loss-reasons)
+         */
+        loss_reason_id?: number;
       };
       responses: {
         '200': {

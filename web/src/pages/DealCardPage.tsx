@@ -159,7 +159,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
   const segments = useNamed('segments');
   const channels = useNamed('channels');
   const users = useUsers();
-  const [moving, setMoving] = useState<{ stageId: number; stageName: string; missing: Missing[] } | null>(null);
+  const [moving, setMoving] = useState<{ stageId: number; stageName: string; missing: Missing[]; lost?: boolean } | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const refresh = () => {
     qc.invalidateQueries({ queryKey: ['deal-card', id] });
@@ -185,6 +185,9 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
     } catch (e) {
       if (e instanceof ApiError && e.code === 'STAGE_REQUIREMENTS_MISSING')
         setMoving({ stageId, stageName, missing: e.body.missing as Missing[] });
+      else if (e instanceof ApiError && e.fields.some((f) => f.field === 'loss_reason_id'))
+        // The workspace keeps a list of loss reasons: the dialog asks for one.
+        setMoving({ stageId, stageName, missing: [], lost: true });
       else setMessage(e instanceof Error ? e.message : String(e));
     }
   };
@@ -348,6 +351,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
           stageId={moving.stageId}
           stageName={moving.stageName}
           missing={moving.missing}
+          needsLossReason={moving.lost}
           onClose={() => setMoving(null)}
           onMoved={() => {
             setMoving(null);
