@@ -397,8 +397,7 @@ function assembleDealCard(c: DealCardRow, deal: Row, config: PipelineConfig): z.
   // Archived stages are no target: the card offers the stages in use, and the deal's own even if archived.
   const stages = config.stages.filter((s) => !s.archived || s.id === deal.stage_id);
   const stage = stages.find((s) => s.id === deal.stage_id) ?? stages[0];
-  const next =
-    stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && !s.archived && s.position > stage.position) : undefined;
+  const next = stage.kind === 'open' ? stages.find((s) => s.kind === 'open' && !s.archived && s.position > stage.position) : undefined;
   const requirementsOf = (stageId: number) =>
     config.requirements
       .filter((r) => r.stage_id === stageId && appliesTo(r, (deal.segment_id as number | null) ?? null))

@@ -17,7 +17,9 @@ const moveBody = z.strictObject({
   at: isoTime.optional().describe('When the move happened (default now); not before the last entry'),
   reason: z.string().trim().max(1000).optional(),
   force: z.boolean().optional().describe('Enter although required fields are empty (who may: the workspace move policy, /move-policy)'),
-  loss_reason_id: idSchema.optional().describe('Why the deal was lost, when the stage is a lost one: required while any loss reason is active (/loss-reasons)'),
+  loss_reason_id: idSchema
+    .optional()
+    .describe('Why the deal was lost, when the stage is a lost one: required while any loss reason is active (/loss-reasons)'),
   set: schemasOf(deals)
     .update.omit({ version: true })
     .optional()

@@ -179,9 +179,7 @@ export const deals: Resource = {
         sql`select archived_at is not null as archived from stages where workspace_id = ${ws} and id = ${stage.id}`,
       );
       if (archived)
-        throw validationError([
-          fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived'),
-        ]);
+        throw validationError([fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived')]);
     }
     const currency = await workspaceCurrency(tx, ws);
     if (values.currency !== undefined && values.currency !== currency) {

@@ -51,10 +51,7 @@ const stageDoc = z.strictObject({
   guidance_en: z.string().max(4000).nullable().default(null),
   requirements: z.array(requirementDoc).max(50).default([]),
   playbook: z.array(templateDoc).max(100).default([]),
-  archived: z
-    .boolean()
-    .optional()
-    .describe('Archived: kept for its history and reports, no longer a move target (written only when true)'),
+  archived: z.boolean().optional().describe('Archived: kept for its history and reports, no longer a move target (written only when true)'),
 });
 const fieldDoc = z.strictObject({
   key: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
