@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import type { Me } from '../api';
@@ -28,11 +28,18 @@ export function StandardPage({ section, me }: { section: string; me: Me }) {
   const current: Section = (SECTIONS as readonly string[]).includes(section) ? (section as Section) : 'pipelines';
   const Page = pages[current];
   const editable = canEditStandard(me);
+  // On a phone the tabs scroll sideways: the open one is brought into view (a link may open any).
+  const tabs = useRef<HTMLElement>(null);
+  useEffect(() => {
+    tabs.current
+      ?.querySelector<HTMLElement>(`[data-testid="standard-tab-${current}"]`)
+      ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [current]);
   return (
     <section className="standard" aria-labelledby="standard-title">
       <h1 id="standard-title">{t('standard.title')}</h1>
       <p className="muted standard-intro">{editable ? t('standard.intro') : t('standard.readOnly')}</p>
-      <nav className="standard-tabs" aria-label={t('standard.title')}>
+      <nav className="standard-tabs" aria-label={t('standard.title')} ref={tabs}>
         {SECTIONS.map((s) => (
           <Link
             key={s}
