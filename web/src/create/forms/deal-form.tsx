@@ -64,7 +64,7 @@ export function DealForm({ me, around, onCreated, onCancel }: FormProps) {
   // The server's defaults, shown: the first pipeline (by position) and its first open stage.
   const open = (pipelines.data?.items ?? []).filter((p) => !p.archived).sort((a, b) => a.position - b.position || a.id - b.id);
   const pipeline = open.find((p) => String(p.id) === pipelineId) ?? open[0];
-  const stages = (pipeline?.stages ?? []).filter((s) => s.kind === 'open').sort((a, b) => a.position - b.position);
+  const stages = (pipeline?.stages ?? []).filter((s) => s.kind === 'open' && !s.archived).sort((a, b) => a.position - b.position);
   const stage = stages.find((s) => String(s.id) === stageId) ?? stages[0];
 
   const parsed = () => (amount.trim() ? parseAmount(amount, currency, i18n.language) : ({ ok: true, minor: 0 } as const));
