@@ -368,14 +368,16 @@ function BlockHead({
       </h3>
       {editable && (
         <span className="designer-tools">
+          {/* A toggle: its name stays «Закрепить…» and aria-pressed says whether it is on (a name that
+              turned into «Открепить» while the label said «Закрепить» was read wrong: label-content-name-mismatch). */}
           <button
             type="button"
-            className="small"
+            className={block.pinned ? 'small primary' : 'small'}
             aria-pressed={block.pinned}
             aria-label={t('designer.pinLabel', { name })}
             onClick={() => onPatch({ pinned: !block.pinned })}
           >
-            {block.pinned ? t('designer.unpin') : t('designer.pin')}
+            {t('designer.pin')}
           </button>
           <button type="button" className="small" disabled={first} aria-label={t('designer.blockUp', { name })} onClick={() => onMove(-1)}>
             ↑
