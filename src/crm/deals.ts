@@ -25,18 +25,24 @@ export async function workspaceCurrency(tx: Queryable, ws: number): Promise<stri
 }
 
 /** Resolves the stage a deal is created in or moved to, refusing one of another pipeline. */
-export async function resolveStage(tx: Queryable, ws: number, pipelineId: number, stageId: number | undefined): Promise<StageRow> {
+export async function resolveStage(
+  tx: Queryable,
+  ws: number,
+  pipelineId: number,
+  stageId: number | undefined,
+): Promise<StageRow & { archived: boolean }> {
   if (stageId === undefined) {
-    const [first] = await tx.query<StageRow>(
-      sql`select id, pipeline_id, name, kind, position from stages
+    const [first] = await tx.query<StageRow & { archived: boolean }>(
+      sql`select id, pipeline_id, name, kind, position, false as archived from stages
            where workspace_id = ${ws} and pipeline_id = ${pipelineId} and kind = 'open' and archived_at is null
            order by position limit 1`,
     );
     if (!first) throw validationError([fieldIssue('pipeline_id', 'the pipeline has no open stage', 'в воронке нет открытого этапа')]);
     return first;
   }
-  const [stage] = await tx.query<StageRow>(
-    sql`select id, pipeline_id, name, kind, position from stages where workspace_id = ${ws} and id = ${stageId}`,
+  const [stage] = await tx.query<StageRow & { archived: boolean }>(
+    sql`select id, pipeline_id, name, kind, position, archived_at is not null as archived
+          from stages where workspace_id = ${ws} and id = ${stageId}`,
   );
   if (!stage) {
     throw validationError([
@@ -174,13 +180,8 @@ export const deals: Resource = {
       values.pipeline_id = p.id;
     }
     const stage = await resolveStage(tx, ws, values.pipeline_id as number, values.stage_id as number | undefined);
-    if (values.stage_id !== undefined) {
-      const [{ archived }] = await tx.query<{ archived: boolean }>(
-        sql`select archived_at is not null as archived from stages where workspace_id = ${ws} and id = ${stage.id}`,
-      );
-      if (archived)
-        throw validationError([fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived')]);
-    }
+    if (stage.archived)
+      throw validationError([fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived')]);
     const currency = await workspaceCurrency(tx, ws);
     if (values.currency !== undefined && values.currency !== currency) {
       throw validationError([

@@ -135,10 +135,8 @@ export async function moveDeal(
     throw versionConflict(WHAT.deal, dealId, deal.version as number, input.version);
   }
   const stage = await resolveStage(tx, ws, deal.pipeline_id as number, input.stage_id);
-  const [{ archived }] = await tx.query<{ archived: boolean }>(
-    sql`select archived_at is not null as archived from stages where workspace_id = ${ws} and id = ${stage.id}`,
-  );
-  if (archived) throw moveRefused(fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived'));
+  if (stage.archived)
+    throw moveRefused(fieldIssue('stage_id', `stage "${stage.name}" is archived`, `этап «${stage.name}» в архиве`, 'archived'));
   if (input.loss_reason_id !== undefined && stage.kind !== 'lost')
     throw moveRefused(
       fieldIssue(
