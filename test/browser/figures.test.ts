@@ -322,7 +322,9 @@ describe('«Мои задачи» in the workspace’s zone, whatever the browse
   });
 
   it('a person’s own time zone (Settings) overrides the workspace’s; a wrong name is refused in Russian', async () => {
-    const s = await open();
+    // 15:00 in Moscow on the 2nd (19:00 in Novosibirsk): the task due at 10:00 Moscow on the 3rd is upcoming
+    // whatever day the suite runs on.
+    const s = await open({ at: '2026-12-02T12:00:00Z' });
     const { page } = s;
     await page.goto(`${h.url}/settings`);
     const field = page.getByLabel('Часовой пояс');
