@@ -14,6 +14,7 @@ import { registerSearchRoutes } from './crm/search.ts';
 import { segments } from './crm/segments.ts';
 import { registerImportRoutes } from './imports/import-routes.ts';
 import { channels } from './marketing/channels.ts';
+import { registerMarketingRoutes } from './marketing/marketing-routes.ts';
 import { registerNotificationRoutes } from './notifications/notifications.ts';
 import { registerAuditRoutes } from './platform/audit-routes.ts';
 import { registerAuthRoutes } from './platform/auth/auth-routes.ts';
@@ -77,6 +78,7 @@ export const routeModules: RouteModule[] = [
   registerPlaybookPreviewRoutes,
   registerCardDesignerRoutes,
   registerRemarkRoutes,
+  registerMarketingRoutes,
 ];
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {}) {

@@ -5,6 +5,7 @@ import { BREAKDOWNS, FILTERS, type FilterKey } from '../analytics/funnel-query.t
 import { DEMO_WORKSPACE } from '../demo/load-demo.ts';
 import { backupCommand, restoreCommand } from './backup-command.ts';
 import { calendarImportCommand } from './calendar-command.ts';
+import { reportChannelsCommand } from './channels-command.ts';
 import { checkCommand } from './check-command.ts';
 import { cliLocale, runCommand, say } from './cli-support.ts';
 import { configExportCommand, configImportCommand } from './config-command.ts';
@@ -325,5 +326,28 @@ reportOptions(
     .option('--stage <name>', say('stage, for stage_* metrics', 'этап, для показателей stage_*'))
     .option('--limit <n>', say('how many deals to list (default 50)', 'сколько сделок вывести (по умолчанию 50)')),
 ).action((opts) => runCommand(() => reportDealsCommand(opts)));
+
+report
+  .command('channels')
+  .description(
+    say(
+      'marketing ↔ sales: leads, opportunities, won, spend, costs and ICP share per channel; attribution by four models',
+      'маркетинг ↔ продажи: лиды, сделки, выигрыши, расходы, стоимость и доля ICP по каналам; атрибуция по четырём моделям',
+    ),
+  )
+  .requiredOption(
+    '--from <date>',
+    say('period start, inclusive: YYYY-MM-DD or ISO with offset', 'начало периода включительно: ГГГГ-ММ-ДД или ISO со смещением'),
+  )
+  .requiredOption('--to <date>', say('period end, exclusive', 'конец периода, не включая'))
+  .option(
+    '--as-of <date>',
+    say('as it looked at this instant (default: --to, capped at now)', 'как выглядело на этот момент (по умолчанию --to)'),
+  )
+  .option('--pipeline <name>', say('pipeline name or id (default: the first)', 'воронка: имя или id (по умолчанию первая)'))
+  .option('--json', say('print the report as JSON (the API object)', 'вывести отчёт в JSON (как в API)'))
+  .addOption(workspace())
+  .addOption(dataDir())
+  .action((opts) => runCommand(() => reportChannelsCommand(opts)));
 
 await program.parseAsync(process.argv);

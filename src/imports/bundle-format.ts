@@ -6,6 +6,7 @@ import { issuesToFields } from '../platform/http/validation.ts';
 import { checkWorkspaceInput } from '../platform/workspaces.ts';
 import { checkStageSet, STAGE_KINDS } from '../process/pipelines.ts';
 import { jsonFailure, rowError } from './import-errors.ts';
+import { marketingReportSchema } from './marketing-files.ts';
 
 /** What the canonical bundle of kpi.md holds: pipeline.json, and the columns of deals.csv and stage_events.csv. */
 
@@ -65,6 +66,8 @@ export const importReportSchema = z.object({
   encodings: z.record(z.string(), z.enum(['UTF-8', 'Windows-1251'])).optional(),
   /** A check without writing: everything was read, checked and merged, then rolled back. */
   dry_run: z.boolean().optional(),
+  /** What the optional leads.csv, touches.csv, spend.csv and icp.json brought (absent: none of them). */
+  marketing: marketingReportSchema.optional(),
 });
 export type ImportReport = z.infer<typeof importReportSchema>;
 

@@ -14,6 +14,7 @@ import { mergeStaged } from './bundle-merge.ts';
 import { type StagedBundle, stageBundle } from './bundle-stage.ts';
 import { stagedSummary } from './csv-stage.ts';
 import { rowError } from './import-errors.ts';
+import { importMarketingFiles, marketingChanged } from './marketing-files.ts';
 
 export {
   DEAL_COLUMNS,
@@ -77,9 +78,12 @@ export async function importBundle(
     for (const f of [files.deals, files.events]) progress(stagedSummary(f));
 
     const bulk = await checkAndMerge(tx, { ws: wsId, pipelineId, now: opts.now }, report, files, progress);
+    const marketing = await importMarketingFiles(tx, dir, { ws: wsId, zone: ws.timezone, currency: ws.currency, now: opts.now });
+    if (marketing) report.marketing = marketing;
     const extraChanged = opts.afterMerge ? await opts.afterMerge(tx, wsId) : false;
     report.changed =
       extraChanged ||
+      marketingChanged(marketing) ||
       report.workspace_created ||
       report.pipeline_created ||
       report.deals_created + report.deals_updated + report.stage_entries_added > 0;
@@ -87,7 +91,15 @@ export async function importBundle(
       const rows = report.deals_created + report.deals_updated + report.stage_entries_added + report.new_companies;
       // (the merge analyzed deals and stage entries as it grew them; an initial load, its own tables)
       // What an import writes besides deals and entries: visits, counters and the names it creates.
-      const more = ['stage_visits', 'funnel_counters', 'users', 'segments', 'channels', 'companies'];
+      const more = [
+        'stage_visits',
+        'funnel_counters',
+        'users',
+        'segments',
+        'channels',
+        'companies',
+        ...(marketing ? ['leads', 'touches'] : []),
+      ];
       await analyzeChanged(tx, bulk ? more.filter((t) => !BULK_TABLES.includes(t)) : more, rows);
     }
     report.seconds = elapsedMs() / 1000;

@@ -70,6 +70,7 @@ export const WHAT = {
   user: { en: 'user', ru: 'пользователь' },
   segment: { en: 'segment', ru: 'сегмент' },
   channel: { en: 'channel', ru: 'канал' },
+  disqualifyReason: { en: 'disqualification reason', ru: 'причина дисквалификации' },
   activity: { en: 'activity', ru: 'активность' },
   task: { en: 'task', ru: 'задача' },
   customField: { en: 'custom field', ru: 'дополнительное поле' },

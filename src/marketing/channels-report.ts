@@ -1,0 +1,404 @@
+import sql, { empty, join, type Sql } from 'sql-template-tag';
+import { z } from 'zod';
+import { type FunnelQuery, funnelParamsSchema } from '../analytics/funnel-query.ts';
+import { metricSets, where } from '../analytics/funnel-visits.ts';
+import type { Queryable } from '../platform/db/types.ts';
+import { minorFactor, toMajor } from '../platform/money.ts';
+import { currentIcp, hasRules } from './icp.ts';
+
+/**
+ * The `channels` report of kpi.md ("Marketing ↔ sales"): per lead channel and for the total — leads,
+ * opportunities, won deals and their amount, spend and what a lead, an opportunity and a won deal
+ * cost, the ICP share — and, in the total, the won amount credited to channels by four attribution
+ * models. Deals are those of the request's pipeline (default: the first), as in the funnel report,
+ * so that every model adds up to the funnel's `won_amount` for the same request.
+ */
+
+export const ATTRIBUTION_MODELS = ['first_touch', 'last_touch', 'linear', 'position_based'] as const;
+export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number];
+
+/** The key a deal's own channel is credited under when it has none. */
+export const NO_CHANNEL = 'none';
+
+export const channelsParamsSchema = funnelParamsSchema.pick({ from: true, to: true, as_of: true, pipeline: true, lang: true });
+export type ChannelsParams = z.infer<typeof channelsParamsSchema>;
+
+const money = z.number().describe('Major units of the workspace currency');
+const rate = z.number().nullable();
+
+/** One group's (or the total's) figures, keys exactly as kpi.md names them. */
+export const channelKpisSchema = z.object({
+  leads: z.number().int().describe('Leads created in the period (before as-of)'),
+  opportunities: z.number().int().describe('Of those leads, the ones whose deal was created before as-of'),
+  lead_to_opportunity: rate.describe('opportunities / leads'),
+  won: z.number().int().describe('Of those leads’ deals, the ones won at as-of (each deal once)'),
+  won_amount: money.describe('Their amount, each deal once'),
+  spend: money.nullable().describe('Spend of the months that begin in the period; null for a caller who sees only their own leads'),
+  cost_per_lead: money.nullable(),
+  cost_per_opportunity: money.nullable(),
+  cost_per_won: money.nullable(),
+  icp_share: rate.describe('Share of the period’s leads whose fit score is at least the ICP threshold; null without ICP rules'),
+});
+export type ChannelKpis = z.infer<typeof channelKpisSchema>;
+
+export const channelGroupSchema = channelKpisSchema.extend({
+  key: z.string().nullable().describe('The channel’s name; null: leads without a channel'),
+  key_id: z.number().int().nullable(),
+  kind: z.enum(['inbound', 'outbound', 'partner', 'other']).nullable(),
+});
+
+export const attributionSchema = z
+  .object(
+    Object.fromEntries(ATTRIBUTION_MODELS.map((m) => [m, z.record(z.string(), money)])) as Record<
+      AttributionModel,
+      z.ZodRecord<z.ZodString, typeof money>
+    >,
+  )
+  .describe('{model: {channel: amount}}: the won amount of the period’s won deals credited to the channels of their touches');
+
+export const channelsReportSchema = z.object({
+  report: z.literal('channels'),
+  workspace: z.string(),
+  pipeline: z.object({ id: z.number().int(), name: z.string() }),
+  period: z.object({ from: z.string(), to: z.string() }),
+  as_of: z.string(),
+  as_of_capped: z.boolean(),
+  time_zone: z.string(),
+  currency: z.string(),
+  icp: z.object({ version: z.number().int(), threshold: z.number() }).nullable().describe('The ICP rules in force; null: none'),
+  scope: z.enum(['all', 'own']).describe('own: a manager’s or team lead’s own (team’s) leads and deals only'),
+  groups: z.array(channelGroupSchema),
+  total: channelKpisSchema.extend({ attribution: attributionSchema }),
+});
+export type ChannelsReport = z.infer<typeof channelsReportSchema>;
+
+const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
+
+interface GroupRow {
+  channel_id: number | null;
+  leads: number;
+  opportunities: number;
+  fit: number;
+  won: number;
+  won_minor: number;
+  spend_minor: number;
+}
+
+/** The period's leads the caller sees (alias `l`): created in [from, min(to, as-of)). */
+export function periodLeadsWhere(q: FunnelQuery): Sql {
+  const end = new Date(Math.min(q.to.getTime(), q.asOf.getTime()));
+  return sql`l.workspace_id = ${q.workspaceId} and l.created_at >= ${q.from} and l.created_at < ${end}
+    ${q.ownerScope ? sql`and l.owner_id = any(${q.ownerScope}::int8[])` : empty}`;
+}
+
+/** The deals of the leads: created before as-of (an opportunity) and their status and amount at as-of. */
+export function leadDealsSql(q: FunnelQuery): Sql {
+  return sql`
+    select l.id as lead_id, l.channel_id, l.fit_score, l.deal_id,
+           (c.deal_id is not null) as opportunity, (s.stage_kind = 'won') as won, s.amount_minor
+      from leads l
+      left join stage_visits c on c.workspace_id = l.workspace_id and c.deal_id = l.deal_id and c.visit_no = 1
+            and c.pipeline_id = ${q.pipeline.id} and c.entered_at < ${q.asOf}
+      left join stage_visits s
+             on s.workspace_id = l.workspace_id and s.deal_id = c.deal_id and s.entered_at < ${q.asOf}
+            and ${q.live ? sql`s.exited_at is null` : sql`(s.exited_at is null or s.exited_at >= ${q.asOf})`}
+     where ${periodLeadsWhere(q)}`;
+}
+
+export async function channelsReport(tx: Queryable, q: FunnelQuery): Promise<ChannelsReport> {
+  const ws = q.workspaceId;
+  const icp = await currentIcp(tx, ws);
+  const threshold = hasRules(icp) ? icp.rules.threshold : null;
+  const [wz] = await tx.query<{ timezone: string }>(sql`select timezone from workspaces where workspace_id = ${ws}`);
+  const scoped = q.ownerScope !== undefined;
+
+  // Per channel: the period's leads, their opportunities and fit; won deals once per channel.
+  const rows = await tx.query<GroupRow>(sql`
+    with ld as (${leadDealsSql(q)}),
+    per as (
+      select channel_id, count(*)::int8 as leads, count(*) filter (where opportunity)::int8 as opportunities,
+             count(*) filter (where fit_score >= ${threshold ?? 0})::int8 as fit
+        from ld group by channel_id),
+    won as (
+      select channel_id, count(*)::int8 as won, coalesce(sum(amount_minor), 0)::int8 as won_minor
+        from (select distinct channel_id, deal_id, amount_minor from ld where won) d group by channel_id),
+    spend as (
+      select channel_id, sum(amount_minor)::int8 as spend_minor from marketing_spend
+       where workspace_id = ${ws} and (month::timestamp at time zone ${wz.timezone}) >= ${q.from}
+         and (month::timestamp at time zone ${wz.timezone}) < ${q.to}
+       group by channel_id),
+    keys as (select channel_id from per union select channel_id from won union select channel_id from spend)
+    select k.channel_id, coalesce(per.leads, 0) as leads, coalesce(per.opportunities, 0) as opportunities, coalesce(per.fit, 0) as fit,
+           coalesce(won.won, 0) as won, coalesce(won.won_minor, 0) as won_minor, coalesce(spend.spend_minor, 0) as spend_minor
+      from keys k
+      left join per on per.channel_id is not distinct from k.channel_id
+      left join won on won.channel_id is not distinct from k.channel_id
+      left join spend on spend.channel_id is not distinct from k.channel_id`);
+
+  // The total counts a deal once, whichever channels its leads came from.
+  const [tot] = await tx.query<{ won: number; won_minor: number }>(sql`
+    with ld as (${leadDealsSql(q)})
+    select count(*)::int8 as won, coalesce(sum(amount_minor), 0)::int8 as won_minor
+      from (select distinct deal_id, amount_minor from ld where won) d`);
+  const [spendAll] = await tx.query<{ spend_minor: number }>(sql`
+    select coalesce(sum(amount_minor), 0)::int8 as spend_minor from marketing_spend
+     where workspace_id = ${ws} and (month::timestamp at time zone ${wz.timezone}) >= ${q.from}
+       and (month::timestamp at time zone ${wz.timezone}) < ${q.to}`);
+
+  const attribution = await attributionOf(tx, q);
+  const credited = new Set(ATTRIBUTION_MODELS.flatMap((m) => Object.keys(attribution.byId[m])));
+
+  const channels = await tx.query<{ id: number; name: string; kind: ChannelGroup['kind'] }>(
+    sql`select id, name, kind from channels where workspace_id = ${ws}`,
+  );
+  const byId = new Map(channels.map((c) => [Number(c.id), c]));
+  const m = (minor: number) => toMajor(Number(minor), q.currency);
+  const figures = (r: Omit<GroupRow, 'channel_id'>): ChannelKpis => {
+    const spend = scoped ? null : m(r.spend_minor);
+    const per = (n: number) => (spend === null || n === 0 ? null : spend / n);
+    return {
+      leads: Number(r.leads),
+      opportunities: Number(r.opportunities),
+      lead_to_opportunity: ratio(Number(r.opportunities), Number(r.leads)),
+      won: Number(r.won),
+      won_amount: m(r.won_minor),
+      spend,
+      cost_per_lead: per(Number(r.leads)),
+      cost_per_opportunity: per(Number(r.opportunities)),
+      cost_per_won: per(Number(r.won)),
+      icp_share: threshold === null ? null : ratio(Number(r.fit), Number(r.leads)),
+    };
+  };
+  const groups: ChannelGroup[] = rows
+    .filter((r) => !scoped || Number(r.leads) > 0 || Number(r.won) > 0 || (r.channel_id !== null && credited.has(String(r.channel_id))))
+    .map((r) => {
+      const c = r.channel_id === null ? null : byId.get(Number(r.channel_id));
+      return { key: c?.name ?? null, key_id: c ? Number(c.id) : null, kind: c?.kind ?? null, ...figures(r) };
+    });
+  // A channel credited by attribution but with no lead or spend in the period still gets its row.
+  for (const id of credited) {
+    if (id === NO_CHANNEL || groups.some((g) => String(g.key_id) === id)) continue;
+    const c = byId.get(Number(id));
+    if (c)
+      groups.push({
+        key: c.name,
+        key_id: Number(c.id),
+        kind: c.kind,
+        ...figures({ leads: 0, opportunities: 0, fit: 0, won: 0, won_minor: 0, spend_minor: 0 }),
+      });
+  }
+  groups.sort((a, b) => b.leads - a.leads || b.won_amount - a.won_amount || (a.key ?? '').localeCompare(b.key ?? ''));
+  const sum = (k: keyof GroupRow) => rows.reduce((s, r) => s + Number(r[k]), 0);
+  const total = figures({
+    leads: sum('leads'),
+    opportunities: sum('opportunities'),
+    fit: sum('fit'),
+    won: Number(tot.won),
+    won_minor: Number(tot.won_minor),
+    spend_minor: Number(spendAll.spend_minor),
+  });
+  const named = (model: AttributionModel) =>
+    Object.fromEntries(
+      Object.entries(attribution.byId[model])
+        .map(
+          ([id, minor]) => [id === NO_CHANNEL ? NO_CHANNEL : (byId.get(Number(id))?.name ?? id), minor / minorFactor(q.currency)] as const,
+        )
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    );
+  return {
+    report: 'channels',
+    workspace: q.workspace,
+    pipeline: q.pipeline,
+    period: { from: q.from.toISOString(), to: q.to.toISOString() },
+    as_of: q.asOf.toISOString(),
+    as_of_capped: q.asOf.getTime() !== q.asOfRequested.getTime(),
+    time_zone: q.timeZone,
+    currency: q.currency,
+    icp: hasRules(icp) ? { version: icp.version, threshold: icp.rules.threshold } : null,
+    scope: scoped ? 'own' : 'all',
+    groups,
+    total: {
+      ...total,
+      attribution: Object.fromEntries(ATTRIBUTION_MODELS.map((mdl) => [mdl, named(mdl)])) as ChannelsReport['total']['attribution'],
+    },
+  };
+}
+type ChannelGroup = z.infer<typeof channelGroupSchema>;
+
+/** The touches of one won deal, ordered as kpi.md orders them. */
+interface DealTouches {
+  deal_id: number;
+  amount_minor: number;
+  channels: (number | null)[];
+}
+
+/**
+ * Attribution (kpi.md): for each deal won in the period — the funnel's `deals_won`, the same visit
+ * set — the touches of its leads before its closing, or its own channel at its creation; its amount
+ * credited by each model. Credits are in minor units as fractions (1/3 of a kopeck stays 1/3).
+ */
+export async function attributionOf(
+  tx: Queryable,
+  q: FunnelQuery,
+): Promise<{ byId: Record<AttributionModel, Record<string, number>>; deals: DealTouches[] }> {
+  const sets = metricSets(q);
+  const won = { from: sets.closing.from, where: [...sets.closing.where, sql`v.stage_kind = 'won'`] };
+  const w = where(q, [...won.where, ...(q.ownerScope ? [sql`v.owner_id = any(${q.ownerScope}::int8[])`] : [])]);
+  const rows = await tx.query<{ deal_id: number; amount_minor: number; channel_id: number | null; k: number }>(sql`
+    with won as (
+      select v.deal_id, v.amount_minor, v.entered_at as closed_at, v.created_at, d.channel_id
+        from ${won.from} join deals d on d.workspace_id = v.workspace_id and d.id = v.deal_id
+       where ${w}),
+    t as (
+      select won.deal_id, t.channel_id, t.at, ch.name
+        from won
+        join leads l on l.workspace_id = ${q.workspaceId} and l.deal_id = won.deal_id and l.created_at < ${q.asOf}
+        join touches t on t.workspace_id = l.workspace_id and t.lead_id = l.id and t.at < won.closed_at
+        join channels ch on ch.workspace_id = t.workspace_id and ch.id = t.channel_id),
+    own as (
+      select won.deal_id, won.channel_id, won.created_at as at, coalesce(ch.name, '') as name
+        from won left join channels ch on ch.workspace_id = ${q.workspaceId} and ch.id = won.channel_id
+       where not exists (select 1 from t where t.deal_id = won.deal_id)),
+    all_t as (select * from t union all select * from own)
+    select won.deal_id, won.amount_minor, a.channel_id,
+           row_number() over (partition by a.deal_id order by a.at, a.name, a.channel_id) as k
+      from all_t a join won on won.deal_id = a.deal_id
+     order by won.deal_id, k`);
+  const deals: DealTouches[] = [];
+  for (const r of rows) {
+    const last = deals[deals.length - 1];
+    if (last && last.deal_id === Number(r.deal_id)) last.channels.push(r.channel_id === null ? null : Number(r.channel_id));
+    else
+      deals.push({
+        deal_id: Number(r.deal_id),
+        amount_minor: Number(r.amount_minor),
+        channels: [r.channel_id === null ? null : Number(r.channel_id)],
+      });
+  }
+  const byId = Object.fromEntries(ATTRIBUTION_MODELS.map((m) => [m, {} as Record<string, number>])) as Record<
+    AttributionModel,
+    Record<string, number>
+  >;
+  for (const d of deals) {
+    for (const m of ATTRIBUTION_MODELS) {
+      const weights = modelWeights(m, d.channels.length);
+      d.channels.forEach((c, i) => {
+        if (weights[i] === 0) return;
+        const key = c === null ? NO_CHANNEL : String(c);
+        byId[m][key] = (byId[m][key] ?? 0) + d.amount_minor * weights[i];
+      });
+    }
+  }
+  return { byId, deals };
+}
+
+/** The share of a deal's amount each of its `n` ordered touches gets under a model (kpi.md). */
+export function modelWeights(model: AttributionModel, n: number): number[] {
+  const w = new Array<number>(n).fill(0);
+  if (n === 0) return w;
+  switch (model) {
+    case 'first_touch':
+      w[0] = 1;
+      break;
+    case 'last_touch':
+      w[n - 1] = 1;
+      break;
+    case 'linear':
+      w.fill(1 / n);
+      break;
+    case 'position_based':
+      if (n === 1) w[0] = 1;
+      else if (n === 2) w.fill(0.5);
+      else {
+        w.fill(0.2 / (n - 2));
+        w[0] = 0.4;
+        w[n - 1] = 0.4;
+      }
+      break;
+  }
+  return w;
+}
+
+export const CHANNEL_LEAD_METRICS = ['leads', 'opportunities', 'won', 'icp_fit'] as const;
+export type ChannelLeadMetric = (typeof CHANNEL_LEAD_METRICS)[number];
+
+export const channelLeadItem = z.object({
+  lead_id: z.number().int(),
+  title: z.string(),
+  channel: z.string().nullable(),
+  created_at: z.string(),
+  status: z.string(),
+  fit_score: z.number().int().nullable(),
+  owner: z.string().nullable(),
+  deal_id: z.number().int().nullable(),
+  deal_title: z.string().nullable(),
+  won: z.boolean().describe('Its deal is won at as-of'),
+  amount: z.number().nullable().describe('Its deal’s amount at as-of, major units'),
+});
+
+/**
+ * The leads behind a figure of the channels report — the same rows the report counts
+ * (leadDealsSql): all the period's leads, those with an opportunity, those whose deal is won, or
+ * those that fit the ICP; of one channel (`channelId`; null: leads without one) or of all.
+ */
+export async function channelLeads(
+  tx: Queryable,
+  q: FunnelQuery,
+  opts: { channelId?: number | null; metric: ChannelLeadMetric; limit: number; offset: number },
+): Promise<{
+  metric: ChannelLeadMetric;
+  total: number;
+  deals: number;
+  amount: number;
+  items: z.infer<typeof channelLeadItem>[];
+  next_offset: number | null;
+}> {
+  const icp = await currentIcp(tx, q.workspaceId);
+  const threshold = hasRules(icp) ? icp.rules.threshold : null;
+  const cond: Sql[] = [];
+  if (opts.channelId !== undefined)
+    cond.push(opts.channelId === null ? sql`ld.channel_id is null` : sql`ld.channel_id = ${opts.channelId}`);
+  if (opts.metric === 'opportunities') cond.push(sql`ld.opportunity`);
+  if (opts.metric === 'won') cond.push(sql`ld.won`);
+  if (opts.metric === 'icp_fit') cond.push(threshold === null ? sql`false` : sql`ld.fit_score >= ${threshold}`);
+  const w = cond.length ? sql`where ${join(cond, ' and ')}` : empty;
+  const [agg] = await tx.query<{ n: number; deals: number; amount: number }>(sql`
+    with ld as (${leadDealsSql(q)})
+    select count(*)::int8 as n, (select count(*) from (select distinct deal_id from ld ${w} ${cond.length ? sql`and` : sql`where`} ld.won) x)::int8 as deals,
+           (select coalesce(sum(amount_minor), 0) from (select distinct deal_id, amount_minor from ld ${w} ${cond.length ? sql`and` : sql`where`} ld.won) y)::int8 as amount
+      from ld ${w}`);
+  const rows = await tx.query<Record<string, unknown>>(sql`
+    with ld as (${leadDealsSql(q)})
+    select l.id, l.title, c.name as channel, l.created_at, l.status, l.fit_score, u.name as owner,
+           case when ld.opportunity then ld.deal_id end as deal_id, d.title as deal_title, coalesce(ld.won, false) as won, ld.amount_minor
+      from ld join leads l on l.workspace_id = ${q.workspaceId} and l.id = ld.lead_id
+      left join channels c on c.workspace_id = l.workspace_id and c.id = l.channel_id
+      left join users u on u.workspace_id = l.workspace_id and u.id = l.owner_id
+      left join deals d on d.workspace_id = l.workspace_id and d.id = ld.deal_id and ld.opportunity
+      ${w}
+     order by l.created_at desc, l.id desc
+     limit ${opts.limit} offset ${opts.offset}`);
+  const items = rows.map((r) => ({
+    lead_id: Number(r.id),
+    title: r.title as string,
+    channel: (r.channel as string | null) ?? null,
+    created_at: (r.created_at as Date).toISOString(),
+    status: r.status as string,
+    fit_score: (r.fit_score as number | null) ?? null,
+    owner: (r.owner as string | null) ?? null,
+    deal_id: r.deal_id === null ? null : Number(r.deal_id),
+    deal_title: (r.deal_title as string | null) ?? null,
+    won: r.won === true,
+    amount:
+      r.amount_minor === null || r.amount_minor === undefined || r.deal_id === null ? null : toMajor(Number(r.amount_minor), q.currency),
+  }));
+  const total = Number(agg.n);
+  return {
+    metric: opts.metric,
+    total,
+    deals: Number(agg.deals),
+    amount: toMajor(Number(agg.amount), q.currency),
+    items,
+    next_offset: opts.offset + items.length < total ? opts.offset + items.length : null,
+  };
+}

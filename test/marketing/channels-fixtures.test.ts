@@ -1,0 +1,332 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveFunnelQuery } from '../../src/analytics/funnel-query.ts';
+import { funnelReport } from '../../src/analytics/funnel-report.ts';
+import { importBundle } from '../../src/imports/bundle-import.ts';
+import { ATTRIBUTION_MODELS, type ChannelsReport, channelsReport } from '../../src/marketing/channels-report.ts';
+import type { Db } from '../../src/platform/db/types.ts';
+import { inWorkspace } from '../../src/platform/db/workspace-scope.ts';
+import { AppError } from '../../src/platform/errors.ts';
+import { dealRow, writeBundle } from '../support/bundle.ts';
+import { openTestDb } from '../support/test-db.ts';
+
+/**
+ * The channels report of kpi.md on named leads, each named after what it shows. Period January
+ * 2025 (Moscow), as of 01.03.2025.
+ */
+const LEADS = [
+  ['lead_id', 'created_at', 'channel', 'campaign', 'company', 'industry', 'employees', 'region', 'deal_id'],
+  // Three touches over two channels before its deal is won, and one after.
+  ['L1_three_touches', '2025-01-05T09:00:00+03:00', 'Вебинары', 'Январский вебинар', 'ООО «Альфа»', 'Производство', '200', 'Москва', 'D1'],
+  // Its deal was won without any touch: the deal's own channel gets it all.
+  ['L2_no_touches', '2025-01-11T09:00:00+03:00', 'Выставки', '', 'ООО «Бета»', 'Розница', '50', 'Казань', 'D2'],
+  ['L3_lost', '2025-01-15T09:00:00+03:00', 'Сайт', '', 'ООО «Гамма»', 'Производство', '', '', 'D3'],
+  // Its deal is created after as-of: not an opportunity.
+  ['L4_converted_after_as_of', '2025-01-20T09:00:00+03:00', 'Сайт', '', '', '', '1000', 'Москва', 'D4'],
+  ['L5_fits_no_deal', '2025-01-30T09:00:00+03:00', 'Вебинары', '', 'ООО «Дельта»', 'Производство', '500', 'Москва', ''],
+  ['L6_outside_period', '2025-02-10T09:00:00+03:00', 'Реклама', '', '', '', '', '', ''],
+  // Two more leads of the won D1: its deal counts once per channel and once in the total.
+  ['L7_second_lead_of_D1', '2025-01-08T09:00:00+03:00', 'Вебинары', '', '', '', '', '', 'D1'],
+  ['L8_other_channel_of_D1', '2025-01-09T09:00:00+03:00', 'Выставки', '', '', '', '', '', 'D1'],
+];
+const TOUCHES = [
+  ['lead_id', 'channel', 'at'],
+  ['L1_three_touches', 'Вебинары', '2025-01-05T10:00:00+03:00'],
+  ['L1_three_touches', 'Сайт', '2025-01-07T10:00:00+03:00'],
+  ['L1_three_touches', 'Вебинары', '2025-01-12T10:00:00+03:00'],
+  // At the closing instant: not before it.
+  ['L1_three_touches', 'Реклама', '2025-01-25T12:00:00+03:00'],
+  ['L1_three_touches', 'Сайт', '2025-01-26T10:00:00+03:00'],
+];
+const SPEND = [
+  ['channel', 'month', 'amount'],
+  ['Сайт', '2025-01', '1200.00'],
+  ['Вебинары', '2025-01', '600'],
+  ['Вебинары', '2025-02', '999.00'],
+  ['Выставки', '2025-01', '0'],
+  ['Реклама', '2025-01', '300.00'],
+];
+const ICP = {
+  threshold: 50,
+  rules: [
+    { field: 'industry', in: ['Производство'], points: 30 },
+    { field: 'employees', min: 100, max: 1000, points: 30 },
+    { field: 'region', in: ['Москва'], points: 10 },
+    { field: 'region', in: ['Казань'], points: -20 },
+  ],
+};
+
+const csv = (rows: string[][], d = ',') => `${rows.map((r) => r.join(d)).join('\n')}\n`;
+
+export function marketingBundle(over: { leads?: string[][]; touches?: string[][]; spend?: string[][]; icp?: unknown } = {}): string {
+  const dir = writeBundle({
+    deals: [
+      dealRow('D1', { channel: 'Сайт', amount: '900.00', created_at: '2025-01-10T10:00:00+03:00' }),
+      dealRow('D2', { channel: 'Выставки', amount: '500.00', created_at: '2025-01-11T10:00:00+03:00' }),
+      dealRow('D3', { channel: 'Сайт', amount: '300.00', created_at: '2025-01-15T10:00:00+03:00' }),
+      dealRow('D4', { channel: 'Сайт', amount: '700.00', created_at: '2025-03-05T10:00:00+03:00' }),
+    ],
+    events: [
+      ['D1', 'Новый лид', '2025-01-10T10:00:00+03:00'],
+      ['D1', 'Встреча', '2025-01-15T10:00:00+03:00'],
+      ['D1', 'Успешно реализовано', '2025-01-25T12:00:00+03:00'],
+      ['D2', 'Новый лид', '2025-01-11T10:00:00+03:00'],
+      ['D2', 'Успешно реализовано', '2025-01-20T10:00:00+03:00'],
+      ['D3', 'Новый лид', '2025-01-15T10:00:00+03:00'],
+      ['D3', 'Закрыто и не реализовано', '2025-01-28T10:00:00+03:00'],
+      ['D4', 'Новый лид', '2025-03-05T10:00:00+03:00'],
+    ],
+  });
+  writeFileSync(join(dir, 'leads.csv'), csv(over.leads ?? LEADS));
+  writeFileSync(join(dir, 'touches.csv'), csv(over.touches ?? TOUCHES));
+  // Russian Excel: BOM and semicolons.
+  writeFileSync(join(dir, 'spend.csv'), `\uFEFF${csv(over.spend ?? SPEND, ';')}`);
+  writeFileSync(join(dir, 'icp.json'), JSON.stringify(over.icp ?? ICP));
+  return dir;
+}
+
+let db: Db;
+let ws: number;
+const now = new Date('2026-01-01T00:00:00Z');
+beforeAll(async () => {
+  db = await openTestDb();
+  const r = await importBundle(db, marketingBundle(), { workspace: 'Маркетинг', now });
+  expect(r.marketing).toMatchObject({
+    leads_in_file: 8,
+    leads_created: 8,
+    leads_converted: 6,
+    touches_in_file: 5,
+    touches_added: 5,
+    spend_in_file: 5,
+    spend_created: 5,
+    icp_version: 1,
+    icp_changed: true,
+    new_channels: ['Вебинары', 'Реклама'],
+  });
+  const [w] = await db.query<{ workspace_id: number }>(`select workspace_id from workspaces where name = 'Маркетинг'`);
+  ws = Number(w.workspace_id);
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+async function report(params: { from: string; to: string; as_of?: string }): Promise<ChannelsReport> {
+  return inWorkspace(db, ws, async (tx) => channelsReport(tx, await resolveFunnelQuery(tx, ws, params, now)));
+}
+const group = (r: ChannelsReport, key: string | null) => {
+  const g = r.groups.find((x) => x.key === key);
+  if (!g) throw new Error(`no group ${key}`);
+  const { key: _k, key_id: _i, kind: _kind, ...kpis } = g;
+  return kpis;
+};
+
+describe('the channels report on named leads (kpi.md "Marketing ↔ sales")', () => {
+  it('gives every key exactly, per channel and in total', async () => {
+    const r = await report({ from: '2025-01-01', to: '2025-02-01', as_of: '2025-03-01' });
+    expect(r.icp).toEqual({ version: 1, threshold: 50 });
+    expect(group(r, 'Вебинары')).toEqual({
+      leads: 3,
+      opportunities: 2,
+      lead_to_opportunity: 2 / 3,
+      won: 1,
+      won_amount: 900,
+      spend: 600,
+      cost_per_lead: 200,
+      cost_per_opportunity: 300,
+      cost_per_won: 600,
+      icp_share: 2 / 3,
+    });
+    expect(group(r, 'Выставки')).toEqual({
+      leads: 2,
+      opportunities: 2,
+      lead_to_opportunity: 1,
+      won: 2,
+      won_amount: 1400,
+      spend: 0,
+      cost_per_lead: 0,
+      cost_per_opportunity: 0,
+      cost_per_won: 0,
+      icp_share: 0,
+    });
+    expect(group(r, 'Сайт')).toEqual({
+      leads: 2,
+      opportunities: 1,
+      lead_to_opportunity: 0.5,
+      won: 0,
+      won_amount: 0,
+      spend: 1200,
+      cost_per_lead: 600,
+      cost_per_opportunity: 1200,
+      cost_per_won: null,
+      icp_share: 0,
+    });
+    // Spend and no lead in the period: its row, with no rate.
+    expect(group(r, 'Реклама')).toEqual({
+      leads: 0,
+      opportunities: 0,
+      lead_to_opportunity: null,
+      won: 0,
+      won_amount: 0,
+      spend: 300,
+      cost_per_lead: null,
+      cost_per_opportunity: null,
+      cost_per_won: null,
+      icp_share: null,
+    });
+    const { attribution, ...total } = r.total;
+    // The total counts D1 once although three leads of two channels brought it.
+    expect(total).toEqual({
+      leads: 7,
+      opportunities: 5,
+      lead_to_opportunity: 5 / 7,
+      won: 2,
+      won_amount: 1400,
+      spend: 2100,
+      cost_per_lead: 300,
+      cost_per_opportunity: 420,
+      cost_per_won: 1050,
+      icp_share: 2 / 7,
+    });
+    // D1: Вебинары, Сайт, Вебинары before its closing (the touch at the closing instant and the one after are not);
+    // D2: no touch, its own channel Выставки.
+    expect(attribution.first_touch).toEqual({ Вебинары: 900, Выставки: 500 });
+    expect(attribution.last_touch).toEqual({ Вебинары: 900, Выставки: 500 });
+    expect(attribution.linear.Вебинары).toBeCloseTo(600, 9);
+    expect(attribution.linear.Сайт).toBeCloseTo(300, 9);
+    expect(attribution.linear.Выставки).toBe(500);
+    expect(attribution.position_based.Вебинары).toBeCloseTo(720, 9);
+    expect(attribution.position_based.Сайт).toBeCloseTo(180, 9);
+    expect(attribution.position_based.Выставки).toBe(500);
+  });
+
+  it('adds up, under every model, to the funnel’s won_amount for the same request', async () => {
+    for (const p of [
+      { from: '2025-01-01', to: '2025-02-01', as_of: '2025-03-01' },
+      { from: '2025-01-01', to: '2025-02-01', as_of: '2025-01-22' },
+      { from: '2025-01-21', to: '2025-03-01' },
+    ]) {
+      const r = await report(p);
+      const f = await inWorkspace(db, ws, async (tx) => funnelReport(tx, await resolveFunnelQuery(tx, ws, p, now)));
+      const won = 'groups' in f ? f.total.won_amount : f.won_amount;
+      for (const m of ATTRIBUTION_MODELS) {
+        const sum = Object.values(r.total.attribution[m]).reduce((a, b) => a + b, 0);
+        expect(sum, `${m} ${JSON.stringify(p)}`).toBeCloseTo(won, 6);
+      }
+    }
+  });
+
+  it('as of an earlier instant shows only what was visible then', async () => {
+    const r = await report({ from: '2025-01-01', to: '2025-02-01', as_of: '2025-01-22' });
+    const { attribution, ...total } = r.total;
+    // L5 (30.01) is not visible yet; D1 is not won yet, D2 is.
+    expect(total).toEqual({
+      leads: 6,
+      opportunities: 5,
+      lead_to_opportunity: 5 / 6,
+      won: 1,
+      won_amount: 500,
+      spend: 2100,
+      cost_per_lead: 350,
+      cost_per_opportunity: 420,
+      cost_per_won: 2100,
+      icp_share: 1 / 6,
+    });
+    expect(attribution.first_touch).toEqual({ Выставки: 500 });
+  });
+
+  it('keeps each lead’s score and the rules it matched, and rescoring follows a change of the rules', async () => {
+    const scores = await db.query<{ external_id: string; fit_score: number; icp_version: number; icp_matched: number[] }>(
+      `select external_id, fit_score, icp_version, icp_matched from leads where workspace_id = ${ws} order by external_id`,
+    );
+    expect(Object.fromEntries(scores.map((s) => [s.external_id, [s.fit_score, s.icp_matched]]))).toEqual({
+      L1_three_touches: [70, [0, 1, 2]],
+      L2_no_touches: [-20, [3]],
+      L3_lost: [30, [0]],
+      L4_converted_after_as_of: [40, [1, 2]],
+      L5_fits_no_deal: [70, [0, 1, 2]],
+      L6_outside_period: [0, []],
+      L7_second_lead_of_D1: [0, []],
+      L8_other_channel_of_D1: [0, []],
+    });
+  });
+
+  it('imports the same bundle again without changing anything', async () => {
+    const again = await importBundle(db, marketingBundle(), { workspace: 'Маркетинг', now });
+    expect(again.changed).toBe(false);
+    expect(again.marketing).toMatchObject({
+      leads_created: 0,
+      leads_updated: 0,
+      leads_unchanged: 8,
+      touches_added: 0,
+      touches_already_present: 5,
+      spend_created: 0,
+      spend_updated: 0,
+      spend_unchanged: 5,
+      icp_version: 1,
+      icp_changed: false,
+      new_channels: [],
+    });
+  });
+});
+
+describe('bad marketing files stop the import with file, line, column and value, and write nothing', () => {
+  const cases: [string, Parameters<typeof marketingBundle>[0], RegExp][] = [
+    [
+      'spend for an unknown channel',
+      { spend: [SPEND[0], ['Телевидение', '2025-01', '10']] },
+      /spend\.csv, line 2, column channel: no channel "Телевидение"/,
+    ],
+    ['a month like 2025-13', { spend: [SPEND[0], ['Сайт', '2025-13', '10']] }, /spend\.csv, line 2, column month: .*\("2025-13"\)/],
+    ['a negative spend', { spend: [SPEND[0], ['Сайт', '2025-01', '-5']] }, /spend\.csv, line 2, column amount: amount is negative/],
+    [
+      'a touch without a time zone',
+      { touches: [TOUCHES[0], ['L1_three_touches', 'Сайт', '2025-01-07T10:00:00']] },
+      /touches\.csv, line 2, column at: .*no time zone/,
+    ],
+    [
+      'a touch that cannot be read',
+      { touches: [TOUCHES[0], ['L1_three_touches', 'Сайт', 'вчера']] },
+      /touches\.csv, line 2, column at: .*not an instant/,
+    ],
+    [
+      'a touch of a lead that does not exist',
+      { touches: [TOUCHES[0], ['L99', 'Сайт', '2025-01-07T10:00:00+03:00']] },
+      /touches\.csv, line 2, column lead_id: no lead "L99"/,
+    ],
+    [
+      'a lead whose deal_id names no deal',
+      { leads: [LEADS[0], ['L1', '2025-01-05T09:00:00+03:00', 'Сайт', '', '', '', '', '', 'D99']] },
+      /leads\.csv, line 2, column deal_id: no deal "D99"/,
+    ],
+    [
+      'ICP rules with an unknown field',
+      { icp: { threshold: 1, rules: [{ field: 'revenue', in: ['x'], points: 1 }] } },
+      /icp\.json, column rules\.0\.field: unknown field "revenue"/,
+    ],
+    [
+      'ICP rules with min > max',
+      { icp: { threshold: 1, rules: [{ field: 'employees', min: 10, max: 5, points: 1 }] } },
+      /column rules\.0\.min: min 10 is greater than max 5/,
+    ],
+    [
+      'ICP points outside −100…100',
+      { icp: { threshold: 1, rules: [{ field: 'region', in: ['Москва'], points: 101 }] } },
+      /column rules\.0\.points: points 101 are outside −100…100/,
+    ],
+  ];
+  it.each(cases)('%s', async (_name, over, message) => {
+    const fresh = await openTestDb();
+    try {
+      const e = await importBundle(fresh, marketingBundle(over), { workspace: 'Плохой', now }).catch((x) => x);
+      expect(e).toBeInstanceOf(AppError);
+      expect((e as AppError).msg.en).toMatch(message);
+      const [n] = await fresh.query<{ n: number }>(
+        `select (select count(*) from workspaces) + (select count(*) from leads) + (select count(*) from marketing_spend) as n`,
+      );
+      expect(Number(n.n)).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
