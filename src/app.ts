@@ -12,7 +12,7 @@ import { leads } from './crm/leads.ts';
 import { registerReviewRoutes } from './crm/review-routes.ts';
 import { registerSearchRoutes } from './crm/search.ts';
 import { segments } from './crm/segments.ts';
-import { registerImportRoutes } from './imports/import-routes.ts';
+import { registerImportRoutes, registerSpendUploadRoute } from './imports/import-routes.ts';
 import { channels } from './marketing/channels.ts';
 import { registerMarketingRoutes } from './marketing/marketing-routes.ts';
 import { registerNotificationRoutes } from './notifications/notifications.ts';
@@ -79,6 +79,7 @@ export const routeModules: RouteModule[] = [
   registerCardDesignerRoutes,
   registerRemarkRoutes,
   registerMarketingRoutes,
+  registerSpendUploadRoute,
 ];
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; webDist?: string | null } = {}) {

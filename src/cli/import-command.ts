@@ -33,7 +33,10 @@ export function formatImportReport(r: ImportReport, locale: Locale): string[] {
   }
   const files = Object.entries(r.encodings ?? {}).map(([file, encoding]) => `${file} (${encoding})`);
   if (files.length > 0) out(`  files read: ${files.join(', ')}`, `  прочитаны файлы: ${files.join(', ')}`);
-  if (!r.changed) return lines;
+  if (!r.changed) {
+    marketingLines(r, out);
+    return lines;
+  }
   out(
     `  deals: ${number(r.deals_created, 'en')} created, ${number(r.deals_updated, 'en')} updated, ${number(r.deals_unchanged, 'en')} unchanged (${rows(r.deals_in_file).en})`,
     `  сделки: создано ${number(r.deals_created, 'ru')}, обновлено ${number(r.deals_updated, 'ru')}, без изменений ${number(r.deals_unchanged, 'ru')} (${rows(r.deals_in_file).ru})`,
@@ -62,7 +65,34 @@ export function formatImportReport(r: ImportReport, locale: Locale): string[] {
     const shown = Array.isArray(v) ? `${v.length}: ${v.slice(0, 12).join(', ')}${v.length > 12 ? ', …' : ''}` : String(v);
     out(`  ${en}: ${shown}`, `  ${ru}: ${shown}`);
   }
+  marketingLines(r, out);
   return lines;
+}
+
+/** What leads.csv, touches.csv, spend.csv and icp.json brought, when the bundle had them. */
+function marketingLines(r: ImportReport, out: (en: string, ru: string) => void) {
+  const m = r.marketing;
+  if (!m) return;
+  const n = (v: number, l: Locale) => number(v, l);
+  out(
+    `  leads: ${n(m.leads_created, 'en')} created, ${n(m.leads_updated, 'en')} updated, ${n(m.leads_unchanged, 'en')} unchanged, ${n(m.leads_converted, 'en')} linked to a deal (${count(m.leads_in_file, NOUNS.row, 'en')})`,
+    `  лиды: создано ${n(m.leads_created, 'ru')}, обновлено ${n(m.leads_updated, 'ru')}, без изменений ${n(m.leads_unchanged, 'ru')}, связаны со сделкой ${n(m.leads_converted, 'ru')} (${count(m.leads_in_file, NOUNS.row, 'ru')})`,
+  );
+  out(
+    `  touches: ${n(m.touches_added, 'en')} added, ${n(m.touches_already_present, 'en')} already present (${count(m.touches_in_file, NOUNS.row, 'en')})`,
+    `  касания: добавлено ${n(m.touches_added, 'ru')}, уже были ${n(m.touches_already_present, 'ru')} (${count(m.touches_in_file, NOUNS.row, 'ru')})`,
+  );
+  out(
+    `  spend: ${n(m.spend_created, 'en')} created, ${n(m.spend_updated, 'en')} updated, ${n(m.spend_unchanged, 'en')} unchanged (${count(m.spend_in_file, NOUNS.row, 'en')})`,
+    `  расходы: создано ${n(m.spend_created, 'ru')}, обновлено ${n(m.spend_updated, 'ru')}, без изменений ${n(m.spend_unchanged, 'ru')} (${count(m.spend_in_file, NOUNS.row, 'ru')})`,
+  );
+  if (m.icp_version !== null)
+    out(
+      `  ICP rules: version ${m.icp_version}${m.icp_changed ? ' (new; every lead re-scored)' : ' (unchanged)'}`,
+      `  правила ICP: версия ${m.icp_version}${m.icp_changed ? ' (новая; все лиды пересчитаны)' : ' (без изменений)'}`,
+    );
+  if (m.new_channels.length)
+    out(`  new channels (leads, touches): ${m.new_channels.join(', ')}`, `  новые каналы (лиды, касания): ${m.new_channels.join(', ')}`);
 }
 
 export function printImportReport(r: ImportReport) {

@@ -8,13 +8,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sql from 'sql-template-tag';
 import { z } from 'zod';
+import { marketingGuard } from '../marketing/spend.ts';
 import type { AppContext } from '../platform/context.ts';
+import { inWorkspace } from '../platform/db/workspace-scope.ts';
 import { AppError } from '../platform/errors.ts';
 import { requestLocale } from '../platform/http/locale.ts';
 import { errorResponses, principalOf } from '../platform/resource/resource-routes.ts';
 import { configGuard } from '../process/pipelines.ts';
 import { importReportSchema } from './bundle-format.ts';
 import { importBundle } from './bundle-import.ts';
+import { importSpendFile } from './marketing-files.ts';
 import { importMaven } from './maven-import.ts';
 
 /** The files each format reads, by the name the importer expects. */
@@ -23,6 +26,11 @@ export const IMPORT_FILES = {
   maven: ['sales_pipeline.csv', 'accounts.csv', 'products.csv', 'sales_teams.csv'],
 } as const;
 export type ImportFormat = keyof typeof IMPORT_FILES;
+/** Files a format also reads when they are sent (kpi.md's optional bundle files). */
+export const OPTIONAL_IMPORT_FILES: Record<ImportFormat, readonly string[]> = {
+  canonical: ['leads.csv', 'touches.csv', 'spend.csv', 'icp.json'],
+  maven: [],
+};
 
 /** One uploaded file may be this large; an export of 300,000 deals is about 60 MB. */
 export const MAX_IMPORT_FILE_BYTES = 512 * 1024 * 1024;
@@ -98,15 +106,68 @@ export function registerImportRoutes(app: FastifyInstance, ctx: AppContext) {
   );
 }
 
+/**
+ * The spend screen's upload: one CSV of `channel;month;amount` (Russian Excel's dialect and
+ * Windows-1251 accepted), upserted by (channel, month) in one transaction, each change audited as
+ * the caller's; a bad row stops it with the line, column and value, nothing written.
+ */
+export function registerSpendUploadRoute(app: FastifyInstance, ctx: AppContext) {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/api/v1/marketing-spend/import',
+    {
+      schema: {
+        tags: ['marketing'],
+        summary: 'Upload spend as a CSV (channel;month;amount), multipart/form-data with one file',
+        consumes: ['multipart/form-data'],
+        response: {
+          200: z.object({ in_file: z.number().int(), created: z.number().int(), updated: z.number().int(), unchanged: z.number().int() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      marketingGuard(p, 'write');
+      if (!req.isMultipart())
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+          en: 'send the CSV as multipart/form-data',
+          ru: 'отправьте CSV как multipart/form-data',
+        });
+      const dir = await mkdtemp(join(tmpdir(), 'voronka-spend-'));
+      try {
+        await receiveFiles(req, dir, 'spend');
+        return await inWorkspace(ctx.db, p.workspaceId, async (tx) => {
+          const [w] = await tx.query<{ timezone: string; currency: string }>(
+            sql`select timezone, currency from workspaces where workspace_id = ${p.workspaceId}`,
+          );
+          return importSpendFile(tx, join(dir, 'spend.csv'), {
+            ws: p.workspaceId,
+            zone: w.timezone,
+            currency: w.currency,
+            now: ctx.clock.now(),
+            userId: p.userId,
+          });
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
 /** The upload's files into `dir` under the names the importer expects; an unknown or missing one is refused by name. */
-async function receiveFiles(req: FastifyRequest, dir: string, format: ImportFormat) {
-  const wanted: readonly string[] = IMPORT_FILES[format];
+async function receiveFiles(req: FastifyRequest, dir: string, format: ImportFormat | 'spend') {
+  const required: readonly string[] = format === 'spend' ? ['spend.csv'] : IMPORT_FILES[format];
+  const wanted: readonly string[] = format === 'spend' ? required : [...required, ...OPTIONAL_IMPORT_FILES[format]];
   const got = new Set<string>();
   try {
     for await (const part of req.parts()) {
       if (part.type !== 'file') continue;
       // The field's name says which file it is; else the file's own name (a multiple-file input).
-      const name = [part.fieldname, part.filename].map((n) => n.toLowerCase().trim()).find((n) => wanted.includes(n));
+      const name =
+        format === 'spend'
+          ? 'spend.csv'
+          : [part.fieldname, part.filename].map((n) => n.toLowerCase().trim()).find((n) => wanted.includes(n));
       if (!name) {
         part.file.resume();
         throw new AppError('VALIDATION_FAILED', {
@@ -126,11 +187,11 @@ async function receiveFiles(req: FastifyRequest, dir: string, format: ImportForm
     if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge('');
     throw e;
   }
-  const missing = wanted.filter((n) => !got.has(n));
+  const missing = required.filter((n) => !got.has(n));
   if (missing.length > 0) {
     throw new AppError('VALIDATION_FAILED', {
-      en: `missing ${missing.join(', ')}: this import needs ${wanted.join(', ')}`,
-      ru: `не хватает: ${missing.join(', ')}; для этого импорта нужны ${wanted.join(', ')}`,
+      en: `missing ${missing.join(', ')}: this import needs ${required.join(', ')}`,
+      ru: `не хватает: ${missing.join(', ')}; для этого импорта нужны ${required.join(', ')}`,
     });
   }
 }

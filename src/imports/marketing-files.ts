@@ -61,17 +61,8 @@ export type MarketingReport = z.infer<typeof marketingReportSchema>;
 const MARKETING_FILES = ['leads.csv', 'touches.csv', 'spend.csv', 'icp.json'] as const;
 export const hasMarketingFiles = (dir: string) => MARKETING_FILES.some((f) => existsSync(join(dir, f)));
 
-interface Target {
-  ws: number;
-  zone: string;
-  currency: string;
-  now: Date;
-}
-
-/** Reads and writes whatever marketing files the folder has; null when it has none. */
-export async function importMarketingFiles(tx: Queryable, dir: string, t: Target): Promise<MarketingReport | null> {
-  if (!hasMarketingFiles(dir)) return null;
-  const r: MarketingReport = {
+function emptyMarketingReport(): MarketingReport {
+  return {
     leads_in_file: 0,
     leads_created: 0,
     leads_updated: 0,
@@ -88,12 +79,37 @@ export async function importMarketingFiles(tx: Queryable, dir: string, t: Target
     icp_changed: false,
     new_channels: [],
   };
+}
+
+interface Target {
+  ws: number;
+  zone: string;
+  currency: string;
+  now: Date;
+}
+
+/** Reads and writes whatever marketing files the folder has; null when it has none. */
+export async function importMarketingFiles(tx: Queryable, dir: string, t: Target): Promise<MarketingReport | null> {
+  if (!hasMarketingFiles(dir)) return null;
+  const r = emptyMarketingReport();
+
   const channels = new Channels(tx, t, r);
   if (existsSync(join(dir, 'icp.json'))) await importIcp(tx, join(dir, 'icp.json'), t, r);
   if (existsSync(join(dir, 'leads.csv'))) await importLeads(tx, join(dir, 'leads.csv'), t, r, channels);
   if (existsSync(join(dir, 'touches.csv'))) await importTouches(tx, join(dir, 'touches.csv'), t, r, channels);
   if (existsSync(join(dir, 'spend.csv'))) await importSpend(tx, join(dir, 'spend.csv'), t, r, channels);
   return r;
+}
+
+/** A spend CSV on its own (the spend screen's upload): channels must exist; every change audited as the caller's. */
+export async function importSpendFile(
+  tx: Queryable,
+  path: string,
+  t: Target & { userId: number },
+): Promise<{ in_file: number; created: number; updated: number; unchanged: number }> {
+  const r = emptyMarketingReport();
+  await importSpend(tx, path, t, r, new Channels(tx, t, r));
+  return { in_file: r.spend_in_file, created: r.spend_created, updated: r.spend_updated, unchanged: r.spend_unchanged };
 }
 
 export const marketingChanged = (r: MarketingReport | null) =>
@@ -340,7 +356,7 @@ async function importTouches(tx: Queryable, path: string, t: Target, r: Marketin
   r.touches_already_present = batch.length - r.touches_added;
 }
 
-async function importSpend(tx: Queryable, path: string, t: Target, r: MarketingReport, channels: Channels) {
+async function importSpend(tx: Queryable, path: string, t: Target & { userId?: number | null }, r: MarketingReport, channels: Channels) {
   const file = 'spend.csv';
   const entries: { channel: number; month: string; amount: string; line: number }[] = [];
   const seen = new Map<string, { line: number; minor: number }>();
@@ -390,7 +406,7 @@ async function importSpend(tx: Queryable, path: string, t: Target, r: MarketingR
     tx,
     t.ws,
     entries.map((e) => ({ channel: e.channel, month: e.month, amount: minorToDecimal(Number(e.amount), t.currency) })),
-    { userId: null, at: t.now },
+    { userId: t.userId ?? null, at: t.now },
     (i, f) => `${file}:${entries[i].line}:${f}`,
   );
   r.spend_created = res.created;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type FunnelQuery, funnelParamsSchema } from '../analytics/funnel-query.ts';
 import { metricSets, where } from '../analytics/funnel-visits.ts';
 import type { Queryable } from '../platform/db/types.ts';
+import { fieldIssue, validationError } from '../platform/errors.ts';
 import { minorFactor, toMajor } from '../platform/money.ts';
 import { currentIcp, hasRules } from './icp.ts';
 
@@ -401,4 +402,91 @@ export async function channelLeads(
     items,
     next_offset: opts.offset + items.length < total ? opts.offset + items.length : null,
   };
+}
+
+export const channelMonthSchema = z.object({
+  month: z.string().describe('YYYY-MM (workspace time zone)'),
+  leads: z.number().int(),
+  opportunities: z.number().int(),
+  won: z.number().int(),
+  won_amount: money,
+  spend: money.nullable(),
+  cost_per_opportunity: money.nullable(),
+  icp_share: rate,
+});
+
+/** The total of the report for each calendar month of the period (clipped to it), with the same as-of. */
+export async function channelsByMonth(tx: Queryable, q: FunnelQuery): Promise<z.infer<typeof channelMonthSchema>[]> {
+  const [w] = await tx.query<{ timezone: string }>(sql`select timezone from workspaces where workspace_id = ${q.workspaceId}`);
+  const months = await tx.query<{ start: Date; key: string }>(sql`
+    select m as start, to_char(m at time zone ${w.timezone}, 'YYYY-MM') as key
+      from generate_series(date_trunc('month', ${q.from}::timestamptz, ${w.timezone}), ${q.to}::timestamptz - interval '1 microsecond',
+                           interval '1 month') m`);
+  if (months.length > 36)
+    throw validationError([
+      fieldIssue(
+        'from',
+        `${months.length} months: choose a period of at most 36`,
+        `${months.length} мес.: выберите период не длиннее 36 месяцев`,
+      ),
+    ]);
+  const out: z.infer<typeof channelMonthSchema>[] = [];
+  for (const [i, m] of months.entries()) {
+    const start = new Date(Math.max(m.start.getTime(), q.from.getTime()));
+    const next = months[i + 1]?.start ?? q.to;
+    const r = await channelsReport(tx, { ...q, from: start, to: new Date(Math.min(next.getTime(), q.to.getTime())) });
+    out.push({
+      month: m.key,
+      leads: r.total.leads,
+      opportunities: r.total.opportunities,
+      won: r.total.won,
+      won_amount: r.total.won_amount,
+      spend: r.total.spend,
+      cost_per_opportunity: r.total.cost_per_opportunity,
+      icp_share: r.total.icp_share,
+    });
+  }
+  return out;
+}
+
+export const segmentKindSchema = z.object({
+  segment: z.string().nullable().describe('The segment of the lead’s deal; null: no deal (yet) or no segment'),
+  kind: z.enum(['inbound', 'outbound', 'partner', 'other']).nullable().describe('The lead channel’s kind; null: no channel'),
+  leads: z.number().int(),
+  opportunities: z.number().int(),
+  won: z.number().int(),
+  won_amount: money,
+});
+
+/** Inbound vs outbound (the channel's kind) by the segment of the lead's deal: the period's leads as the report counts them. */
+export async function channelKindsBySegment(tx: Queryable, q: FunnelQuery): Promise<z.infer<typeof segmentKindSchema>[]> {
+  const rows = await tx.query<{
+    segment: string | null;
+    kind: string | null;
+    leads: number;
+    opportunities: number;
+    won: number;
+    won_minor: number;
+  }>(sql`
+    with ld as (${leadDealsSql(q)}),
+    x as (
+      select ld.*, sg.name as segment, ch.kind
+        from ld
+        left join channels ch on ch.workspace_id = ${q.workspaceId} and ch.id = ld.channel_id
+        left join deals d on d.workspace_id = ${q.workspaceId} and d.id = ld.deal_id and ld.opportunity
+        left join segments sg on sg.workspace_id = ${q.workspaceId} and sg.id = d.segment_id)
+    per as (select segment, kind, count(*)::int8 as leads, count(*) filter (where opportunity)::int8 as opportunities from x group by segment, kind),
+    wd as (select segment, kind, count(*)::int8 as won, coalesce(sum(amount_minor), 0)::int8 as won_minor
+             from (select distinct segment, kind, deal_id, amount_minor from x where won) d group by segment, kind)
+    select per.segment, per.kind, per.leads, per.opportunities, coalesce(wd.won, 0) as won, coalesce(wd.won_minor, 0) as won_minor
+      from per left join wd on wd.segment is not distinct from per.segment and wd.kind is not distinct from per.kind
+     order by per.segment nulls last, per.kind nulls last`);
+  return rows.map((r) => ({
+    segment: r.segment,
+    kind: r.kind as z.infer<typeof segmentKindSchema>['kind'],
+    leads: Number(r.leads),
+    opportunities: Number(r.opportunities),
+    won: Number(r.won),
+    won_amount: toMajor(Number(r.won_minor), q.currency),
+  }));
 }

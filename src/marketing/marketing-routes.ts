@@ -12,11 +12,15 @@ import type { Resource } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
 import {
   CHANNEL_LEAD_METRICS,
+  channelKindsBySegment,
   channelLeadItem,
   channelLeads,
+  channelMonthSchema,
+  channelsByMonth,
   channelsParamsSchema,
   channelsReport,
   channelsReportSchema,
+  segmentKindSchema,
 } from './channels-report.ts';
 import { currentIcp, explainFit, icpRulesSchema, parseIcpRules, previewIcp, saveIcpRules } from './icp.ts';
 import { deleteSpend, findChannel, listSpend, marketingGuard, spendInputSchema, spendRowSchema, upsertSpend } from './spend.ts';
@@ -129,6 +133,40 @@ export function registerMarketingRoutes(app: FastifyInstance, ctx: AppContext) {
           }
         }
         return channelLeads(tx, q, { channelId, metric, limit, offset });
+      }),
+  );
+
+  zapp.get(
+    '/api/v1/reports/channels/months',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The channels report’s total for each calendar month of the period (spend vs opportunities)',
+        querystring: channelsParamsSchema,
+        response: { 200: z.object({ currency: z.string(), items: z.array(channelMonthSchema) }), ...errorResponses },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const q = await funnelQueryForCaller(tx, ctx, p, req.query, null);
+        return { currency: q.currency, items: await channelsByMonth(tx, q) };
+      }),
+  );
+
+  zapp.get(
+    '/api/v1/reports/channels/segments',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Inbound vs outbound: the period’s leads by their channel’s kind and their deal’s segment',
+        querystring: channelsParamsSchema,
+        response: { 200: z.object({ currency: z.string(), items: z.array(segmentKindSchema) }), ...errorResponses },
+      },
+    },
+    async (req) =>
+      scoped(ctx, req, async (tx, p) => {
+        const q = await funnelQueryForCaller(tx, ctx, p, req.query, null);
+        return { currency: q.currency, items: await channelKindsBySegment(tx, q) };
       }),
   );
 

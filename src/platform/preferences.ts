@@ -10,8 +10,19 @@ import { errorResponses, principalOf, scoped } from './resource/resource-routes.
 import { isTimeZone } from './time-zone.ts';
 
 /** The pages of the web app a person can start on and put in the menu. */
-export const PAGES = ['tasks', 'board', 'dashboard', 'yesterday', 'deals', 'companies', 'contacts', 'leads', 'review'] as const;
-export const START_PAGES = ['tasks', 'board', 'yesterday', 'dashboard'] as const;
+export const PAGES = [
+  'tasks',
+  'board',
+  'dashboard',
+  'yesterday',
+  'deals',
+  'companies',
+  'contacts',
+  'leads',
+  'marketing',
+  'review',
+] as const;
+export const START_PAGES = ['tasks', 'board', 'yesterday', 'dashboard', 'marketing'] as const;
 
 const menuItem = z.strictObject({ key: z.enum(PAGES), hidden: z.boolean() });
 export const uiPrefs = z.strictObject({

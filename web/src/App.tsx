@@ -25,6 +25,7 @@ const NotificationsPage = lazy(() => import('./notifications/NotificationsPage')
 const UsersPage = lazy(() => import('./users/UsersPage'));
 const StandardPage = lazy(() => import('./standard/StandardPage').then((m) => ({ default: m.StandardPage })));
 const ImportPage = lazy(() => import('./imports/ImportPage'));
+const MarketingPage = lazy(() => import('./marketing/MarketingPage').then((m) => ({ default: m.MarketingPage })));
 const InvitePage = lazy(() => import('./users/InvitePage').then((m) => ({ default: m.InvitePage })));
 
 // Charts are heavy: the dashboards load on demand, keeping the first bundle small.
@@ -71,6 +72,7 @@ const PATHS: Record<PageKey, string> = {
   companies: '/companies',
   contacts: '/contacts',
   leads: '/leads',
+  marketing: '/marketing',
   review: '/review',
 };
 const ICONS: Record<PageKey, string> = {
@@ -82,6 +84,7 @@ const ICONS: Record<PageKey, string> = {
   companies: '▣',
   contacts: '☺',
   leads: '✦',
+  marketing: '◎',
   review: '⚑',
 };
 
@@ -152,7 +155,12 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
     qc.setQueryData(['me'], null);
     qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
   };
-  const items = prefs.menu.filter((m) => !m.hidden && (m.key !== 'review' || me.user.role === 'admin' || me.user.role === 'head_of_sales'));
+  const items = prefs.menu.filter(
+    (m) =>
+      !m.hidden &&
+      (m.key !== 'review' || me.user.role === 'admin' || me.user.role === 'head_of_sales') &&
+      (m.key !== 'marketing' || me.user.role !== 'service'),
+  );
   // On a phone the bar holds the first sections of the user's menu and "Ещё", which is lit when the page is one of the rest.
   const inMore =
     location.startsWith('/settings') ||
@@ -385,6 +393,10 @@ export function App() {
           <Route path="/leads/:id">{(p) => <RecordCardPage kind="leads" id={Number(p.id)} me={me.data as Me} />}</Route>
           <Route path="/leads">
             <ListPage kind="leads" me={me.data} />
+          </Route>
+          <Route path="/marketing/:section">{(p) => <MarketingPage section={p.section} me={me.data as Me} />}</Route>
+          <Route path="/marketing">
+            <MarketingPage me={me.data as Me} />
           </Route>
           <Route path="/review">
             <ReviewPage me={me.data} />

@@ -8,6 +8,7 @@ import { header } from './locales/header';
 import { imports } from './locales/imports';
 import { layout } from './locales/layout';
 import { lists } from './locales/lists';
+import { marketing } from './locales/marketing';
 import { notifications } from './locales/notifications';
 import { pipelines } from './locales/pipelines';
 import { playbooks } from './locales/playbooks';
@@ -48,6 +49,7 @@ i18n.use(initReactI18next).init({
         playbooks: playbooks.ru,
         designer: designer.ru,
         remarks: remarks.ru,
+        mkt: marketing.ru,
       },
     },
     en: {
@@ -68,6 +70,7 @@ i18n.use(initReactI18next).init({
         playbooks: playbooks.en,
         designer: designer.en,
         remarks: remarks.en,
+        mkt: marketing.en,
       },
     },
   },

@@ -61,7 +61,7 @@ export function contactSpec(t: (k: string) => string, value: number | null, name
 
 export function namedSpec(
   t: (k: string) => string,
-  field: 'segment_id' | 'channel_id',
+  field: 'segment_id' | 'channel_id' | 'disqualify_reason_id',
   value: number | null,
   name: string | null,
   list: Named[],

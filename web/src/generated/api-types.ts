@@ -1342,13 +1342,17 @@ export interface Paths {
           | 'id'
           | 'title'
           | 'status'
+          | 'employees'
           | 'fit_score'
+          | 'converted_at'
           | 'created_at'
           | 'updated_at'
           | '-id'
           | '-title'
           | '-status'
+          | '-employees'
           | '-fit_score'
+          | '-converted_at'
           | '-created_at'
           | '-updated_at';
         lang?: 'ru' | 'en';
@@ -1373,6 +1377,18 @@ export interface Paths {
          */
         status?: string;
         /**
+         * employees ≥ this
+         */
+        employees_min?: number;
+        /**
+         * employees ≤ this
+         */
+        employees_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        disqualify_reason_id?: string;
+        /**
          * fit_score ≥ this
          */
         fit_score_min?: number;
@@ -1380,6 +1396,14 @@ export interface Paths {
          * fit_score ≤ this
          */
         fit_score_max?: number;
+        /**
+         * converted_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        converted_at_from?: string;
+        /**
+         * converted_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        converted_at_to?: string;
         /**
          * Exact match; several values separated by commas
          */
@@ -1426,7 +1450,19 @@ export interface Paths {
             channel_id: number | null;
             owner_id: number | null;
             status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+            industry: string | null;
+            employees: number | null;
+            region: string | null;
+            campaign: string | null;
+            utm_source: string | null;
+            utm_medium: string | null;
+            utm_campaign: string | null;
+            external_id: string | null;
+            disqualify_reason_id: number | null;
             fit_score: number | null;
+            icp_version: number | null;
+            icp_matched: number[] | null;
+            converted_at: string | null;
             company_id: number | null;
             contact_id: number | null;
             deal_id: number | null;
@@ -1469,6 +1505,15 @@ export interface Paths {
         channel_id?: number | null;
         owner_id?: number | null;
         status?: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+        industry?: string | null;
+        employees?: number | null;
+        region?: string | null;
+        campaign?: string | null;
+        utm_source?: string | null;
+        utm_medium?: string | null;
+        utm_campaign?: string | null;
+        external_id?: string | null;
+        disqualify_reason_id?: number | null;
         fit_score?: number | null;
         company_id?: number | null;
         contact_id?: number | null;
@@ -1492,7 +1537,19 @@ export interface Paths {
           channel_id: number | null;
           owner_id: number | null;
           status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+          industry: string | null;
+          employees: number | null;
+          region: string | null;
+          campaign: string | null;
+          utm_source: string | null;
+          utm_medium: string | null;
+          utm_campaign: string | null;
+          external_id: string | null;
+          disqualify_reason_id: number | null;
           fit_score: number | null;
+          icp_version: number | null;
+          icp_matched: number[] | null;
+          converted_at: string | null;
           company_id: number | null;
           contact_id: number | null;
           deal_id: number | null;
@@ -1530,13 +1587,17 @@ export interface Paths {
           | 'id'
           | 'title'
           | 'status'
+          | 'employees'
           | 'fit_score'
+          | 'converted_at'
           | 'created_at'
           | 'updated_at'
           | '-id'
           | '-title'
           | '-status'
+          | '-employees'
           | '-fit_score'
+          | '-converted_at'
           | '-created_at'
           | '-updated_at';
         lang?: 'ru' | 'en';
@@ -1561,6 +1622,18 @@ export interface Paths {
          */
         status?: string;
         /**
+         * employees ≥ this
+         */
+        employees_min?: number;
+        /**
+         * employees ≤ this
+         */
+        employees_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        disqualify_reason_id?: string;
+        /**
          * fit_score ≥ this
          */
         fit_score_min?: number;
@@ -1568,6 +1641,14 @@ export interface Paths {
          * fit_score ≤ this
          */
         fit_score_max?: number;
+        /**
+         * converted_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        converted_at_from?: string;
+        /**
+         * converted_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        converted_at_to?: string;
         /**
          * Exact match; several values separated by commas
          */
@@ -1644,7 +1725,19 @@ export interface Paths {
           channel_id: number | null;
           owner_id: number | null;
           status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+          industry: string | null;
+          employees: number | null;
+          region: string | null;
+          campaign: string | null;
+          utm_source: string | null;
+          utm_medium: string | null;
+          utm_campaign: string | null;
+          external_id: string | null;
+          disqualify_reason_id: number | null;
           fit_score: number | null;
+          icp_version: number | null;
+          icp_matched: number[] | null;
+          converted_at: string | null;
           company_id: number | null;
           contact_id: number | null;
           deal_id: number | null;
@@ -1692,6 +1785,15 @@ export interface Paths {
         channel_id?: number | null;
         owner_id?: number | null;
         status?: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+        industry?: string | null;
+        employees?: number | null;
+        region?: string | null;
+        campaign?: string | null;
+        utm_source?: string | null;
+        utm_medium?: string | null;
+        utm_campaign?: string | null;
+        external_id?: string | null;
+        disqualify_reason_id?: number | null;
         fit_score?: number | null;
         company_id?: number | null;
         contact_id?: number | null;
@@ -1715,7 +1817,19 @@ export interface Paths {
           channel_id: number | null;
           owner_id: number | null;
           status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+          industry: string | null;
+          employees: number | null;
+          region: string | null;
+          campaign: string | null;
+          utm_source: string | null;
+          utm_medium: string | null;
+          utm_campaign: string | null;
+          external_id: string | null;
+          disqualify_reason_id: number | null;
           fit_score: number | null;
+          icp_version: number | null;
+          icp_matched: number[] | null;
+          converted_at: string | null;
           company_id: number | null;
           contact_id: number | null;
           deal_id: number | null;
@@ -1766,7 +1880,19 @@ export interface Paths {
           channel_id: number | null;
           owner_id: number | null;
           status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+          industry: string | null;
+          employees: number | null;
+          region: string | null;
+          campaign: string | null;
+          utm_source: string | null;
+          utm_medium: string | null;
+          utm_campaign: string | null;
+          external_id: string | null;
+          disqualify_reason_id: number | null;
           fit_score: number | null;
+          icp_version: number | null;
+          icp_matched: number[] | null;
+          converted_at: string | null;
           company_id: number | null;
           contact_id: number | null;
           deal_id: number | null;
@@ -1817,7 +1943,19 @@ export interface Paths {
           channel_id: number | null;
           owner_id: number | null;
           status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+          industry: string | null;
+          employees: number | null;
+          region: string | null;
+          campaign: string | null;
+          utm_source: string | null;
+          utm_medium: string | null;
+          utm_campaign: string | null;
+          external_id: string | null;
+          disqualify_reason_id: number | null;
           fit_score: number | null;
+          icp_version: number | null;
+          icp_matched: number[] | null;
+          converted_at: string | null;
           company_id: number | null;
           contact_id: number | null;
           deal_id: number | null;
@@ -3347,7 +3485,19 @@ export interface Paths {
             channel_id: number | null;
             owner_id: number | null;
             status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+            industry: string | null;
+            employees: number | null;
+            region: string | null;
+            campaign: string | null;
+            utm_source: string | null;
+            utm_medium: string | null;
+            utm_campaign: string | null;
+            external_id: string | null;
+            disqualify_reason_id: number | null;
             fit_score: number | null;
+            icp_version: number | null;
+            icp_matched: number[] | null;
+            converted_at: string | null;
             company_id: number | null;
             contact_id: number | null;
             deal_id: number | null;
@@ -7135,7 +7285,19 @@ export interface Paths {
             channel_id: number | null;
             owner_id: number | null;
             status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+            industry: string | null;
+            employees: number | null;
+            region: string | null;
+            campaign: string | null;
+            utm_source: string | null;
+            utm_medium: string | null;
+            utm_campaign: string | null;
+            external_id: string | null;
+            disqualify_reason_id: number | null;
             fit_score: number | null;
+            icp_version: number | null;
+            icp_matched: number[] | null;
+            converted_at: string | null;
             company_id: number | null;
             contact_id: number | null;
             deal_id: number | null;
@@ -7862,13 +8024,17 @@ export interface Paths {
           | 'id'
           | 'title'
           | 'status'
+          | 'employees'
           | 'fit_score'
+          | 'converted_at'
           | 'created_at'
           | 'updated_at'
           | '-id'
           | '-title'
           | '-status'
+          | '-employees'
           | '-fit_score'
+          | '-converted_at'
           | '-created_at'
           | '-updated_at';
         lang?: 'ru' | 'en';
@@ -7893,6 +8059,18 @@ export interface Paths {
          */
         status?: string;
         /**
+         * employees ≥ this
+         */
+        employees_min?: number;
+        /**
+         * employees ≤ this
+         */
+        employees_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        disqualify_reason_id?: string;
+        /**
          * fit_score ≥ this
          */
         fit_score_min?: number;
@@ -7900,6 +8078,14 @@ export interface Paths {
          * fit_score ≤ this
          */
         fit_score_max?: number;
+        /**
+         * converted_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        converted_at_from?: string;
+        /**
+         * converted_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        converted_at_to?: string;
         /**
          * Exact match; several values separated by commas
          */
@@ -7957,13 +8143,17 @@ export interface Paths {
           | 'id'
           | 'title'
           | 'status'
+          | 'employees'
           | 'fit_score'
+          | 'converted_at'
           | 'created_at'
           | 'updated_at'
           | '-id'
           | '-title'
           | '-status'
+          | '-employees'
           | '-fit_score'
+          | '-converted_at'
           | '-created_at'
           | '-updated_at';
         lang?: 'ru' | 'en';
@@ -7988,6 +8178,18 @@ export interface Paths {
          */
         status?: string;
         /**
+         * employees ≥ this
+         */
+        employees_min?: number;
+        /**
+         * employees ≤ this
+         */
+        employees_max?: number;
+        /**
+         * Exact match; several values separated by commas
+         */
+        disqualify_reason_id?: string;
+        /**
          * fit_score ≥ this
          */
         fit_score_min?: number;
@@ -7995,6 +8197,14 @@ export interface Paths {
          * fit_score ≤ this
          */
         fit_score_max?: number;
+        /**
+         * converted_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        converted_at_from?: string;
+        /**
+         * converted_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        converted_at_to?: string;
         /**
          * Exact match; several values separated by commas
          */
@@ -8582,12 +8792,12 @@ export interface Paths {
     get: {
       responses: {
         '200': {
-          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard';
+          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
           /**
-           * @maxItems 9
+           * @maxItems 10
            */
           menu: {
-            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'review';
+            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
             hidden: boolean;
           }[];
           locale: ('ru' | 'en') | null;
@@ -8627,12 +8837,12 @@ export interface Paths {
     };
     patch: {
       body: {
-        start_page?: 'tasks' | 'board' | 'yesterday' | 'dashboard';
+        start_page?: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
         /**
-         * @maxItems 9
+         * @maxItems 10
          */
         menu?: {
-          key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'review';
+          key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
           hidden: boolean;
         }[];
         locale?: ('ru' | 'en') | null;
@@ -8661,12 +8871,12 @@ export interface Paths {
       };
       responses: {
         '200': {
-          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard';
+          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
           /**
-           * @maxItems 9
+           * @maxItems 10
            */
           menu: {
-            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'review';
+            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
             hidden: boolean;
           }[];
           locale: ('ru' | 'en') | null;
@@ -8709,12 +8919,12 @@ export interface Paths {
     get: {
       responses: {
         '200': {
-          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard';
+          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
           /**
-           * @maxItems 9
+           * @maxItems 10
            */
           menu: {
-            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'review';
+            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
             hidden: boolean;
           }[];
         };
@@ -8728,24 +8938,24 @@ export interface Paths {
     };
     put: {
       body: {
-        start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard';
+        start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
         /**
-         * @maxItems 9
+         * @maxItems 10
          */
         menu: {
-          key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'review';
+          key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
           hidden: boolean;
         }[];
         roll_out?: boolean;
       };
       responses: {
         '200': {
-          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard';
+          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
           /**
-           * @maxItems 9
+           * @maxItems 10
            */
           menu: {
-            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'review';
+            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
             hidden: boolean;
           }[];
           rolled_out_to: number;
@@ -9092,6 +9302,26 @@ export interface Paths {
               [k: string]: 'UTF-8' | 'Windows-1251' | undefined;
             };
             dry_run?: boolean;
+            marketing?: {
+              leads_in_file: number;
+              leads_created: number;
+              leads_updated: number;
+              leads_unchanged: number;
+              /**
+               * Leads of the file linked to a deal
+               */
+              leads_converted: number;
+              touches_in_file: number;
+              touches_added: number;
+              touches_already_present: number;
+              spend_in_file: number;
+              spend_created: number;
+              spend_updated: number;
+              spend_unchanged: number;
+              icp_version: number | null;
+              icp_changed: boolean;
+              new_channels: string[];
+            };
           };
           maven?: {
             quirks: {
@@ -10376,6 +10606,961 @@ export interface Paths {
            * Open remarks on the card as a whole (no field)
            */
           open_remarks_general: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/lead-disqualify-reasons': {
+    get: {
+      query: {
+        /**
+         * Page size, 1–500
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page
+         */
+        cursor?: string;
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name_ru' | 'name_en' | 'position' | 'created_at' | '-id' | '-name_ru' | '-name_en' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            name_ru: string;
+            name_en: string;
+            position: number;
+            active: boolean;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            version: number;
+          }[];
+          next_cursor: string | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    post: {
+      body: {
+        name_ru: string;
+        name_en: string;
+        position?: number;
+        active?: boolean;
+      };
+      responses: {
+        '201': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/lead-disqualify-reasons/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name_ru' | 'name_en' | 'position' | 'created_at' | '-id' | '-name_ru' | '-name_en' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/lead-disqualify-reasons/{id}': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    patch: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+        name_ru?: string;
+        name_en?: string;
+        position?: number;
+        active?: boolean;
+      };
+      responses: {
+        '200': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/reports/channels': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          report: 'channels';
+          workspace: string;
+          pipeline: {
+            id: number;
+            name: string;
+          };
+          period: {
+            from: string;
+            to: string;
+          };
+          as_of: string;
+          as_of_capped: boolean;
+          time_zone: string;
+          currency: string;
+          /**
+           * The ICP rules in force; null: none
+           */
+          icp: {
+            version: number;
+            threshold: number;
+          } | null;
+          /**
+           * own: a manager’s or team lead’s own (team’s) leads and deals only
+           */
+          scope: 'all' | 'own';
+          groups: {
+            /**
+             * Leads created in the period (before as-of)
+             */
+            leads: number;
+            /**
+             * Of those leads, the ones whose deal was created before as-of
+             */
+            opportunities: number;
+            /**
+             * opportunities / leads
+             */
+            lead_to_opportunity: number | null;
+            /**
+             * Of those leads’ deals, the ones won at as-of (each deal once)
+             */
+            won: number;
+            /**
+             * Their amount, each deal once
+             */
+            won_amount: number;
+            /**
+             * Spend of the months that begin in the period; null for a caller who sees only their own leads
+             */
+            spend: number | null;
+            cost_per_lead: number | null;
+            cost_per_opportunity: number | null;
+            cost_per_won: number | null;
+            /**
+             * Share of the period’s leads whose fit score is at least the ICP threshold; null without ICP rules
+             */
+            icp_share: number | null;
+            /**
+             * The channel’s name; null: leads without a channel
+             */
+            key: string | null;
+            key_id: number | null;
+            kind: ('inbound' | 'outbound' | 'partner' | 'other') | null;
+          }[];
+          total: {
+            /**
+             * Leads created in the period (before as-of)
+             */
+            leads: number;
+            /**
+             * Of those leads, the ones whose deal was created before as-of
+             */
+            opportunities: number;
+            /**
+             * opportunities / leads
+             */
+            lead_to_opportunity: number | null;
+            /**
+             * Of those leads’ deals, the ones won at as-of (each deal once)
+             */
+            won: number;
+            /**
+             * Their amount, each deal once
+             */
+            won_amount: number;
+            /**
+             * Spend of the months that begin in the period; null for a caller who sees only their own leads
+             */
+            spend: number | null;
+            cost_per_lead: number | null;
+            cost_per_opportunity: number | null;
+            cost_per_won: number | null;
+            /**
+             * Share of the period’s leads whose fit score is at least the ICP threshold; null without ICP rules
+             */
+            icp_share: number | null;
+            /**
+             * {model: {channel: amount}}: the won amount of the period’s won deals credited to the channels of their touches
+             */
+            attribution: {
+              first_touch: {
+                /**
+                 * Major units of the workspace currency
+                 */
+                [k: string]: number | undefined;
+              };
+              last_touch: {
+                /**
+                 * Major units of the workspace currency
+                 */
+                [k: string]: number | undefined;
+              };
+              linear: {
+                /**
+                 * Major units of the workspace currency
+                 */
+                [k: string]: number | undefined;
+              };
+              position_based: {
+                /**
+                 * Major units of the workspace currency
+                 */
+                [k: string]: number | undefined;
+              };
+            };
+          };
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/reports/channels/leads': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+        metric?: 'leads' | 'opportunities' | 'won' | 'icp_fit';
+        /**
+         * Channel name or id; `none` for leads without one; absent: every channel
+         */
+        channel?: string;
+        limit?: number;
+        offset?: number;
+      };
+      responses: {
+        '200': {
+          metric: 'leads' | 'opportunities' | 'won' | 'icp_fit';
+          total: number;
+          /**
+           * Distinct won deals of the listed leads
+           */
+          deals: number;
+          /**
+           * Their amount, each deal once, major units
+           */
+          amount: number;
+          items: {
+            lead_id: number;
+            title: string;
+            channel: string | null;
+            created_at: string;
+            status: string;
+            fit_score: number | null;
+            owner: string | null;
+            deal_id: number | null;
+            deal_title: string | null;
+            /**
+             * Its deal is won at as-of
+             */
+            won: boolean;
+            /**
+             * Its deal’s amount at as-of, major units
+             */
+            amount: number | null;
+          }[];
+          next_offset: number | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/reports/channels/months': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          currency: string;
+          items: {
+            /**
+             * YYYY-MM (workspace time zone)
+             */
+            month: string;
+            leads: number;
+            opportunities: number;
+            won: number;
+            /**
+             * Major units of the workspace currency
+             */
+            won_amount: number;
+            spend: number | null;
+            cost_per_opportunity: number | null;
+            icp_share: number | null;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/reports/channels/segments': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          currency: string;
+          items: {
+            /**
+             * The segment of the lead’s deal; null: no deal (yet) or no segment
+             */
+            segment: string | null;
+            /**
+             * The lead channel’s kind; null: no channel
+             */
+            kind: ('inbound' | 'outbound' | 'partner' | 'other') | null;
+            leads: number;
+            opportunities: number;
+            won: number;
+            /**
+             * Major units of the workspace currency
+             */
+            won_amount: number;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/icp-rules': {
+    get: {
+      responses: {
+        '200': {
+          /**
+           * null: the workspace has no ICP rules yet
+           */
+          version: number | null;
+          rules: {
+            /**
+             * A lead fits the ICP when its score is at least this
+             */
+            threshold: number;
+            /**
+             * @maxItems 200
+             *
+             * Items: A rule: the lead earns `points` when `field` is one of `in` (exact text), or within [min, max]
+             */
+            rules: {
+              field: string;
+              /**
+               * @minItems 1
+               * @maxItems 500
+               */
+              in?: string[];
+              min?: number;
+              max?: number;
+              points: number;
+            }[];
+          } | null;
+          created_at: string | null;
+          created_by: string | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    put: {
+      body: {
+        /**
+         * {"threshold": T, "rules": [{"field", "in" | "min"/"max", "points"}]}
+         */
+        rules: {
+          [k: string]: unknown | undefined;
+        };
+        /**
+         * The version you read (null or 0: none yet); a stale one answers 409
+         */
+        version: number | null;
+      };
+      responses: {
+        '200': {
+          /**
+           * null: the workspace has no ICP rules yet
+           */
+          version: number | null;
+          rules: {
+            /**
+             * A lead fits the ICP when its score is at least this
+             */
+            threshold: number;
+            /**
+             * @maxItems 200
+             *
+             * Items: A rule: the lead earns `points` when `field` is one of `in` (exact text), or within [min, max]
+             */
+            rules: {
+              field: string;
+              /**
+               * @minItems 1
+               * @maxItems 500
+               */
+              in?: string[];
+              min?: number;
+              max?: number;
+              points: number;
+            }[];
+          } | null;
+          created_at: string | null;
+          created_by: string | null;
+          changed: boolean;
+          /**
+           * Leads re-scored
+           */
+          rescored: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/icp-rules/preview': {
+    post: {
+      body: {
+        rules: unknown;
+      };
+      responses: {
+        '200': {
+          /**
+           * Leads now (not archived)
+           */
+          leads: number;
+          /**
+           * Of them, those whose score under these rules reaches the threshold
+           */
+          fit: number;
+          /**
+           * Per rule, in order: the leads it matches
+           */
+          per_rule: number[];
+          score_min: number | null;
+          score_max: number | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/icp-rules/versions': {
+    get: {
+      responses: {
+        '200': {
+          items: {
+            version: number;
+            /**
+             * The ICP rules (kpi.md "Fit score")
+             */
+            rules: {
+              /**
+               * A lead fits the ICP when its score is at least this
+               */
+              threshold: number;
+              /**
+               * @maxItems 200
+               *
+               * Items: A rule: the lead earns `points` when `field` is one of `in` (exact text), or within [min, max]
+               */
+              rules: {
+                field: string;
+                /**
+                 * @minItems 1
+                 * @maxItems 500
+                 */
+                in?: string[];
+                min?: number;
+                max?: number;
+                points: number;
+              }[];
+            };
+            created_at: string;
+            created_by: string | null;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/leads/{id}/fit': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          fit_score: number | null;
+          version: number | null;
+          threshold: number | null;
+          fits: boolean | null;
+          matched: {
+            position: number;
+            field: string;
+            in?: string[];
+            min?: number;
+            max?: number;
+            points: number;
+          }[];
+          current_version: number | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/leads/{id}/journey': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          deal_id: number | null;
+          lead_ids: number[];
+          /**
+           * In time order: the leads’ creation and touches before the deal, then the deal’s stage entries
+           */
+          steps: (
+            | {
+                type: 'touch';
+                at: string;
+                lead_id: number;
+                channel: string;
+                channel_id: number;
+                kind: ('email' | 'webinar' | 'event' | 'ad_click' | 'call' | 'referral' | 'visit' | 'form' | 'other') | null;
+                note: string | null;
+              }
+            | {
+                type: 'lead';
+                at: string;
+                lead_id: number;
+                title: string;
+                channel: string | null;
+              }
+            | {
+                type: 'stage';
+                at: string;
+                deal_id: number;
+                stage: string;
+                kind: 'open' | 'won' | 'lost';
+              }
+          )[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/deals/{id}/journey': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          deal_id: number | null;
+          lead_ids: number[];
+          /**
+           * In time order: the leads’ creation and touches before the deal, then the deal’s stage entries
+           */
+          steps: (
+            | {
+                type: 'touch';
+                at: string;
+                lead_id: number;
+                channel: string;
+                channel_id: number;
+                kind: ('email' | 'webinar' | 'event' | 'ad_click' | 'call' | 'referral' | 'visit' | 'form' | 'other') | null;
+                note: string | null;
+              }
+            | {
+                type: 'lead';
+                at: string;
+                lead_id: number;
+                title: string;
+                channel: string | null;
+              }
+            | {
+                type: 'stage';
+                at: string;
+                deal_id: number;
+                stage: string;
+                kind: 'open' | 'won' | 'lost';
+              }
+          )[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/touches': {
+    post: {
+      body: {
+        lead_id: number;
+        /**
+         * Channel name or id
+         */
+        channel: string | number;
+        /**
+         * ISO 8601 with its offset, e.g. 2025-03-01T10:00:00+03:00
+         */
+        at: string;
+        kind?: ('email' | 'webinar' | 'event' | 'ad_click' | 'call' | 'referral' | 'visit' | 'form' | 'other') | null;
+        note?: string | null;
+      };
+      responses: {
+        '200': {
+          id: number;
+          lead_id: number;
+          channel_id: number;
+          channel: string;
+          at: string;
+          kind: ('email' | 'webinar' | 'event' | 'ad_click' | 'call' | 'referral' | 'visit' | 'form' | 'other') | null;
+          note: string | null;
+          created: boolean;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/marketing-spend': {
+    get: {
+      query: {
+        /**
+         * First month, YYYY-MM (inclusive)
+         */
+        from?: string;
+        /**
+         * Last month, YYYY-MM (inclusive)
+         */
+        to?: string;
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          currency: string;
+          items: {
+            channel_id: number;
+            channel: string;
+            /**
+             * YYYY-MM
+             */
+            month: string;
+            /**
+             * Major units
+             */
+            amount: number;
+            version: number;
+            updated_at: string;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    put: {
+      body: {
+        /**
+         * @minItems 1
+         * @maxItems 5000
+         */
+        entries: {
+          /**
+           * Channel name or id
+           */
+          channel: string | number;
+          /**
+           * YYYY-MM
+           */
+          month: string;
+          /**
+           * Major units: a number, or text as typed (1 234,56)
+           */
+          amount: number | string;
+          version?: number;
+        }[];
+      };
+      responses: {
+        '200': {
+          created: number;
+          updated: number;
+          unchanged: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    delete: {
+      query: {
+        channel: string;
+        month: string;
+      };
+      responses: {
+        '204': undefined;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/marketing-spend/import': {
+    post: {
+      responses: {
+        '200': {
+          in_file: number;
+          created: number;
+          updated: number;
+          unchanged: number;
         };
         '400': ErrorBody;
         '401': ErrorBody;

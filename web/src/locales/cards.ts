@@ -30,6 +30,11 @@ const ru = {
     atypical_reason: 'Почему нетиповая',
     shared_with: 'Доступ',
     archived_at: 'Архив',
+    campaign: 'Кампания',
+    utm_source: 'UTM source',
+    utm_medium: 'UTM medium',
+    utm_campaign: 'UTM campaign',
+    disqualify_reason_id: 'Причина дисквалификации',
   },
   leadStatus: {
     new: 'Новый',
@@ -156,6 +161,11 @@ const en: typeof ru = {
     atypical_reason: 'Why atypical',
     shared_with: 'Shared with',
     archived_at: 'Archive',
+    campaign: 'Campaign',
+    utm_source: 'UTM source',
+    utm_medium: 'UTM medium',
+    utm_campaign: 'UTM campaign',
+    disqualify_reason_id: 'Disqualification reason',
   },
   leadStatus: {
     new: 'New',

@@ -11,6 +11,7 @@ export const en: Messages = {
     companies: 'Companies',
     contacts: 'Contacts',
     leads: 'Leads',
+    marketing: 'Marketing',
     review: 'Atypical deals',
     settings: 'Settings',
     signOut: 'Sign out',

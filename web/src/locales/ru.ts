@@ -9,6 +9,7 @@ export const ru = {
     companies: 'Компании',
     contacts: 'Контакты',
     leads: 'Лиды',
+    marketing: 'Маркетинг',
     review: 'Нетиповые сделки',
     settings: 'Настройки',
     signOut: 'Выйти',

@@ -12,6 +12,7 @@ import { companySpec, contactSpec, namedSpec, useNamed, useOwnerSpec } from '../
 import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
 import { useUsers } from '../lookups';
+import { JourneyPanel, LeadFitPanel } from '../marketing/LeadMarketing';
 import { RemarkButton } from '../remarks/RemarkButton';
 
 type Kind = 'companies' | 'contacts' | 'leads';
@@ -19,7 +20,16 @@ type Rec = RecordCard['record'] & Record<string, unknown>;
 const LEAD_STATUSES = ['new', 'working', 'qualified', 'disqualified'] as const;
 
 /** The standard fields of each card, in the order shown, as edited in place. */
-function standardSpecs(kind: Kind, r: Rec, c: RecordCard, t: (k: string) => string, channels: { id: number; name: string }[]): FieldSpec[] {
+const reasonName = (r: Rec, reasons: { id: number; name: string }[]) => reasons.find((x) => x.id === r.disqualify_reason_id)?.name ?? null;
+
+function standardSpecs(
+  kind: Kind,
+  r: Rec,
+  c: RecordCard,
+  t: (k: string) => string,
+  channels: { id: number; name: string }[],
+  reasons: { id: number; name: string }[],
+): FieldSpec[] {
   const text = (name: string, extra: Partial<FieldSpec> = {}): FieldSpec => ({
     name,
     label: t(`cards.field.${name}`),
@@ -60,7 +70,18 @@ function standardSpecs(kind: Kind, r: Rec, c: RecordCard, t: (k: string) => stri
     text('contact_name'),
     text('email'),
     text('phone'),
-    num('fit_score'),
+    text('industry'),
+    num('employees'),
+    text('region'),
+    text('campaign'),
+    text('utm_source'),
+    text('utm_medium'),
+    text('utm_campaign'),
+    // Kept by the database from the ICP rules once the workspace has them (the «Соответствие ICP» panel explains it).
+    { ...num('fit_score'), readOnly: r.icp_version !== null && r.icp_version !== undefined },
+    ...(status === 'disqualified'
+      ? [namedSpec(t, 'disqualify_reason_id', (r.disqualify_reason_id as number | null) ?? null, reasonName(r, reasons), reasons)]
+      : []),
     namedSpec(t, 'channel_id', (r.channel_id as number | null) ?? null, c.names.channel, channels),
     companySpec(t, (r.company_id as number | null) ?? null, c.names.company),
     contactSpec(t, (r.contact_id as number | null) ?? null, c.names.contact, (r.company_id as number | null) ?? null),
@@ -73,11 +94,18 @@ function standardSpecs(kind: Kind, r: Rec, c: RecordCard, t: (k: string) => stri
  * notes, and the history from the audit log. A lead converts into a deal from here.
  */
 export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: Me }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   const card = useQuery({ queryKey: ['card', kind, id], queryFn: () => api<RecordCard>(`/${kind}/${id}/card`) });
   const channels = useNamed('channels');
   const users = useUsers();
+  const reasonList = useQuery({
+    queryKey: ['disqualify-reasons'],
+    queryFn: () =>
+      api<{ items: { id: number; name_ru: string; name_en: string; active: boolean }[] }>('/lead-disqualify-reasons?limit=200'),
+    enabled: kind === 'leads',
+  });
+  const reasons = (reasonList.data?.items ?? []).map((x) => ({ id: x.id, name: i18n.language === 'ru' ? x.name_ru : x.name_en }));
   const [converting, setConverting] = useState(false);
   const refresh = () => qc.invalidateQueries({ queryKey: ['card', kind, id] });
   const r = card.data?.record as Rec | undefined;
@@ -145,7 +173,7 @@ export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: M
           <section className="panel" aria-labelledby="cf-fields-h">
             <h2 id="cf-fields-h">{t('deal.fields')}</h2>
             <dl className="cf-list">
-              {standardSpecs(kind, rec, c, t, channels.data?.items ?? []).map(field)}
+              {standardSpecs(kind, rec, c, t, channels.data?.items ?? [], reasons).map(field)}
               {field(owner)}
             </dl>
           </section>
@@ -166,6 +194,8 @@ export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: M
           )}
         </div>
         <div className="card-col">
+          {kind === 'leads' && <LeadFitPanel leadId={id} />}
+          {kind === 'leads' && <JourneyPanel leadId={id} tz={tz} canAdd={!archivedAt && me.user.role !== 'service'} />}
           <NoteBox link={{ [link]: id }} onAdded={refresh} tz={tz} />
           <section className="panel">
             <h2>{t('cards.history.title')}</h2>
