@@ -19,7 +19,9 @@ import { ratio } from './stats.ts';
  * Per owner means the task's owner; segment, channel and region are the deal's.
  */
 
-export const DISCIPLINE_BREAKDOWNS = ['owner', 'team', 'segment', 'channel', 'region', 'month'] as const;
+import { DISCIPLINE_BREAKDOWNS } from './report-keys.ts';
+
+export { DISCIPLINE_BREAKDOWNS };
 export type DisciplineBreakdown = (typeof DISCIPLINE_BREAKDOWNS)[number];
 
 export interface DisciplineKpis {

@@ -7,23 +7,9 @@ import type { FilterKey, FunnelQuery } from './funnel-query.ts';
 import { stuckThresholds } from './funnel-report.ts';
 import { metricSets, type VisitSet, where } from './funnel-visits.ts';
 
-export const DRILL_METRICS = [
-  'deals_created',
-  'deals_won',
-  'deals_lost',
-  'deals_closed',
-  'cohort_won',
-  'open_deals',
-  'stuck_deals',
-  'stage_entered',
-  'stage_advanced',
-  'stage_lost',
-  'stage_won',
-  'stage_closed',
-  'stages_entered',
-  'stage_finished',
-] as const;
-export type DrillMetric = (typeof DRILL_METRICS)[number];
+import { DRILL_METRICS, type DrillMetric } from './report-keys.ts';
+
+export { DRILL_METRICS, type DrillMetric };
 
 export const drillItem = z.object({
   deal_id: z.number().int(),

@@ -5,10 +5,9 @@ import type { Queryable } from '../platform/db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, validationError } from '../platform/errors.ts';
 import { asOfCheckpoint } from './asof-source.ts';
 
-export const BREAKDOWNS = ['owner', 'segment', 'channel', 'region', 'team', 'month'] as const;
-export type Breakdown = (typeof BREAKDOWNS)[number];
-export const FILTERS = ['segment', 'owner', 'channel', 'region', 'team'] as const;
-export type FilterKey = (typeof FILTERS)[number];
+import { BREAKDOWNS, type Breakdown, FILTERS, type FilterKey } from './report-keys.ts';
+
+export { BREAKDOWNS, type Breakdown, FILTERS, type FilterKey };
 
 /** A resolved filter: the id (or text for region/team) to match; null matches "not set". */
 export interface ResolvedFilter {

@@ -13,13 +13,9 @@ export interface DbOptions {
   dataDir?: string;
 }
 
-/** The CLI speaks the language of the terminal: LANG/LC_ALL ru_* → Russian, otherwise English. */
-export function cliLocale(): Locale {
-  const lang = process.env.VORONKA_LANG ?? process.env.LC_ALL ?? process.env.LC_MESSAGES ?? process.env.LANG ?? '';
-  return lang.toLowerCase().startsWith('ru') ? 'ru' : 'en';
-}
+export { cliLocale, say } from './cli-locale.ts';
 
-export const say = (en: string, ru: string) => (cliLocale() === 'ru' ? ru : en);
+import { cliLocale, say } from './cli-locale.ts';
 
 /**
  * `--data-dir` picks the embedded database explicitly; otherwise DATABASE_URL

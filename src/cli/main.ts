@@ -1,22 +1,13 @@
 import { Command, Option } from 'commander';
-import { DISCIPLINE_BREAKDOWNS } from '../analytics/discipline-report.ts';
-import { DRILL_METRICS } from '../analytics/funnel-deals.ts';
-import { BREAKDOWNS, FILTERS, type FilterKey } from '../analytics/funnel-query.ts';
-import { DEMO_WORKSPACE } from '../demo/load-demo.ts';
-import { backupCommand, restoreCommand } from './backup-command.ts';
-import { calendarImportCommand } from './calendar-command.ts';
-import { reportChannelsCommand } from './channels-command.ts';
-import { checkCommand } from './check-command.ts';
-import { cliLocale, runCommand, say } from './cli-support.ts';
-import { configExportCommand, configImportCommand } from './config-command.ts';
-import { demoCommand } from './demo-command.ts';
-import { importCommand } from './import-command.ts';
-import { migrateCommand } from './migrate-command.ts';
-import { reportDealsCommand, reportDisciplineCommand, reportFunnelCommand } from './report-command.ts';
-import { serveCommand } from './serve-command.ts';
+import { BREAKDOWNS, DISCIPLINE_BREAKDOWNS, DRILL_METRICS, FILTERS, type FilterKey } from '../analytics/report-keys.ts';
+import { DEMO_WORKSPACE } from '../demo/demo-name.ts';
+import { cliLocale, say } from './cli-locale.ts';
+
+// Commands load their modules (and the database, the server, the reports) only when they run:
+// `--help` and a mistyped option answer at once.
+const runCommand = async (fn: () => Promise<void>) => (await import('./cli-support.ts')).runCommand(fn);
+
 import { commanderRu, HELP_TITLES_RU } from './wording.ts';
-import { workspaceCreateCommand, workspaceDeleteCommand, workspaceExportCommand, workspaceRenameCommand } from './workspace-command.ts';
-import { workspacesCommand } from './workspaces-command.ts';
 
 // `voronka … | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -60,7 +51,7 @@ program
     new Option('--no-demo', say('do not create the demo workspace on first start', 'не создавать демо-пространство при первом запуске')),
   )
   .addOption(dataDir())
-  .action((opts) => runCommand(() => serveCommand(opts)));
+  .action((opts) => runCommand(async () => (await import('./serve-command.ts')).serveCommand(opts)));
 
 program
   .command('demo')
@@ -78,7 +69,7 @@ program
     new Option('--as-of <date>', say('the end of the history (ISO date; default now)', 'конец истории (дата ISO; по умолчанию сейчас)')),
   )
   .addOption(dataDir())
-  .action((opts) => runCommand(() => demoCommand(opts)));
+  .action((opts) => runCommand(async () => (await import('./demo-command.ts')).demoCommand(opts)));
 
 program
   .command('import')
@@ -92,13 +83,13 @@ program
   .addOption(workspace())
   .addOption(new Option('--format <format>', say('bundle format', 'формат пакета')).choices(['canonical', 'maven']).default('canonical'))
   .addOption(dataDir())
-  .action((dir, opts) => runCommand(() => importCommand(dir, opts)));
+  .action((dir, opts) => runCommand(async () => (await import('./import-command.ts')).importCommand(dir, opts)));
 
 program
   .command('migrate')
   .description(say('apply pending database migrations', 'применить новые миграции базы'))
   .addOption(dataDir())
-  .action((opts) => runCommand(() => migrateCommand(opts)));
+  .action((opts) => runCommand(async () => (await import('./migrate-command.ts')).migrateCommand(opts)));
 
 program
   .command('backup')
@@ -118,7 +109,7 @@ program
       '\nСервер читается одним согласованным снимком и продолжает работать; встроенная база не должна быть занята «voronka serve».',
     ),
   )
-  .action((file, opts) => runCommand(() => backupCommand(file, opts)));
+  .action((file, opts) => runCommand(async () => (await import('./backup-command.ts')).backupCommand(file, opts)));
 
 program
   .command('restore')
@@ -137,13 +128,13 @@ program
   )
   .addOption(new Option('--no-check', say('skip the integrity check after the restore', 'не проверять целостность после восстановления')))
   .addOption(dataDir())
-  .action((file, opts) => runCommand(() => restoreCommand(file, opts)));
+  .action((file, opts) => runCommand(async () => (await import('./backup-command.ts')).restoreCommand(file, opts)));
 
 program
   .command('workspaces')
   .description(say('list workspaces', 'список рабочих пространств'))
   .addOption(dataDir())
-  .action((opts) => runCommand(() => workspacesCommand(opts)));
+  .action((opts) => runCommand(async () => (await import('./workspaces-command.ts')).workspacesCommand(opts)));
 
 const ws = program
   .command('workspace')
@@ -170,19 +161,19 @@ ws.command('create')
     ),
   )
   .addOption(dataDir())
-  .action((name, opts) => runCommand(() => workspaceCreateCommand(name, opts)));
+  .action((name, opts) => runCommand(async () => (await import('./workspace-command.ts')).workspaceCreateCommand(name, opts)));
 ws.command('rename')
   .description(say('rename a workspace (its id and rows stay)', 'переименовать пространство (id и данные остаются)'))
   .argument('<name>', say('the current name', 'текущее имя'))
   .argument('<new-name>', say('the new name', 'новое имя'))
   .addOption(dataDir())
-  .action((name, next, opts) => runCommand(() => workspaceRenameCommand(name, next, opts)));
+  .action((name, next, opts) => runCommand(async () => (await import('./workspace-command.ts')).workspaceRenameCommand(name, next, opts)));
 ws.command('delete')
   .description(say('delete a workspace and every row of it, in one transaction', 'удалить пространство и все его данные одной транзакцией'))
   .argument('<name>', say('the workspace name', 'имя пространства'))
   .requiredOption('--confirm <name>', say('the name again, to confirm', 'то же имя ещё раз, для подтверждения'))
   .addOption(dataDir())
-  .action((name, opts) => runCommand(() => workspaceDeleteCommand(name, opts)));
+  .action((name, opts) => runCommand(async () => (await import('./workspace-command.ts')).workspaceDeleteCommand(name, opts)));
 ws.command('export')
   .description(
     say(
@@ -194,7 +185,7 @@ ws.command('export')
   .argument('<dir>', say('the folder to write', 'папка для файлов'))
   .option('--pipeline <name>', say('which pipeline (default: the first)', 'какая воронка (по умолчанию первая)'))
   .addOption(dataDir())
-  .action((name, dir, opts) => runCommand(() => workspaceExportCommand(name, dir, opts)));
+  .action((name, dir, opts) => runCommand(async () => (await import('./workspace-command.ts')).workspaceExportCommand(name, dir, opts)));
 
 program
   .command('check')
@@ -206,7 +197,7 @@ program
   )
   .addOption(workspace())
   .addOption(dataDir())
-  .action((opts) => runCommand(() => checkCommand(opts)));
+  .action((opts) => runCommand(async () => (await import('./check-command.ts')).checkCommand(opts)));
 
 const config = program.command('config').description(say('the sales standard as a JSON document', 'стандарт продаж в виде JSON-документа'));
 config
@@ -220,7 +211,7 @@ config
   .option('--out <file>', say('write to a file instead of stdout', 'записать в файл, а не на экран'))
   .addOption(workspace())
   .addOption(dataDir())
-  .action((opts) => runCommand(() => configExportCommand(opts)));
+  .action((opts) => runCommand(async () => (await import('./config-command.ts')).configExportCommand(opts)));
 config
   .command('import')
   .description(
@@ -248,7 +239,7 @@ config
     say("with --create: read the admin's password from stdin", 'с --create: прочитать пароль администратора из stdin'),
   )
   .addOption(dataDir())
-  .action((file, opts) => runCommand(() => configImportCommand(file, opts)));
+  .action((file, opts) => runCommand(async () => (await import('./config-command.ts')).configImportCommand(file, opts)));
 
 const calendar = program
   .command('calendar')
@@ -263,7 +254,7 @@ calendar
   .argument('<file>', 'CSV')
   .addOption(workspace())
   .addOption(dataDir())
-  .action((file, opts) => runCommand(() => calendarImportCommand(file, opts)));
+  .action((file, opts) => runCommand(async () => (await import('./calendar-command.ts')).calendarImportCommand(file, opts)));
 
 /** The help of each filter the reports take (FILTERS: one option per filter). */
 const FILTER_HELP: Record<FilterKey, [en: string, ru: string]> = {
@@ -306,7 +297,7 @@ reportOptions(
     .description(say('every core funnel KPI for a period, as of any instant', 'все ключевые показатели воронки за период на любой момент'))
     .addOption(new Option('--by <dimension>', say('break down by', 'разбить по')).choices([...BREAKDOWNS]))
     .option('--explain', say('also print the SQL statements run and their timings', 'также вывести выполненные SQL-запросы и их время')),
-).action((opts) => runCommand(() => reportFunnelCommand(opts)));
+).action((opts) => runCommand(async () => (await import('./report-command.ts')).reportFunnelCommand(opts)));
 reportOptions(
   report
     .command('discipline')
@@ -317,7 +308,7 @@ reportOptions(
       ),
     )
     .addOption(new Option('--by <dimension>', say('break down by', 'разбить по')).choices([...DISCIPLINE_BREAKDOWNS])),
-).action((opts) => runCommand(() => reportDisciplineCommand(opts)));
+).action((opts) => runCommand(async () => (await import('./report-command.ts')).reportDisciplineCommand(opts)));
 reportOptions(
   report
     .command('deals')
@@ -325,7 +316,7 @@ reportOptions(
     .addOption(new Option('--metric <metric>', say('which figure', 'какой показатель')).choices([...DRILL_METRICS]).makeOptionMandatory())
     .option('--stage <name>', say('stage, for stage_* metrics', 'этап, для показателей stage_*'))
     .option('--limit <n>', say('how many deals to list (default 50)', 'сколько сделок вывести (по умолчанию 50)')),
-).action((opts) => runCommand(() => reportDealsCommand(opts)));
+).action((opts) => runCommand(async () => (await import('./report-command.ts')).reportDealsCommand(opts)));
 
 report
   .command('channels')
@@ -348,6 +339,6 @@ report
   .option('--json', say('print the report as JSON (the API object)', 'вывести отчёт в JSON (как в API)'))
   .addOption(workspace())
   .addOption(dataDir())
-  .action((opts) => runCommand(() => reportChannelsCommand(opts)));
+  .action((opts) => runCommand(async () => (await import('./channels-command.ts')).reportChannelsCommand(opts)));
 
 await program.parseAsync(process.argv);

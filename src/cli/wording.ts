@@ -1,5 +1,5 @@
 import type { Locale } from '../platform/errors.ts';
-import { cliLocale } from './cli-support.ts';
+import { cliLocale } from './cli-locale.ts';
 
 /**
  * How the CLI writes counts and numbers, in one place: a count with its noun in the plural form
