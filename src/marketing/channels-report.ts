@@ -474,7 +474,7 @@ export async function channelKindsBySegment(tx: Queryable, q: FunnelQuery): Prom
         from ld
         left join channels ch on ch.workspace_id = ${q.workspaceId} and ch.id = ld.channel_id
         left join deals d on d.workspace_id = ${q.workspaceId} and d.id = ld.deal_id and ld.opportunity
-        left join segments sg on sg.workspace_id = ${q.workspaceId} and sg.id = d.segment_id)
+        left join segments sg on sg.workspace_id = ${q.workspaceId} and sg.id = d.segment_id),
     per as (select segment, kind, count(*)::int8 as leads, count(*) filter (where opportunity)::int8 as opportunities from x group by segment, kind),
     wd as (select segment, kind, count(*)::int8 as won, coalesce(sum(amount_minor), 0)::int8 as won_minor
              from (select distinct segment, kind, deal_id, amount_minor from x where won) d group by segment, kind)

@@ -180,7 +180,7 @@ function Attribution({ r, currency, onOpen }: { r: Report; currency: string; onO
   );
   const option: ChartOption = {
     tooltip: { trigger: 'axis' },
-    legend: { top: 0 },
+    legend: { top: 0, type: 'scroll' },
     grid: { left: 8, right: 8, bottom: 8, top: 40, containLabel: true },
     xAxis: { type: 'category', data: channels },
     yAxis: { type: 'value' },
