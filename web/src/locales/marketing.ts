@@ -2,6 +2,7 @@
 const ru = {
   title: 'Маркетинг',
   pipeline: 'Воронка',
+  tableRegion: 'Таблица (прокручивается)',
   tabs: { channels: 'Каналы', spend: 'Расходы', icp: 'Правила ICP' },
   intro:
     'Сколько сделок приносит каждый канал, во что обходится лид, сделка и выигрыш и насколько лиды похожи на идеального клиента. Каждая цифра открывает то, что за ней стоит.',
@@ -143,6 +144,7 @@ const ru = {
 const en: typeof ru = {
   title: 'Marketing',
   pipeline: 'Pipeline',
+  tableRegion: 'Table (scrolls)',
   tabs: { channels: 'Channels', spend: 'Spend', icp: 'ICP rules' },
   intro:
     'How many deals each channel brings, what a lead, a deal and a win cost, and how well the leads fit the ideal customer. Every figure opens what is behind it.',

@@ -151,7 +151,7 @@ function ChannelsTable({
   );
   if (r.groups.length === 0) return <Empty>{t('dash.noData')}</Empty>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
       <table className="table" data-testid="channels-table">
         <thead>
           <tr>
@@ -199,7 +199,7 @@ function Attribution({ r, currency, onOpen }: { r: Report; currency: string; onO
       ) : (
         <>
           <EChart option={option} label={t('mkt.attribution.title')} height={260} />
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
             <table className="table" data-testid="attribution-table">
               <thead>
                 <tr>
@@ -263,7 +263,7 @@ function SegmentsTable({ data, currency }: { data: Segments | undefined; currenc
   return (
     <section className="panel" aria-labelledby="mkt-seg-h" data-testid="segments-table">
       <h2 id="mkt-seg-h">{t('mkt.segments.title')}</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
         <table className="table">
           <thead>
             <tr>
@@ -340,7 +340,7 @@ function LeadsDrill({
             {leads.data.deals > 0 &&
               ` · ${t('mkt.drill.won', { deals: leads.data.deals, amount: majorMoney(leads.data.amount, currency) })}`}
           </p>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
             <table className="table">
               <thead>
                 <tr>

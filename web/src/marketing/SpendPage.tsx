@@ -195,7 +195,7 @@ export default function SpendPage({ me, editable }: { me: Me; editable: boolean 
       ) : spend.data.items.length === 0 ? (
         <Empty>{t('mkt.spend.empty')}</Empty>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
           <table className="table" data-testid="spend-table">
             <thead>
               <tr>
