@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { type ImportReport, importBundle } from '../imports/bundle-import.ts';
+import { importMarketingFunnel } from '../imports/marketing-funnel-import.ts';
 import { importMaven } from '../imports/maven-import.ts';
 import { systemClock } from '../platform/clock.ts';
 import type { Locale } from '../platform/errors.ts';
@@ -8,7 +9,7 @@ import { count, NOUNS, number, seconds } from './wording.ts';
 
 export interface ImportOptions extends DbOptions {
   workspace?: string;
-  format: 'canonical' | 'maven';
+  format: 'canonical' | 'maven' | 'marketing-funnel';
 }
 
 /** Files the import read and the encoding of each, once bundle-import reports them (`encodings`). */
@@ -78,19 +79,23 @@ function marketingLines(r: ImportReport, out: (en: string, ru: string) => void) 
     `  leads: ${n(m.leads_created, 'en')} created, ${n(m.leads_updated, 'en')} updated, ${n(m.leads_unchanged, 'en')} unchanged, ${n(m.leads_converted, 'en')} linked to a deal (${count(m.leads_in_file, NOUNS.row, 'en')})`,
     `  лиды: создано ${n(m.leads_created, 'ru')}, обновлено ${n(m.leads_updated, 'ru')}, без изменений ${n(m.leads_unchanged, 'ru')}, связаны со сделкой ${n(m.leads_converted, 'ru')} (${count(m.leads_in_file, NOUNS.row, 'ru')})`,
   );
-  out(
-    `  touches: ${n(m.touches_added, 'en')} added, ${n(m.touches_already_present, 'en')} already present (${count(m.touches_in_file, NOUNS.row, 'en')})`,
-    `  касания: добавлено ${n(m.touches_added, 'ru')}, уже были ${n(m.touches_already_present, 'ru')} (${count(m.touches_in_file, NOUNS.row, 'ru')})`,
-  );
-  out(
-    `  spend: ${n(m.spend_created, 'en')} created, ${n(m.spend_updated, 'en')} updated, ${n(m.spend_unchanged, 'en')} unchanged (${count(m.spend_in_file, NOUNS.row, 'en')})`,
-    `  расходы: создано ${n(m.spend_created, 'ru')}, обновлено ${n(m.spend_updated, 'ru')}, без изменений ${n(m.spend_unchanged, 'ru')} (${count(m.spend_in_file, NOUNS.row, 'ru')})`,
-  );
+  if (m.touches_in_file > 0)
+    out(
+      `  touches: ${n(m.touches_added, 'en')} added, ${n(m.touches_already_present, 'en')} already present (${count(m.touches_in_file, NOUNS.row, 'en')})`,
+      `  касания: добавлено ${n(m.touches_added, 'ru')}, уже были ${n(m.touches_already_present, 'ru')} (${count(m.touches_in_file, NOUNS.row, 'ru')})`,
+    );
+  if (m.spend_in_file > 0)
+    out(
+      `  spend: ${n(m.spend_created, 'en')} created, ${n(m.spend_updated, 'en')} updated, ${n(m.spend_unchanged, 'en')} unchanged (${count(m.spend_in_file, NOUNS.row, 'en')})`,
+      `  расходы: создано ${n(m.spend_created, 'ru')}, обновлено ${n(m.spend_updated, 'ru')}, без изменений ${n(m.spend_unchanged, 'ru')} (${count(m.spend_in_file, NOUNS.row, 'ru')})`,
+    );
   if (m.icp_version !== null)
     out(
       `  ICP rules: version ${m.icp_version}${m.icp_changed ? ' (new; every lead re-scored)' : ' (unchanged)'}`,
       `  правила ICP: версия ${m.icp_version}${m.icp_changed ? ' (новая; все лиды пересчитаны)' : ' (без изменений)'}`,
     );
+  if (m.new_owners.length)
+    out(`  new owners (leads): ${m.new_owners.join(', ')}`, `  новые ответственные (лиды): ${m.new_owners.join(', ')}`);
   if (m.new_channels.length)
     out(`  new channels (leads, touches): ${m.new_channels.join(', ')}`, `  новые каналы (лиды, касания): ${m.new_channels.join(', ')}`);
 }
@@ -102,6 +107,38 @@ export function printImportReport(r: ImportReport) {
 export async function importCommand(dir: string, opts: ImportOptions): Promise<void> {
   const db = await openMigrated(opts);
   try {
+    if (opts.format === 'marketing-funnel') {
+      const r = await importMarketingFunnel(db, resolve(dir), {
+        workspace: opts.workspace,
+        now: systemClock.now(),
+        onProgress: (m) => process.stderr.write(`${m}\n`),
+        locale: cliLocale(),
+      });
+      printImportReport(r.bundle);
+      const out = (en: string, ru: string) => process.stdout.write(`${say(en, ru)}\n`);
+      const q = r.quirks;
+      out('The marketing-funnel files:', 'Файлы marketing-funnel:');
+      out(`  qualified leads read: ${q.leads_in_file}`, `  прочитано квалифицированных лидов: ${q.leads_in_file}`);
+      out(`  closed deals read: ${q.closed_deals_in_file}`, `  прочитано закрытых сделок: ${q.closed_deals_in_file}`);
+      out(
+        `  leads with an empty origin, as channel "unknown": ${q.origin_empty_as_unknown}`,
+        `  лидов без origin (канал «unknown»): ${q.origin_empty_as_unknown}`,
+      );
+      out(
+        `  closed deals without won_date, skipped: ${q.closed_deals_without_won_date_skipped}`,
+        `  закрытых сделок без won_date, пропущено: ${q.closed_deals_without_won_date_skipped}`,
+      );
+      out(
+        `  deals without a readable declared_monthly_revenue, amount 0: ${q.revenue_empty_or_unreadable_as_zero}`,
+        `  сделок без читаемой declared_monthly_revenue, сумма 0: ${q.revenue_empty_or_unreadable_as_zero}`,
+      );
+      out(
+        `  deals won before their lead's first contact (created at the win): ${q.won_before_first_contact}`,
+        `  сделок, выигранных раньше первого контакта лида (созданы в момент выигрыша): ${q.won_before_first_contact}`,
+      );
+      out(`  deals without a business segment: ${q.segment_empty}`, `  сделок без business_segment: ${q.segment_empty}`);
+      return;
+    }
     if (opts.format === 'maven') {
       const r = await importMaven(db, resolve(dir), {
         workspace: opts.workspace,

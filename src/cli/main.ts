@@ -75,13 +75,17 @@ program
   .command('import')
   .description(
     say(
-      'import a canonical bundle (pipeline.json, deals.csv, stage_events.csv) or the Maven CRM data',
-      'импорт канонического пакета (pipeline.json, deals.csv, stage_events.csv) или данных Maven CRM',
+      'import a canonical bundle (pipeline.json, deals.csv, stage_events.csv; leads, touches, spend, ICP rules), the Maven CRM data or the marketing-funnel files',
+      'импорт канонического пакета (pipeline.json, deals.csv, stage_events.csv; лиды, касания, расходы, правила ICP), данных Maven CRM или файлов marketing-funnel',
     ),
   )
   .argument('<dir>', say('the bundle folder', 'папка с пакетом'))
   .addOption(workspace())
-  .addOption(new Option('--format <format>', say('bundle format', 'формат пакета')).choices(['canonical', 'maven']).default('canonical'))
+  .addOption(
+    new Option('--format <format>', say('bundle format', 'формат пакета'))
+      .choices(['canonical', 'maven', 'marketing-funnel'])
+      .default('canonical'),
+  )
   .addOption(dataDir())
   .action((dir, opts) => runCommand(async () => (await import('./import-command.ts')).importCommand(dir, opts)));
 

@@ -35,6 +35,7 @@ export const LEAD_COLUMNS = {
   utm_source: [],
   utm_medium: [],
   utm_campaign: [],
+  owner: ['ответственный', 'менеджер'],
 };
 export const TOUCH_COLUMNS = { lead_id: ['id лида', 'лид'], channel: ['канал'], at: ['дата', 'момент', 'время'] };
 export const SPEND_COLUMNS = { channel: ['канал'], month: ['месяц'], amount: ['сумма', 'расход'] };
@@ -55,6 +56,7 @@ export const marketingReportSchema = z.object({
   icp_version: z.number().int().nullable(),
   icp_changed: z.boolean(),
   new_channels: z.array(z.string()),
+  new_owners: z.array(z.string()).describe('Users named by leads.csv’s owner column, created without sign-in'),
 });
 export type MarketingReport = z.infer<typeof marketingReportSchema>;
 
@@ -78,6 +80,7 @@ function emptyMarketingReport(): MarketingReport {
     icp_version: null,
     icp_changed: false,
     new_channels: [],
+    new_owners: [],
   };
 }
 
@@ -188,6 +191,7 @@ async function importLeads(tx: Queryable, path: string, t: Target, r: MarketingR
     fields: Record<'campaign' | 'company' | 'industry' | 'region' | 'utm_source' | 'utm_medium' | 'utm_campaign', string | null>;
     employees: number | null;
     deal_key: string | null;
+    owner: string | null;
   };
   const rows: Lead[] = [];
   const seen = new Map<string, Lead>();
@@ -229,6 +233,7 @@ async function importLeads(tx: Queryable, path: string, t: Target, r: MarketingR
       fields,
       employees,
       deal_key: orNull(cell(row, 'deal_id')),
+      owner: orNull(cell(row, 'owner')),
     };
     const before = seen.get(key);
     if (before) {
@@ -266,6 +271,23 @@ async function importLeads(tx: Queryable, path: string, t: Target, r: MarketingR
           ru: `сделки «${l.deal_key}» нет ни в deals.csv, ни в пространстве`,
         },
       });
+  // An `owner` column names a user (created without sign-in if new, as deals.csv's owners); else the deal's owner.
+  const owners = new Map<string, number>();
+  const ownerNames = [...new Set(rows.map((l) => l.owner).filter((o): o is string => o !== null))];
+  if (ownerNames.length) {
+    const known = await tx.query<{ id: number; name: string }>(sql`select id, name from users where workspace_id = ${t.ws}`);
+    for (const u of known) owners.set(u.name.trim().toLowerCase(), Number(u.id));
+    for (const name of ownerNames) {
+      if (owners.has(name.toLowerCase())) continue;
+      const [u] = await tx.query<{ id: number }>(
+        sql`insert into users (workspace_id, name, role, created_at, updated_at) values (${t.ws}, ${name}, 'manager', ${t.now}, ${t.now}) returning id`,
+      );
+      owners.set(name.toLowerCase(), Number(u.id));
+      r.new_owners.push(name);
+    }
+  }
+  const ownerOf = (l: Lead) =>
+    l.owner !== null ? (owners.get(l.owner.toLowerCase()) ?? null) : l.deal_key ? (deals.get(l.deal_key)?.owner_id ?? null) : null;
   // Upsert on lead_id in chunks; unchanged rows are not written.
   for (let i = 0; i < rows.length; i += 2000) {
     const part = rows.slice(i, i + 2000);
@@ -280,7 +302,7 @@ async function importLeads(tx: Queryable, path: string, t: Target, r: MarketingR
                     ${col((l) => l.fields.industry)}::text[], ${col((l) => l.employees)}::int4[], ${col((l) => l.fields.region)}::text[],
                     ${col((l) => l.fields.utm_source)}::text[], ${col((l) => l.fields.utm_medium)}::text[], ${col((l) => l.fields.utm_campaign)}::text[],
                     ${col((l) => (l.deal_key ? (deals.get(l.deal_key)?.id ?? null) : null))}::int8[],
-                    ${col((l) => (l.deal_key ? (deals.get(l.deal_key)?.owner_id ?? null) : null))}::int8[])
+                    ${col(ownerOf)}::int8[])
              as x(key, title, created_at, channel_id, campaign, company, industry, employees, region, utm_source, utm_medium, utm_campaign, deal_id, owner_id)
       on conflict (workspace_id, external_id) where external_id is not null do update set
         title = excluded.title, created_at = excluded.created_at, channel_id = excluded.channel_id, campaign = excluded.campaign,
