@@ -151,7 +151,8 @@ function ChannelsTable({
   );
   if (r.groups.length === 0) return <Empty>{t('dash.noData')}</Empty>;
   return (
-    <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys
+    <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
       <table className="table" data-testid="channels-table">
         <thead>
           <tr>
@@ -168,7 +169,7 @@ function ChannelsTable({
           {row(r.total, null, t('mkt.total'), true)}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
@@ -199,7 +200,8 @@ function Attribution({ r, currency, onOpen }: { r: Report; currency: string; onO
       ) : (
         <>
           <EChart option={option} label={t('mkt.attribution.title')} height={260} />
-          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys */}
+          <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
             <table className="table" data-testid="attribution-table">
               <thead>
                 <tr>
@@ -224,7 +226,7 @@ function Attribution({ r, currency, onOpen }: { r: Report; currency: string; onO
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
           <button type="button" className="link" onClick={onOpen} data-testid="attribution-deals">
             {t('mkt.drill.funnelWon')}
           </button>
@@ -263,7 +265,8 @@ function SegmentsTable({ data, currency }: { data: Segments | undefined; currenc
   return (
     <section className="panel" aria-labelledby="mkt-seg-h" data-testid="segments-table">
       <h2 id="mkt-seg-h">{t('mkt.segments.title')}</h2>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys */}
+      <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
         <table className="table">
           <thead>
             <tr>
@@ -296,7 +299,7 @@ function SegmentsTable({ data, currency }: { data: Segments | undefined; currenc
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </section>
   );
 }
@@ -340,7 +343,8 @@ function LeadsDrill({
             {leads.data.deals > 0 &&
               ` · ${t('mkt.drill.won', { deals: leads.data.deals, amount: majorMoney(leads.data.amount, currency) })}`}
           </p>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys */}
+          <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
             <table className="table">
               <thead>
                 <tr>
@@ -373,7 +377,7 @@ function LeadsDrill({
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
           {leads.data.next_offset !== null && (
             <button type="button" onClick={() => setPages((p) => p + 1)}>
               {t('mkt.drill.more')}

@@ -195,7 +195,8 @@ export default function SpendPage({ me, editable }: { me: Me; editable: boolean 
       ) : spend.data.items.length === 0 ? (
         <Empty>{t('mkt.spend.empty')}</Empty>
       ) : (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label={t('mkt.tableRegion')}>
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys
+        <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
           <table className="table" data-testid="spend-table">
             <thead>
               <tr>
@@ -236,7 +237,7 @@ export default function SpendPage({ me, editable }: { me: Me; editable: boolean 
               </tr>
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </div>
   );
