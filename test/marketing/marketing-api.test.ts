@@ -26,7 +26,9 @@ beforeAll(async () => {
     as[role] = apiClient(h.url, (await createApiToken(h.ctx, { workspaceId: ws, userId: id }, { name: 't' })).token);
   }
   // The manager owns two of the January leads (one of them of the won D1, which is not theirs).
-  await h.db.query(`update leads set owner_id = ${ids.manager} where workspace_id = ${ws} and external_id in ('L1_three_touches', 'L3_lost')`);
+  await h.db.query(
+    `update leads set owner_id = ${ids.manager} where workspace_id = ${ws} and external_id in ('L1_three_touches', 'L3_lost')`,
+  );
   const leads = await h.db.query<{ id: number; external_id: string }>(`select id, external_id from leads where workspace_id = ${ws}`);
   for (const l of leads) ids[l.external_id] = Number(l.id);
 });
@@ -92,9 +94,13 @@ describe('spend', () => {
     expect(first.body).toEqual({ created: 1, updated: 0, unchanged: 0 });
     const list = await as.marketer!.get('/marketing-spend?from=2025-03&to=2025-03');
     expect(list.body.items).toMatchObject([{ channel: 'Сайт', month: '2025-03', amount: 1234.56, version: 1 }]);
-    const again = await put(as.marketer!, '/marketing-spend', { entries: [{ channel: 'сайт', month: '2025-03', amount: 1500, version: 1 }] });
+    const again = await put(as.marketer!, '/marketing-spend', {
+      entries: [{ channel: 'сайт', month: '2025-03', amount: 1500, version: 1 }],
+    });
     expect(again.body).toEqual({ created: 0, updated: 1, unchanged: 0 });
-    const stale = await put(as.marketer!, '/marketing-spend', { entries: [{ channel: 'Сайт', month: '2025-03', amount: 1600, version: 1 }] });
+    const stale = await put(as.marketer!, '/marketing-spend', {
+      entries: [{ channel: 'Сайт', month: '2025-03', amount: 1600, version: 1 }],
+    });
     expect(stale.status).toBe(409);
     const audit = await h.db.query<{ action: string }>(
       `select action from audit_log where workspace_id = ${ws} and entity = 'marketing_spend' and user_id = ${ids.marketer} order by id`,
@@ -176,7 +182,11 @@ describe('ICP rules', () => {
       version: 2,
     });
     expect(r.status).toBe(400);
-    expect(r.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['rules.rules.0.field', 'rules.rules.1.min', 'rules.rules.2.points']);
+    expect(r.body.error.fields.map((f: { field: string }) => f.field)).toEqual([
+      'rules.rules.0.field',
+      'rules.rules.1.min',
+      'rules.rules.2.points',
+    ]);
     expect((await as.admin!.get('/icp-rules')).body.version).toBe(2);
   });
 
@@ -237,7 +247,12 @@ describe('touches and the journey', () => {
 
 describe('disqualification', () => {
   it('asks for a reason once the workspace keeps a list', async () => {
-    const reason = await as.admin!.post('/lead-disqualify-reasons', { name_ru: 'Нет бюджета', name_en: 'No budget', position: 1, active: true });
+    const reason = await as.admin!.post('/lead-disqualify-reasons', {
+      name_ru: 'Нет бюджета',
+      name_en: 'No budget',
+      position: 1,
+      active: true,
+    });
     expect(reason.status).toBe(201);
     const lead = await as.admin!.get(`/leads/${ids.L5_fits_no_deal}`);
     const no = await as.admin!.patch(`/leads/${ids.L5_fits_no_deal}`, { version: lead.body.version, status: 'disqualified' });
