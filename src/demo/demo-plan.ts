@@ -3,6 +3,7 @@ import { toMinor } from '../platform/money.ts';
 import { Rand } from '../platform/random.ts';
 import { addDays, type Calendar } from '../process/calendar.ts';
 import { B2B_STANDARD_RU as DEMO_STANDARD } from '../process/standard-b2b.ts';
+import { type PlanMarketing, planMarketing } from './demo-marketing.ts';
 
 /**
  * The demo workspace, generated in memory from a seed: a Russian B2B seller of
@@ -14,6 +15,9 @@ import { B2B_STANDARD_RU as DEMO_STANDARD } from '../process/standard-b2b.ts';
  * The last two months carry a story the funnel reports should reveal: mid-market
  * deals convert worse from demo to proposal and negotiations drag on; meetings
  * are accepted less often.
+ *
+ * The marketing side — the leads' profiles and journeys, spend per channel and month, the ICP
+ * rules and why leads were disqualified — is laid over it by demo-marketing.ts.
  */
 
 export const DEMO_TZ = 'Europe/Moscow';
@@ -376,9 +380,20 @@ export interface PlanLead {
   channel: number;
   manager: number;
   status: 'new' | 'working' | 'qualified' | 'disqualified' | 'converted';
+  /** Drawn with the sales plan (its random stream); the database scores the lead by the ICP rules. */
   fit: number;
   createdAt: Date;
   deal: number | null;
+  /** The profile fields of kpi.md ("Fit score"), from the lead's company card (demo-marketing.ts). */
+  industry: string | null;
+  employees: number | null;
+  region: string | null;
+  campaign: string | null;
+  utm: { source: string; medium: string; campaign: string } | null;
+  /** Index in DISQUALIFY_REASONS, for a disqualified lead. */
+  reason: number | null;
+  /** When it became its deal: the deal's creation. */
+  convertedAt: Date | null;
 }
 
 export interface DemoPlan {
@@ -389,9 +404,20 @@ export interface DemoPlan {
   activities: PlanActivity[];
   tasks: PlanTask[];
   leads: PlanLead[];
+  marketing: PlanMarketing;
 }
 
 const DAY = 86_400_000;
+/** Filled in by planMarketing. */
+const NO_PROFILE = {
+  industry: null,
+  employees: null,
+  region: null,
+  campaign: null,
+  utm: null,
+  reason: null,
+  convertedAt: null,
+} as const;
 
 /** Moves an instant into Moscow working hours (Mon–Fri, 9:00–19:00), keeping its order roughly. */
 function workHours(t: number, rand: Rand): Date {
@@ -594,6 +620,7 @@ export function buildDemoPlan(seed: number, asOf: Date): DemoPlan {
         fit: Math.min(100, Math.round(rand.between(45, 95) * Math.sqrt(channel.quality))),
         createdAt: new Date(createdAt.getTime() - rand.between(0.5, 6) * DAY),
         deal: key,
+        ...NO_PROFILE,
       });
 
       // Activities and tasks along the visits.
@@ -682,7 +709,8 @@ export function buildDemoPlan(seed: number, asOf: Date): DemoPlan {
   for (let i = 0; i < extraLeads; i++) {
     const seg = rand.weighted(SEGMENTS.map((s) => [s, s.perMonth] as const));
     const channelIdx = rand.weighted(CHANNELS.map((c, idx) => [idx, c.mix[seg.key] / c.quality] as const));
-    const createdAt = workHours(start + rand.float() * (end - start), rand);
+    // Office hours may fall after as-of: such a lead came in just before it.
+    const createdAt = new Date(Math.min(workHours(start + rand.float() * (end - start), rand).getTime(), end - 3_600_000));
     const age = (end - createdAt.getTime()) / DAY;
     const company = rand.pick(companyPool[seg.key]);
     const eligible = MANAGERS.map((_, idx) => idx).filter((idx) => MANAGERS[idx].segments.includes(seg.key));
@@ -696,9 +724,11 @@ export function buildDemoPlan(seed: number, asOf: Date): DemoPlan {
       fit: Math.round(rand.between(10, 80) * Math.sqrt(CHANNELS[channelIdx].quality)),
       createdAt,
       deal: null,
+      ...NO_PROFILE,
     });
   }
-  return { asOf, companies, contacts, deals, activities, tasks, leads };
+  const marketing = planMarketing(seed, asOf, start, DEMO_TZ, { channels: CHANNELS, companies, contactsOf, deals, leads, wonStage: WON });
+  return { asOf, companies, contacts, deals, activities, tasks, leads, marketing };
 }
 
 /**

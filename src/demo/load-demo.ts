@@ -1,5 +1,6 @@
 import sql from 'sql-template-tag';
 import { refreshDeals } from '../history/stage-history.ts';
+import { saveIcpRules } from '../marketing/icp.ts';
 import { hashPassword } from '../platform/auth/secrets.ts';
 import { bulkInsert, reserveIds } from '../platform/db/bulk.ts';
 import { analyzeChanged, DATA_TABLES } from '../platform/db/maintenance.ts';
@@ -10,9 +11,10 @@ import { createWorkspace, findWorkspace } from '../platform/workspaces.ts';
 import { importConfig } from '../process/config-doc.ts';
 import { loadStages } from '../process/pipelines.ts';
 import { B2B_STANDARD_RU as DEMO_STANDARD } from '../process/standard-b2b.ts';
+import { DEMO_WORKSPACE } from './demo-name.ts';
 import { buildDemoPlan, CHANNELS, DEMO_CURRENCY, DEMO_PASSWORD, DEMO_TZ, MANAGERS, SEGMENTS, STAFF, STAGES } from './demo-plan.ts';
 
-export const DEMO_WORKSPACE = 'Демо';
+export { DEMO_WORKSPACE };
 
 export interface DemoResult {
   workspaceId: number;
@@ -346,57 +348,109 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
     );
     await refreshDeals(tx, ws, dealIds);
 
-    await bulkInsert(tx, 'leads', [
-      { name: 'workspace_id', type: 'int8', values: plan.leads.map(() => ws) },
-      { name: 'title', type: 'text', values: plan.leads.map((l) => l.title) },
-      {
-        name: 'company_name',
-        type: 'text',
-        values: plan.leads.map((l) => plan.companies[l.company].name),
-      },
-      {
-        name: 'contact_name',
-        type: 'text',
-        values: plan.leads.map((l) => (l.contact >= 0 ? plan.contacts[l.contact].name : null)),
-      },
-      {
-        name: 'channel_id',
-        type: 'int8',
-        values: plan.leads.map((l) => channelIds[l.channel]),
-      },
-      {
-        name: 'owner_id',
-        type: 'int8',
-        values: plan.leads.map((l) => managerIds[l.manager]),
-      },
-      { name: 'status', type: 'text', values: plan.leads.map((l) => l.status) },
-      { name: 'fit_score', type: 'int4', values: plan.leads.map((l) => l.fit) },
-      {
-        name: 'company_id',
-        type: 'int8',
-        values: plan.leads.map((l) => companyIds[l.company]),
-      },
-      {
-        name: 'contact_id',
-        type: 'int8',
-        values: plan.leads.map((l) => (l.contact >= 0 ? contactIds[l.contact] : null)),
-      },
-      {
-        name: 'deal_id',
-        type: 'int8',
-        values: plan.leads.map((l) => (l.deal === null ? null : dealIds[l.deal])),
-      },
-      {
-        name: 'created_at',
-        type: 'timestamptz',
-        values: plan.leads.map((l) => l.createdAt),
-      },
-      {
-        name: 'updated_at',
-        type: 'timestamptz',
-        values: plan.leads.map((l) => l.createdAt),
-      },
+    // Why leads are disqualified: the list the marketer and the head of sales keep.
+    const reasonIds: number[] = [];
+    for (const [i, r] of plan.marketing.reasons.entries()) {
+      const [row] = await tx.query<{ id: number }>(
+        sql`insert into lead_disqualify_reasons (workspace_id, name_ru, name_en, position, created_at, updated_at)
+            values (${ws}, ${r.ru}, ${r.en}, ${i + 1}, ${start}, ${start}) returning id`,
+      );
+      reasonIds.push(row.id);
+    }
+    // The ICP rules, version by version, saved by the marketer before the leads are written: the
+    // database scores each lead as it is inserted (the leads_fit trigger, migration 0021) by the
+    // version in force, as saveIcpRules would re-score them — one pass instead of two.
+    const marketer = userIds[STAFF.findIndex((p) => p.role === 'marketer')];
+    for (const v of plan.marketing.icp) await saveIcpRules(tx, ws, v.rules, { userId: marketer, at: v.at });
+    const leadIds = await reserveIds(tx, 'leads', plan.leads.length);
+    await bulkInsert(
+      tx,
+      'leads',
+      [
+        { name: 'workspace_id', type: 'int8', values: plan.leads.map(() => ws) },
+        { name: 'id', type: 'int8', values: leadIds },
+        { name: 'title', type: 'text', values: plan.leads.map((l) => l.title) },
+        {
+          name: 'company_name',
+          type: 'text',
+          values: plan.leads.map((l) => plan.companies[l.company].name),
+        },
+        {
+          name: 'contact_name',
+          type: 'text',
+          values: plan.leads.map((l) => (l.contact >= 0 ? plan.contacts[l.contact].name : null)),
+        },
+        {
+          name: 'channel_id',
+          type: 'int8',
+          values: plan.leads.map((l) => channelIds[l.channel]),
+        },
+        {
+          name: 'owner_id',
+          type: 'int8',
+          values: plan.leads.map((l) => managerIds[l.manager]),
+        },
+        { name: 'status', type: 'text', values: plan.leads.map((l) => l.status) },
+        {
+          name: 'company_id',
+          type: 'int8',
+          values: plan.leads.map((l) => companyIds[l.company]),
+        },
+        {
+          name: 'contact_id',
+          type: 'int8',
+          values: plan.leads.map((l) => (l.contact >= 0 ? contactIds[l.contact] : null)),
+        },
+        {
+          name: 'deal_id',
+          type: 'int8',
+          values: plan.leads.map((l) => (l.deal === null ? null : dealIds[l.deal])),
+        },
+        {
+          name: 'created_at',
+          type: 'timestamptz',
+          values: plan.leads.map((l) => l.createdAt),
+        },
+        {
+          name: 'updated_at',
+          type: 'timestamptz',
+          values: plan.leads.map((l) => l.convertedAt ?? l.createdAt),
+        },
+        { name: 'industry', type: 'text', values: plan.leads.map((l) => l.industry) },
+        { name: 'employees', type: 'int4', values: plan.leads.map((l) => l.employees) },
+        { name: 'region', type: 'text', values: plan.leads.map((l) => l.region) },
+        { name: 'campaign', type: 'text', values: plan.leads.map((l) => l.campaign) },
+        { name: 'utm_source', type: 'text', values: plan.leads.map((l) => l.utm?.source ?? null) },
+        { name: 'utm_medium', type: 'text', values: plan.leads.map((l) => l.utm?.medium ?? null) },
+        { name: 'utm_campaign', type: 'text', values: plan.leads.map((l) => l.utm?.campaign ?? null) },
+        {
+          name: 'disqualify_reason_id',
+          type: 'int8',
+          values: plan.leads.map((l) => (l.reason === null ? null : reasonIds[l.reason])),
+        },
+        { name: 'converted_at', type: 'timestamptz', values: plan.leads.map((l) => l.convertedAt) },
+      ],
+      { overridingIds: true },
+    );
+    const mk = plan.marketing;
+    await bulkInsert(tx, 'touches', [
+      { name: 'workspace_id', type: 'int8', values: mk.touches.map(() => ws) },
+      { name: 'lead_id', type: 'int8', values: mk.touches.map((t) => leadIds[t.lead]) },
+      { name: 'channel_id', type: 'int8', values: mk.touches.map((t) => channelIds[t.channel]) },
+      { name: 'at', type: 'timestamptz', values: mk.touches.map((t) => t.at) },
+      { name: 'kind', type: 'text', values: mk.touches.map((t) => t.kind) },
+      { name: 'created_at', type: 'timestamptz', values: mk.touches.map((t) => t.at) },
     ]);
+    // Spend as the marketer enters it, at the start of each month.
+    await bulkInsert(tx, 'marketing_spend', [
+      { name: 'workspace_id', type: 'int8', values: mk.spend.map(() => ws) },
+      { name: 'channel_id', type: 'int8', values: mk.spend.map((e) => channelIds[e.channel]) },
+      { name: 'month', type: 'date', values: mk.spend.map((e) => `${e.month}-01`) },
+      { name: 'amount_minor', type: 'int8', values: mk.spend.map((e) => e.amountMinor) },
+      { name: 'created_at', type: 'timestamptz', values: mk.spend.map((e) => e.monthStart) },
+      { name: 'updated_at', type: 'timestamptz', values: mk.spend.map((e) => e.monthStart) },
+    ]);
+
     await tx.query(
       sql`update deals d set lead_id = l.id from leads l
              where d.workspace_id = ${ws} and l.workspace_id = d.workspace_id and l.deal_id = d.id`,
@@ -481,8 +535,8 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
     };
     await analyzeChanged(
       tx,
-      DATA_TABLES,
-      Object.values(counts).reduce((a, b) => a + b, 0),
+      [...DATA_TABLES, 'touches', 'marketing_spend'],
+      Object.values(counts).reduce((a, b) => a + b, 0) + mk.touches.length + mk.spend.length,
     );
     return { ws, counts };
   });

@@ -1,8 +1,13 @@
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemoPlan, CHANNELS, MANAGERS, SEGMENTS, STAGES } from '../../src/demo/demo-plan.ts';
+import { resolveFunnelQuery } from '../../src/analytics/funnel-query.ts';
+import { funnelReport } from '../../src/analytics/funnel-report.ts';
+import { CHEAP_CHANNEL, COSTLY_CHANNEL, DEMO_ICP, DISQUALIFY_REASONS, FALLING_CHANNEL } from '../../src/demo/demo-marketing.ts';
+import { buildDemoPlan, CHANNELS, type DemoPlan, MANAGERS, SEGMENTS, STAGES } from '../../src/demo/demo-plan.ts';
 import { type DemoResult, loadDemo } from '../../src/demo/load-demo.ts';
+import { ATTRIBUTION_MODELS, type ChannelsReport, channelsReport } from '../../src/marketing/channels-report.ts';
 import type { Db } from '../../src/platform/db/types.ts';
+import { inWorkspace } from '../../src/platform/db/workspace-scope.ts';
 import { AppError } from '../../src/platform/errors.ts';
 import { openTestDb } from '../support/test-db.ts';
 
@@ -72,16 +77,18 @@ describe('the demo plan', () => {
 describe('the demo workspace in the database', () => {
   let db: Db;
   let result: DemoResult;
+  /** The plan the demo was loaded from, built once for the tests that compare with it. */
+  let plan: DemoPlan;
   beforeAll(async () => {
     db = await openTestDb();
     result = await loadDemo(db, { seed: 3, asOf: AS_OF, now: AS_OF });
+    plan = buildDemoPlan(3, AS_OF);
   });
   afterAll(async () => {
     await db.close();
   });
 
   it('writes everything the plan holds, with visits and current stages derived from the history', async () => {
-    const plan = buildDemoPlan(3, AS_OF);
     const ws = result.workspaceId;
     const count = async (t: string) =>
       (await db.query<{ n: number }>(sql`select count(*)::int8 as n from ${sql([t])} where workspace_id = ${ws}`))[0].n;
@@ -107,6 +114,136 @@ describe('the demo workspace in the database', () => {
       n: plan.deals.filter((d) => STAGES[d.events[d.events.length - 1].stage].kind === s).length,
     }));
     expect(statuses).toEqual(expected);
+  });
+
+  describe('tells a marketing story (issue 18)', () => {
+    const report = (params: { from: string; to: string }) =>
+      inWorkspace(db, result.workspaceId, async (tx) =>
+        channelsReport(tx, await resolveFunnelQuery(tx, result.workspaceId, { ...params, as_of: AS_OF.toISOString() }, AS_OF)),
+      );
+    const group = (r: ChannelsReport, key: string) => {
+      const g = r.groups.find((x) => x.key === key);
+      if (!g) throw new Error(`no group ${key}`);
+      return g;
+    };
+    // The last twelve months up to as-of's day, and this quarter (Moscow time) against the one before.
+    const YEAR = { from: '2025-11-20', to: '2026-11-20' };
+    const QUARTER = { from: '2026-10-01', to: '2027-01-01' };
+    const PREVIOUS = { from: '2026-07-01', to: '2026-10-01' };
+
+    it('gives every lead a profile, a journey before its deal and, when disqualified, a reason', async () => {
+      const ws = result.workspaceId;
+      const [leads] = await db.query<Record<string, number>>(sql`
+        select count(*)::int8 as n,
+               count(*) filter (where industry is null or employees is null or region is null or campaign is null)::int8 as no_profile,
+               count(*) filter (where icp_version = 2 and fit_score is not null)::int8 as scored,
+               count(*) filter (where (status = 'disqualified') <> (disqualify_reason_id is not null))::int8 as reason_mismatch,
+               count(*) filter (where deal_id is not null and converted_at is null)::int8 as unconverted,
+               count(*) filter (where created_at >= ${AS_OF})::int8 as after_as_of
+          from leads where workspace_id = ${ws}`);
+      expect(leads).toEqual({
+        n: plan.leads.length,
+        no_profile: 0,
+        scored: plan.leads.length,
+        reason_mismatch: 0,
+        unconverted: 0,
+        after_as_of: 0,
+      });
+      const reasons = await db.query<{ name_ru: string; n: number }>(sql`
+        select r.name_ru, count(l.id)::int8 as n from lead_disqualify_reasons r
+          left join leads l on l.workspace_id = r.workspace_id and l.disqualify_reason_id = r.id
+         where r.workspace_id = ${ws} group by r.id, r.name_ru, r.position order by r.position`);
+      expect(reasons.map((r) => r.name_ru)).toEqual(DISQUALIFY_REASONS.map((r) => r.ru));
+      for (const r of reasons) expect(r.n, r.name_ru).toBeGreaterThan(50);
+      // UTM tags on the digital channels' leads only.
+      const utm = await db.query<{ channel: string; tagged: number; n: number }>(sql`
+        select c.name as channel, count(*) filter (where utm_source is not null and utm_medium is not null and utm_campaign is not null)::int8 as tagged,
+               count(*)::int8 as n
+          from leads l join channels c on c.workspace_id = l.workspace_id and c.id = l.channel_id
+         where l.workspace_id = ${ws} group by c.name`);
+      const digital = ['Заявки с сайта', 'Контекстная реклама', 'E-mail рассылки'];
+      for (const u of utm) expect(u.tagged, u.channel).toBe(digital.includes(u.channel) ? u.n : 0);
+
+      const [touches] = await db.query<Record<string, number>>(sql`
+        with per as (select l.id, count(t.id) as n, count(distinct t.channel_id) as channels,
+                            bool_or(t.at >= d.created_at) as after_deal, bool_or(t.at >= ${AS_OF}) as after_as_of,
+                            bool_and(s.kind = 'won') filter (where d.id is not null) as won
+                       from leads l
+                       left join touches t on t.workspace_id = l.workspace_id and t.lead_id = l.id
+                       left join deals d on d.workspace_id = l.workspace_id and d.id = l.deal_id
+                       left join stages s on s.workspace_id = d.workspace_id and s.id = d.stage_id
+                      where l.workspace_id = ${ws} group by l.id)
+        select (select count(*) from touches where workspace_id = ${ws})::int8 as touches,
+               count(*) filter (where n between 1 and 4)::int8 as one_to_four,
+               count(*) filter (where n = 0)::int8 as none,
+               count(*) filter (where after_deal or after_as_of)::int8 as late,
+               count(*) filter (where won)::int8 as won,
+               count(*) filter (where won and channels >= 2)::int8 as won_multichannel
+          from per`);
+      expect(touches.touches).toBe(plan.marketing.touches.length);
+      expect(touches.none).toBe(0);
+      expect(touches.late).toBe(0);
+      expect(touches.one_to_four / plan.leads.length).toBeGreaterThan(0.95);
+      expect(touches.won_multichannel / touches.won).toBeGreaterThan(0.95);
+
+      // Spend for every channel and month from the history's first month to as-of's.
+      const spend = await db.query<{ n: number; first: string; last: string }>(sql`
+        select count(*)::int8 as n, to_char(min(month), 'YYYY-MM') as first, to_char(max(month), 'YYYY-MM') as last
+          from marketing_spend where workspace_id = ${ws} group by channel_id`);
+      expect(spend).toEqual(CHANNELS.map(() => ({ n: 25, first: '2024-11', last: '2026-11' })));
+      const versions = await db.query<{ version: number }>(
+        sql`select version from icp_rule_versions where workspace_id = ${ws} order by version`,
+      );
+      expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
+    });
+
+    it('over twelve months: one channel costly and poor, one cheap and good', async () => {
+      const r = await report(YEAR);
+      expect(r.icp).toEqual({ version: 2, threshold: DEMO_ICP.threshold });
+      expect(r.groups.map((g) => g.key).sort()).toEqual(CHANNELS.map((c) => c.name).sort());
+      const cpo = r.groups.map((g) => g.cost_per_opportunity as number);
+      const costly = group(r, COSTLY_CHANNEL);
+      const cheap = group(r, CHEAP_CHANNEL);
+      expect(costly.cost_per_opportunity).toBe(Math.max(...cpo));
+      expect(costly.spend).toBe(Math.max(...r.groups.map((g) => g.spend as number)));
+      expect(costly.icp_share as number).toBeLessThan(0.5 * (r.total.icp_share as number));
+      expect(cheap.cost_per_opportunity).toBe(Math.min(...cpo));
+      expect(cheap.spend).toBe(Math.min(...r.groups.map((g) => g.spend as number)));
+      expect(cheap.icp_share).toBe(Math.max(...r.groups.map((g) => g.icp_share as number)));
+      expect(cheap.icp_share as number).toBeGreaterThan(0.45);
+      // Ten times cheaper an opportunity, not a rounding difference.
+      expect(cheap.cost_per_opportunity as number).toBeLessThan((costly.cost_per_opportunity as number) / 10);
+    });
+
+    it('this quarter the falling channel’s ICP share dropped well below the previous quarter’s', async () => {
+      const now = group(await report(QUARTER), FALLING_CHANNEL);
+      const before = group(await report(PREVIOUS), FALLING_CHANNEL);
+      expect(now.leads).toBeGreaterThan(50);
+      expect(before.leads).toBeGreaterThan(100);
+      expect(now.icp_share as number).toBeLessThan(0.6 * (before.icp_share as number));
+    });
+
+    it('credits the won amount differently by each attribution model, every model adding up to the funnel’s won_amount', async () => {
+      for (const p of [YEAR, QUARTER, PREVIOUS]) {
+        const r = await report(p);
+        const f = await inWorkspace(db, result.workspaceId, async (tx) =>
+          funnelReport(tx, await resolveFunnelQuery(tx, result.workspaceId, { ...p, as_of: AS_OF.toISOString() }, AS_OF)),
+        );
+        const won = 'groups' in f ? f.total.won_amount : f.won_amount;
+        for (const m of ATTRIBUTION_MODELS) {
+          const sum = Object.values(r.total.attribution[m]).reduce((a, b) => a + b, 0);
+          expect(sum, `${m} ${JSON.stringify(p)}`).toBeCloseTo(won, 4);
+        }
+      }
+      const { attribution: a, won_amount } = (await report(YEAR)).total;
+      expect(won_amount).toBeGreaterThan(0);
+      // Paid clicks open journeys that other channels close: first touch credits it far more than last touch.
+      expect(a.first_touch[COSTLY_CHANNEL]).toBeGreaterThan(3 * a.last_touch[COSTLY_CHANNEL]);
+      expect(a.linear[COSTLY_CHANNEL]).toBeLessThan(a.first_touch[COSTLY_CHANNEL]);
+      expect(a.linear[COSTLY_CHANNEL]).toBeGreaterThan(a.last_touch[COSTLY_CHANNEL]);
+      for (const m of ['last_touch', 'linear', 'position_based'] as const)
+        expect(JSON.stringify(a[m]), m).not.toBe(JSON.stringify(a.first_touch));
+    });
   });
 
   it('refuses to create a second workspace of the same name', async () => {
