@@ -1,4 +1,5 @@
 import { checkHistory } from '../history/check-history.ts';
+import { checkMarketing } from '../marketing/check-marketing.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
 import { listWorkspaces, resolveWorkspace } from '../platform/workspaces.ts';
 import { type DbOptions, say, withDb } from './cli-support.ts';
@@ -9,7 +10,11 @@ export async function checkCommand(opts: DbOptions & { workspace?: string }): Pr
     const all = opts.workspace ? [await resolveWorkspace(db, opts.workspace)] : await listWorkspaces(db);
     let bad = 0;
     for (const w of all) {
-      for (const r of await inWorkspace(db, w.workspace_id, (tx) => checkHistory(tx, w.workspace_id))) {
+      const results = await inWorkspace(db, w.workspace_id, async (tx) => [
+        ...(await checkHistory(tx, w.workspace_id)),
+        ...(await checkMarketing(tx, w.workspace_id)),
+      ]);
+      for (const r of results) {
         bad += r.problems;
         const more = r.problems > r.examples.length ? ', …' : '';
         process.stdout.write(

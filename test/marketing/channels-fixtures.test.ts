@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFunnelQuery } from '../../src/analytics/funnel-query.ts';
 import { funnelReport } from '../../src/analytics/funnel-report.ts';
 import { importBundle } from '../../src/imports/bundle-import.ts';
+import { checkMarketing } from '../../src/marketing/check-marketing.ts';
 import { ATTRIBUTION_MODELS, type ChannelsReport, channelsReport } from '../../src/marketing/channels-report.ts';
 import type { Db } from '../../src/platform/db/types.ts';
 import { inWorkspace } from '../../src/platform/db/workspace-scope.ts';
@@ -172,6 +173,21 @@ describe('the channels report on named leads (kpi.md "Marketing ↔ sales")', ()
       L7_second_lead_of_D1: [0, []],
       L8_other_channel_of_D1: [0, []],
     });
+  });
+
+  it('bin/voronka check finds a score that no longer matches the rules', async () => {
+    expect((await inWorkspace(db, ws, (tx) => checkMarketing(tx, ws)))[0].problems).toBe(0);
+    // A score written behind the trigger's back (the trigger itself would recount it).
+    await db.exec('alter table leads disable trigger leads_fit');
+    try {
+      await db.query(`update leads set fit_score = 99 where workspace_id = ${ws} and external_id = 'L3_lost'`);
+    } finally {
+      await db.exec('alter table leads enable trigger leads_fit');
+    }
+    const [r] = await inWorkspace(db, ws, (tx) => checkMarketing(tx, ws));
+    expect(r.problems).toBe(1);
+    await db.query(`update leads set fit_score = null where workspace_id = ${ws} and external_id = 'L3_lost'`);
+    expect((await inWorkspace(db, ws, (tx) => checkMarketing(tx, ws)))[0].problems).toBe(0);
   });
 
   it('imports the same bundle again without changing anything', async () => {
