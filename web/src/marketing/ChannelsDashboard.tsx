@@ -5,7 +5,7 @@ import { Link, useLocation, useSearch } from 'wouter';
 import { type Answer, api, type Me } from '../api';
 import { type ChartOption, EChart } from '../chart';
 import { Empty, ErrorState, Loading, Modal } from '../components';
-import { date, estimateMoney, isoDay, majorMoney, pct } from '../format';
+import { date, estimateMoney, isoDay, majorMoney, num, pct } from '../format';
 import { usePipelines } from '../lookups';
 import { DrillDown } from '../pages/DrillDown';
 import { DayInput } from '../time/DayInput';
@@ -137,10 +137,10 @@ function ChannelsTable({
         {name}
         {g?.kind && <div className="kind-chip">{t(`mkt.kind.${g.kind}`)}</div>}
       </th>
-      <td className="num">{figure(String(k.leads), 'leads', g, `${name}, ${t('mkt.col.leads')}`)}</td>
-      <td className="num">{figure(String(k.opportunities), 'opportunities', g, `${name}, ${t('mkt.col.opportunities')}`)}</td>
+      <td className="num">{figure(num(k.leads), 'leads', g, `${name}, ${t('mkt.col.leads')}`)}</td>
+      <td className="num">{figure(num(k.opportunities), 'opportunities', g, `${name}, ${t('mkt.col.opportunities')}`)}</td>
       <td className="num">{pct(k.lead_to_opportunity)}</td>
-      <td className="num">{figure(String(k.won), 'won', g, `${name}, ${t('mkt.col.won')}`)}</td>
+      <td className="num">{figure(num(k.won), 'won', g, `${name}, ${t('mkt.col.won')}`)}</td>
       <td className="num">{majorMoney(k.won_amount, currency)}</td>
       <td className="num">{k.spend === null ? '—' : majorMoney(k.spend, currency)}</td>
       <td className="num">{estimateMoney(k.cost_per_lead, currency)}</td>
@@ -291,9 +291,9 @@ function SegmentsTable({ data, currency }: { data: Segments | undefined; currenc
               <tr key={`${s.segment}-${s.kind}`}>
                 <th scope="row">{s.segment ?? t('mkt.segments.none')}</th>
                 <td>{s.kind ? t(`mkt.kind.${s.kind}`) : t('mkt.noChannel')}</td>
-                <td className="num">{s.leads}</td>
-                <td className="num">{s.opportunities}</td>
-                <td className="num">{s.won}</td>
+                <td className="num">{num(s.leads)}</td>
+                <td className="num">{num(s.opportunities)}</td>
+                <td className="num">{num(s.won)}</td>
                 <td className="num">{majorMoney(s.won_amount, currency)}</td>
               </tr>
             ))}
