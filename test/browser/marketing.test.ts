@@ -190,6 +190,11 @@ describe('marketing ↔ sales in the app (ru)', () => {
     expect([t.at.toISOString(), t.kind]).toEqual(['2025-01-20T07:00:00.000Z', 'call']);
     await shot(page, 'marketing-lead-laptop');
     expect(await axeProblems(page)).toEqual([]);
+    // The deal's card shows the journey of its three leads.
+    await page.getByRole('link', { name: 'Открыть сделку' }).click();
+    await page.getByTestId('journey').waitFor();
+    await expect.poll(() => page.getByTestId('journey-lead').count()).toBe(3);
+    expect(await page.getByTestId('journey-touch').count()).toBe(6);
     await context.close();
   });
 

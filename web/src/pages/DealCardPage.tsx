@@ -11,6 +11,7 @@ import { ErrorState, Loading } from '../components';
 import { zonedInstant } from '../create/dates';
 import { date, dateTime, days, money } from '../format';
 import { useUsers } from '../lookups';
+import { JourneyPanel } from '../marketing/LeadMarketing';
 import { RemarkButton } from '../remarks/RemarkButton';
 import { useTimeZone } from '../time/use-time-zone';
 import { MoveDialog } from './MoveDialog';
@@ -337,6 +338,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
             <LogActivity dealId={id} onDone={refresh} />
           </section>
           <NoteBox link={{ deal_id: id }} onAdded={refresh} tz={tz} />
+          <JourneyPanel dealId={id} tz={tz} canAdd={false} />
           <section className="panel">
             <h2>{t('cards.history.title')}</h2>
             <CardTimeline items={c.timeline} tz={tz} currency={d.currency} blocks={c.blocks} />
