@@ -9321,6 +9321,10 @@ export interface Paths {
               icp_version: number | null;
               icp_changed: boolean;
               new_channels: string[];
+              /**
+               * Users named by leads.csv’s owner column, created without sign-in
+               */
+              new_owners: string[];
             };
           };
           maven?: {
