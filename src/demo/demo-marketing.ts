@@ -3,7 +3,7 @@ import type { IcpRules } from '../marketing/icp.ts';
 import type { TOUCH_KINDS } from '../marketing/touches.ts';
 import { toMinor } from '../platform/money.ts';
 import { Rand } from '../platform/random.ts';
-import type { PlanCompany, PlanDeal, PlanLead } from './demo-plan.ts';
+import type { PlanCompany, PlanDeal, PlanLead } from './demo-records.ts';
 
 /**
  * The demo's marketing story (issue 18), laid over the sales plan of demo-plan.ts. It draws from
