@@ -2,7 +2,8 @@ import sql from 'sql-template-tag';
 import { z } from 'zod';
 import { audit } from '../platform/audit.ts';
 import type { Queryable } from '../platform/db/types.ts';
-import { type FieldIssue, fieldIssue, validationError } from '../platform/errors.ts';
+import { type FieldIssue, fieldIssue, notFound, validationError } from '../platform/errors.ts';
+import { WHAT } from '../platform/resource/fields.ts';
 
 /**
  * The ICP rules of kpi.md ("Fit score"): `{"threshold": T, "rules": [{"field", "in" | "min"/"max", "points"}]}`
@@ -201,8 +202,8 @@ export async function explainFit(
   const [lead] = await tx.query<{ fit_score: number | null; icp_version: number | null; icp_matched: number[] | null }>(
     sql`select fit_score, icp_version, icp_matched from leads where workspace_id = ${ws} and id = ${leadId}`,
   );
+  if (!lead) throw notFound(WHAT.lead, leadId);
   const cur = await currentIcp(tx, ws);
-  if (!lead) return { fit_score: null, version: null, threshold: null, fits: null, matched: [], current_version: cur?.version ?? null };
   if (lead.icp_version === null)
     return { fit_score: lead.fit_score, version: null, threshold: null, fits: null, matched: [], current_version: cur?.version ?? null };
   const [v] = await tx.query<{ rules: IcpRules }>(

@@ -134,7 +134,9 @@ describe('POST /api/v1/imports', () => {
     f.append('notes.txt', new Blob(['x']), 'notes.txt');
     const unknown = await upload(w.token, f, '', 'en');
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.message).toBe('notes.txt: not a file of this import (expected pipeline.json, deals.csv, stage_events.csv)');
+    expect(unknown.body.error.message).toBe(
+      'notes.txt: not a file of this import (expected pipeline.json, deals.csv, stage_events.csv, leads.csv, touches.csv, spend.csv, icp.json)',
+    );
     const json = await w.api.post('/imports', { files: [] });
     expect(json.status).toBe(415);
     const manager = await upload(managerToken, form(dir));
