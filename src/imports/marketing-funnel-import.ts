@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
+import { csvData } from '../platform/csv-export.ts';
 import type { Db } from '../platform/db/types.ts';
 import type { Locale } from '../platform/errors.ts';
 import { type ImportReport, importBundle } from './bundle-import.ts';
@@ -199,9 +199,8 @@ export async function importMarketingFunnel(
     );
     writeFileSync(
       join(out, 'deals.csv'),
-      stringify([
-        ['deal_id', 'title', 'company', 'owner', 'segment', 'channel', 'region', 'amount', 'created_at'],
-        ...deals.map((d) => [
+      csvData(
+        deals.map((d) => [
           d.id,
           `${d.segment || 'seller'} ${short(d.seller)}`,
           `Seller ${short(d.seller)}`,
@@ -212,23 +211,23 @@ export async function importMarketingFunnel(
           d.revenue,
           d.created,
         ]),
-      ]),
+        ['deal_id', 'title', 'company', 'owner', 'segment', 'channel', 'region', 'amount', 'created_at'],
+      ),
     );
     writeFileSync(
       join(out, 'stage_events.csv'),
-      stringify([
-        ['deal_id', 'stage', 'entered_at'],
-        ...deals.flatMap((d) => [
+      csvData(
+        deals.flatMap((d) => [
           [d.id, 'Closed deal in progress', d.created],
           [d.id, 'Won', d.won],
         ]),
-      ]),
+        ['deal_id', 'stage', 'entered_at'],
+      ),
     );
     writeFileSync(
       join(out, 'leads.csv'),
-      stringify([
-        ['lead_id', 'created_at', 'channel', 'campaign', 'company', 'industry', 'employees', 'region', 'deal_id', 'owner'],
-        ...[...leads.entries()].map(([id, l]) => {
+      csvData(
+        [...leads.entries()].map(([id, l]) => {
           const d = won.get(id);
           return [
             id,
@@ -243,7 +242,8 @@ export async function importMarketingFunnel(
             d ? `SDR ${short(d.sdr)}` : '',
           ];
         }),
-      ]),
+        ['lead_id', 'created_at', 'channel', 'campaign', 'company', 'industry', 'employees', 'region', 'deal_id', 'owner'],
+      ),
     );
     const bundle = await importBundle(db, out, {
       workspace: opts.workspace ?? 'Marketing funnel',
