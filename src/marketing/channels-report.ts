@@ -1,6 +1,7 @@
 import sql, { empty, join, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { type FunnelQuery, funnelParamsSchema } from '../analytics/funnel-query.ts';
+import { reportMetaSchema } from '../analytics/funnel-schema.ts';
 import { metricSets, where } from '../analytics/funnel-visits.ts';
 import type { Queryable } from '../platform/db/types.ts';
 import { fieldIssue, validationError } from '../platform/errors.ts';
@@ -59,19 +60,19 @@ export const attributionSchema = z
 
 export const channelsReportSchema = z.object({
   report: z.literal('channels'),
-  workspace: z.string(),
-  pipeline: z.object({ id: z.number().int(), name: z.string() }),
-  period: z.object({ from: z.string(), to: z.string() }),
-  as_of: z.string(),
-  as_of_capped: z.boolean(),
-  time_zone: z.string(),
-  currency: z.string(),
+  // The funnel report's meta (workspace, pipeline, period, as-of, zone, currency), without its filters and breakdown.
+  ...reportMetaSchema.omit({ report: true, filters: true, by: true }).shape,
   icp: z.object({ version: z.number().int(), threshold: z.number() }).nullable().describe('The ICP rules in force; null: none'),
   scope: z.enum(['all', 'own']).describe('own: a manager’s or team lead’s own (team’s) leads and deals only'),
   groups: z.array(channelGroupSchema),
   total: channelKpisSchema.extend({ attribution: attributionSchema }),
 });
 export type ChannelsReport = z.infer<typeof channelsReportSchema>;
+
+/** `attribution: false`: the figures only (the months of channelsByMonth need no credits). */
+export interface ChannelsReportOptions {
+  attribution?: boolean;
+}
 
 const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
 
@@ -106,7 +107,7 @@ export function leadDealsSql(q: FunnelQuery): Sql {
      where ${periodLeadsWhere(q)}`;
 }
 
-export async function channelsReport(tx: Queryable, q: FunnelQuery): Promise<ChannelsReport> {
+export async function channelsReport(tx: Queryable, q: FunnelQuery, opts: ChannelsReportOptions = {}): Promise<ChannelsReport> {
   const ws = q.workspaceId;
   const icp = await currentIcp(tx, ws);
   const threshold = hasRules(icp) ? icp.rules.threshold : null;
@@ -141,12 +142,10 @@ export async function channelsReport(tx: Queryable, q: FunnelQuery): Promise<Cha
     with ld as (${leadDealsSql(q)})
     select count(*)::int8 as won, coalesce(sum(amount_minor), 0)::int8 as won_minor
       from (select distinct deal_id, amount_minor from ld where won) d`);
-  const [spendAll] = await tx.query<{ spend_minor: number }>(sql`
-    select coalesce(sum(amount_minor), 0)::int8 as spend_minor from marketing_spend
-     where workspace_id = ${ws} and (month::timestamp at time zone ${wz.timezone}) >= ${q.from}
-       and (month::timestamp at time zone ${wz.timezone}) < ${q.to}`);
-
-  const attribution = await attributionOf(tx, q);
+  const attribution =
+    opts.attribution === false
+      ? { byId: Object.fromEntries(ATTRIBUTION_MODELS.map((m) => [m, {}])) as Record<AttributionModel, Record<string, number>> }
+      : await attributionOf(tx, q);
   const credited = new Set(ATTRIBUTION_MODELS.flatMap((m) => Object.keys(attribution.byId[m])));
 
   const channels = await tx.query<{ id: number; name: string; kind: ChannelGroup['kind'] }>(
@@ -196,7 +195,8 @@ export async function channelsReport(tx: Queryable, q: FunnelQuery): Promise<Cha
     fit: sum('fit'),
     won: Number(tot.won),
     won_minor: Number(tot.won_minor),
-    spend_minor: Number(spendAll.spend_minor),
+    // Every channel with spend in the period has its row (keys): the rows' spend is the period's.
+    spend_minor: sum('spend_minor'),
   });
   const named = (model: AttributionModel) =>
     Object.fromEntries(
@@ -434,7 +434,11 @@ export async function channelsByMonth(tx: Queryable, q: FunnelQuery): Promise<z.
   for (const [i, m] of months.entries()) {
     const start = new Date(Math.max(m.start.getTime(), q.from.getTime()));
     const next = months[i + 1]?.start ?? q.to;
-    const r = await channelsReport(tx, { ...q, from: start, to: new Date(Math.min(next.getTime(), q.to.getTime())) });
+    const r = await channelsReport(
+      tx,
+      { ...q, from: start, to: new Date(Math.min(next.getTime(), q.to.getTime())) },
+      { attribution: false },
+    );
     out.push({
       month: m.key,
       leads: r.total.leads,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { audit } from '../platform/audit.ts';
 import type { Queryable } from '../platform/db/types.ts';
 import { type FieldIssue, fieldIssue, notFound, validationError } from '../platform/errors.ts';
+import { issuesToFields } from '../platform/http/validation.ts';
 import { WHAT } from '../platform/resource/fields.ts';
 
 /**
@@ -89,16 +90,8 @@ export function checkIcpRules(rules: IcpRules, prefix = 'rules'): FieldIssue[] {
 /** Parses and checks rules from any source (the API body, icp.json, config import); 400 naming the field. */
 export function parseIcpRules(input: unknown, prefix = ''): IcpRules {
   const r = icpRulesSchema.safeParse(input);
-  const p = (path: string) => (prefix ? `${prefix}.${path}` : path);
-  if (!r.success) {
-    throw validationError(
-      r.error.issues.map((i) => {
-        const path = p(i.path.join('.') || 'rules');
-        return fieldIssue(path, `${path}: ${i.message}`, `${path}: ${i.message}`);
-      }),
-    );
-  }
-  const issues = checkIcpRules(r.data, p('rules'));
+  if (!r.success) throw validationError(issuesToFields(r.error.issues, prefix));
+  const issues = checkIcpRules(r.data, prefix ? `${prefix}.rules` : 'rules');
   if (issues.length) throw validationError(issues);
   return r.data;
 }

@@ -1,5 +1,6 @@
 import sql from 'sql-template-tag';
 import { z } from 'zod';
+import { workspaceCurrency } from '../crm/deals.ts';
 import { audit } from '../platform/audit.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { Queryable } from '../platform/db/types.ts';
@@ -114,11 +115,6 @@ export async function findChannel(
   };
 }
 
-async function currencyOf(tx: Queryable, ws: number): Promise<string> {
-  const [w] = await tx.query<{ currency: string }>(sql`select currency from workspaces where workspace_id = ${ws}`);
-  return w.currency;
-}
-
 /** The spend entries of months in [fromMonth, toMonth] (inclusive, `YYYY-MM`), by month then channel. */
 export async function listSpend(tx: Queryable, ws: number, range: { from?: string; to?: string }): Promise<SpendRow[]> {
   const issues: FieldIssue[] = [];
@@ -127,7 +123,7 @@ export async function listSpend(tx: Queryable, ws: number, range: { from?: strin
   if (from && !from.ok) issues.push(from.issue);
   if (to && !to.ok) issues.push(to.issue);
   if (issues.length) throw validationError(issues);
-  const currency = await currencyOf(tx, ws);
+  const currency = await workspaceCurrency(tx, ws);
   const rows = await tx.query<{
     channel_id: number;
     channel: string;
@@ -170,7 +166,7 @@ export async function upsertSpend(
   by: { userId: number | null; at: Date; locale?: 'ru' | 'en' },
   fieldOf: (i: number, field: string) => string = (i, f) => `entries.${i}.${f}`,
 ): Promise<SpendResult> {
-  const currency = await currencyOf(tx, ws);
+  const currency = await workspaceCurrency(tx, ws);
   const issues: FieldIssue[] = [];
   const parsed: { channelId: number; channel: string; day: string; month: string; minor: number; version?: number }[] = [];
   const seen = new Map<string, number>();
@@ -255,7 +251,7 @@ export async function deleteSpend(
   const mo = parseMonth(month, 'month');
   const issues = [...(ch.ok ? [] : [ch.issue]), ...(mo.ok ? [] : [mo.issue])];
   if (issues.length || !ch.ok || !mo.ok) throw validationError(issues);
-  const currency = await currencyOf(tx, ws);
+  const currency = await workspaceCurrency(tx, ws);
   const [gone] = await tx.query<{ amount_minor: number; version: number }>(
     sql`delete from marketing_spend where workspace_id = ${ws} and channel_id = ${ch.id} and month = ${mo.day}::date returning amount_minor, version`,
   );

@@ -59,6 +59,23 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return json as T;
 }
 
+/** Files sent as multipart/form-data (the import screen, the spend upload): errors as `api` gives them. */
+export async function apiUpload<T>(path: string, body: FormData): Promise<T> {
+  const res = await fetch(`/api/v1${path}`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'accept-language': i18n.language },
+    body,
+  });
+  const json = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = json?.error;
+    throw new ApiError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `HTTP ${res.status}`, e?.fields ?? [], e ?? {});
+  }
+  dataChanged?.();
+  return json as T;
+}
+
 // The types below are the server's own contracts: web/src/generated/api-types.ts is generated
 // from the OpenAPI document of its zod schemas (`npm run gen:api`; `npm test` fails when it is out
 // of date), so a page cannot read a field the server does not send.

@@ -101,3 +101,10 @@ export function zonedInstant(day: Day, clock: Clock, timeZone: string): string {
   const second = wall - offsetAt(first);
   return new Date(second).toISOString();
 }
+
+/** A datetime-local value (`YYYY-MM-DDTHH:mm`, the wall clock) as the instant it names in `zone`, not in the browser's zone. */
+export function localInputInstant(value: string, zone: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  if (!m) return null;
+  return zonedInstant({ y: Number(m[1]), m: Number(m[2]), d: Number(m[3]) }, { h: Number(m[4]), min: Number(m[5]) }, zone);
+}

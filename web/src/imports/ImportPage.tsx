@@ -2,9 +2,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
-import { type Answer, ApiError, type Me } from '../api';
+import { type Answer, ApiError, apiUpload, type Me } from '../api';
 import { num } from '../format';
-import i18n from '../i18n';
 import './imports.css';
 
 type Format = 'canonical' | 'maven';
@@ -20,18 +19,7 @@ const FILES: Record<Format, string[]> = {
 async function upload(format: Format, files: File[], dryRun: boolean): Promise<Result> {
   const body = new FormData();
   for (const f of files) body.append(f.name.toLowerCase(), f, f.name);
-  const res = await fetch(`/api/v1/imports?format=${format}&dry_run=${dryRun}`, {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: { 'accept-language': i18n.language },
-    body,
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) {
-    const e = json?.error;
-    throw new ApiError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `HTTP ${res.status}`, e?.fields ?? [], e ?? {});
-  }
-  return json as Result;
+  return apiUpload<Result>(`/imports?format=${format}&dry_run=${dryRun}`, body);
 }
 
 /**

@@ -4,8 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { type Answer, ApiError, api } from '../api';
 import { useNamed } from '../cards/specs';
+import { localInputInstant } from '../create/dates';
 import { dateTime } from '../format';
-import { offsetMinutes } from '../time/zone';
 import './marketing.css';
 
 type Fit = Answer<'/api/v1/leads/{id}/fit', 'get'>;
@@ -58,15 +58,6 @@ export function LeadFitPanel({ leadId }: { leadId: number }) {
   );
 }
 
-/** `YYYY-MM-DDTHH:mm` in a zone → ISO 8601 with that zone's offset at that moment. */
-function localToIso(local: string, zone: string): string {
-  const guess = Date.parse(`${local}:00Z`);
-  const off = offsetMinutes(zone, guess - offsetMinutes(zone, guess) * 60_000);
-  const sign = off >= 0 ? '+' : '-';
-  const abs = Math.abs(off);
-  return `${local}:00${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
-
 /**
  * The customer journey of a lead (or of a deal, all its leads): the lead's creation and its
  * touches by channel, then the deal's stages; a touch is added from here.
@@ -88,7 +79,7 @@ export function JourneyPanel({ leadId, dealId, tz, canAdd }: { leadId?: number; 
     mutationFn: () =>
       api('/touches', {
         method: 'POST',
-        body: { lead_id: leadId, channel: Number(channel), at: localToIso(at, tz), kind, note: note.trim() || null },
+        body: { lead_id: leadId, channel: Number(channel), at: localInputInstant(at, tz), kind, note: note.trim() || null },
       }),
     onSuccess: () => {
       setError('');

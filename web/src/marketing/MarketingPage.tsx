@@ -27,12 +27,12 @@ export function MarketingPage({ section, me }: { section?: string; me: Me }) {
   return (
     <section className="marketing" aria-labelledby="marketing-title">
       <h1 id="marketing-title">{t('mkt.title')}</h1>
-      <nav className="marketing-tabs" aria-label={t('mkt.title')}>
+      <nav className="page-tabs" aria-label={t('mkt.title')}>
         {MARKETING_SECTIONS.map((s) => (
           <Link
             key={s}
             href={s === 'channels' ? '/marketing' : `/marketing/${s}`}
-            className={s === current ? 'marketing-tab active' : 'marketing-tab'}
+            className={s === current ? 'page-tab active' : 'page-tab'}
             aria-current={s === current ? 'page' : undefined}
             data-testid={`marketing-tab-${s}`}
           >

@@ -1,11 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Answer, ApiError, api, type FieldError, type Me } from '../api';
+import { type Answer, ApiError, api, apiUpload, type FieldError, type Me } from '../api';
 import { useNamed } from '../cards/specs';
 import { Empty, ErrorState, Loading } from '../components';
 import { isoDay, majorMoney, monthLabel } from '../format';
-import i18n from '../i18n';
 import { useTimeZone } from '../time/use-time-zone';
 
 type Spend = Answer<'/api/v1/marketing-spend', 'get'>;
@@ -64,21 +63,7 @@ export default function SpendPage({ me, editable }: { me: Me; editable: boolean 
     mutationFn: async (f: File) => {
       const form = new FormData();
       form.append('spend.csv', f, f.name);
-      const res = await fetch('/api/v1/marketing-spend/import', {
-        method: 'POST',
-        body: form,
-        credentials: 'same-origin',
-        headers: { 'accept-language': i18n.language },
-      });
-      const json = await res.json();
-      if (!res.ok)
-        throw new ApiError(
-          res.status,
-          json.error?.code ?? 'HTTP_ERROR',
-          json.error?.message ?? `HTTP ${res.status}`,
-          json.error?.fields ?? [],
-        );
-      return json as Uploaded;
+      return apiUpload<Uploaded>('/marketing-spend/import', form);
     },
     onSuccess: (r) => {
       setErrors([]);

@@ -8,7 +8,7 @@ import { ConflictBanner, EditableField, type FieldSpec, useCardEditor } from '..
 import { companySpec, contactSpec, namedSpec, useNamed, useOwnerSpec } from '../cards/specs';
 import { CardTimeline, NoteBox } from '../cards/timeline';
 import { ErrorState, Loading } from '../components';
-import { zonedInstant } from '../create/dates';
+import { localInputInstant } from '../create/dates';
 import { date, dateTime, days, money } from '../format';
 import { useUsers } from '../lookups';
 import { JourneyPanel } from '../marketing/LeadMarketing';
@@ -96,13 +96,6 @@ function LogActivity({ dealId, onDone }: { dealId: number; onDone: () => void })
   );
 }
 
-/** A datetime-local value (the wall clock) as the instant it names in `zone`, not in the browser's zone. */
-function dueInstant(value: string, zone: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
-  if (!m) return null;
-  return zonedInstant({ y: Number(m[1]), m: Number(m[2]), d: Number(m[3]) }, { h: Number(m[4]), min: Number(m[5]) }, zone);
-}
-
 function AddTask({ dealId, zone, onDone }: { dealId: number; zone: string; onDone: () => void }) {
   const { t } = useTranslation();
   const [title, setTitle] = useState('');
@@ -113,7 +106,7 @@ function AddTask({ dealId, zone, onDone }: { dealId: number; zone: string; onDon
     e.preventDefault();
     setError(null);
     try {
-      await api('/tasks', { method: 'POST', body: { title, type, deal_id: dealId, due_at: due ? dueInstant(due, zone) : null } });
+      await api('/tasks', { method: 'POST', body: { title, type, deal_id: dealId, due_at: due ? localInputInstant(due, zone) : null } });
       setTitle('');
       setDue('');
       onDone();

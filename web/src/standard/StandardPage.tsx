@@ -39,12 +39,12 @@ export function StandardPage({ section, me }: { section: string; me: Me }) {
     <section className="standard" aria-labelledby="standard-title">
       <h1 id="standard-title">{t('standard.title')}</h1>
       <p className="muted standard-intro">{editable ? t('standard.intro') : t('standard.readOnly')}</p>
-      <nav className="standard-tabs" aria-label={t('standard.title')} ref={tabs}>
+      <nav className="page-tabs" aria-label={t('standard.title')} ref={tabs}>
         {SECTIONS.map((s) => (
           <Link
             key={s}
             href={`/standard/${s}`}
-            className={s === current ? 'standard-tab active' : 'standard-tab'}
+            className={s === current ? 'page-tab active' : 'page-tab'}
             aria-current={s === current ? 'page' : undefined}
             data-testid={`standard-tab-${s}`}
           >
