@@ -2,7 +2,7 @@
  * The import direction of src/ (docs/architecture.md, "Folders and the import direction"): each
  * folder may import only itself and the folders below it, so no two folders can import each other.
  *
- *   platform ← history ← process ← analytics ← crm ← marketing ← imports, demo, notifications, setup ← app.ts ← cli
+ *   platform ← history ← process ← analytics ← crm ← marketing, accounts ← imports, demo, notifications, setup ← app.ts ← cli
  *
  * The web app (web/src) sits beside them: no cycles, only main.tsx imports App.tsx, the modules
  * every page shares import no page, and of src/ it imports only pure modules (money), so no
@@ -30,7 +30,7 @@ const layers = [
   ['process'],
   ['analytics'],
   ['crm'],
-  ['marketing'],
+  ['marketing', 'accounts'],
   ['imports', 'demo', 'notifications', 'setup'],
   ['app.ts'],
   ['cli'],

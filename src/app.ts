@@ -1,3 +1,4 @@
+import { registerAccountsRoutes } from './accounts/accounts-routes.ts';
 import { registerReportRoutes } from './analytics/report-routes.ts';
 import { registerSlaRoutes } from './analytics/sla-routes.ts';
 import { activities } from './crm/activities.ts';
@@ -79,6 +80,7 @@ export const routeModules: RouteModule[] = [
   registerCardDesignerRoutes,
   registerRemarkRoutes,
   registerMarketingRoutes,
+  registerAccountsRoutes,
   registerSpendUploadRoute,
 ];
 

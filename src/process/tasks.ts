@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fieldIssue, validationError } from '../platform/errors.ts';
 import { readTime, ref, requiredText, text, WHAT, writeTime } from '../platform/resource/fields.ts';
-import type { Resource } from '../platform/resource/resource.ts';
+import { idSchema, type Resource } from '../platform/resource/resource.ts';
 
 import { onTaskDone } from './playbooks.ts';
 import { TASK_STATUSES, TASK_TYPES } from './task-kinds.ts';
@@ -25,6 +25,11 @@ export const tasks: Resource = {
       description: 'Setting done stamps done_at (now unless given)',
     },
     deal_id: ref('deals', WHAT.deal),
+    contract_id: {
+      out: idSchema.nullable(),
+      filter: 'eq',
+      description: 'The contract whose renewal this task prepares (kept by the renewal playbook, N business days before its end)',
+    },
     owner_id: ref('users', WHAT.user, {
       description: 'Defaults to the caller',
     }),

@@ -8,7 +8,7 @@ import type { Principal, Role } from './roles.ts';
  * `all` — everything in the workspace; `scoped` — the records one owns, those of
  * one's team (team lead), and those shared with one; `none` — refused (403).
  */
-export type AccessObject = 'deals' | 'companies' | 'contacts' | 'leads' | 'activities' | 'tasks' | 'reports';
+export type AccessObject = 'deals' | 'companies' | 'contacts' | 'leads' | 'activities' | 'tasks' | 'reports' | 'accounts' | 'cases';
 export type Level = 'all' | 'scoped' | 'none';
 
 const A: [Level, Level] = ['all', 'all'];
@@ -25,6 +25,10 @@ export const ACCESS: Record<AccessObject, Record<Role, [Level, Level]>> = {
   activities: { admin: A, head_of_sales: A, team_lead: S, manager: S, marketer: ['all', 'scoped'], service: A },
   tasks: { admin: A, head_of_sales: A, team_lead: S, manager: S, marketer: S, service: S },
   reports: { admin: A, head_of_sales: A, team_lead: S, manager: S, marketer: R, service: N },
+  // Contracts and the accounts report: a key-account manager (manager, team lead) their own; service sees them all.
+  accounts: { admin: A, head_of_sales: A, team_lead: S, manager: S, marketer: N, service: R },
+  // Service cases: everyone records them; service works them all, the others their own and those of what they see.
+  cases: { admin: A, head_of_sales: A, team_lead: S, manager: S, marketer: S, service: A },
 };
 
 const WHAT: Record<AccessObject, { en: string; ru: string }> = {
@@ -35,6 +39,8 @@ const WHAT: Record<AccessObject, { en: string; ru: string }> = {
   activities: { en: 'activities', ru: 'активности' },
   tasks: { en: 'tasks', ru: 'задачи' },
   reports: { en: 'reports', ru: 'отчёты' },
+  accounts: { en: 'contracts and accounts', ru: 'договоры и клиентов' },
+  cases: { en: 'service cases', ru: 'обращения' },
 };
 
 /** The level of access, or 403 when the role has none. */
@@ -80,7 +86,7 @@ export async function scopeFor(tx: Queryable, p: Principal, obj: AccessObject, a
   return known === undefined ? scopeOf(tx, p) : known;
 }
 
-const OWNED = new Set(['deals', 'companies', 'contacts', 'leads']);
+const OWNED = new Set(['deals', 'companies', 'contacts', 'leads', 'contracts']);
 
 /** A condition on `table` (used as its own alias) that holds for the rows the scope sees. */
 export function visibleSql(table: string, s: Scope, alias = table): Sql {
@@ -99,6 +105,9 @@ export function visibleSql(table: string, s: Scope, alias = table): Sql {
     sql`${t}.${raw(col)} in (select x.id from ${raw(parent)} x where x.workspace_id = ${t}.workspace_id
           and (x.owner_id = any(${s.owners}::int8[]) or ${s.userId}::int8 = any(x.shared_with)))`;
   if (table === 'tasks') return sql`(${t}.owner_id = any(${s.owners}::int8[]) or ${via('deal_id', 'deals')})`;
+  // Service cases: one's own, those one recorded, and those of a deal or company one sees.
+  if (table === 'service_cases')
+    return sql`(${own} or ${t}.recorded_by = ${s.userId} or ${via('deal_id', 'deals')} or ${via('company_id', 'companies')})`;
   return sql`(${t}.owner_id = any(${s.owners}::int8[]) or ${via('deal_id', 'deals')} or ${via('company_id', 'companies')}
              or ${via('contact_id', 'contacts')} or ${via('lead_id', 'leads')})`;
 }

@@ -4168,6 +4168,10 @@ export interface Paths {
         /**
          * Exact match; several values separated by commas
          */
+        contract_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
         owner_id?: string;
         /**
          * due_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
@@ -4214,6 +4218,7 @@ export interface Paths {
             type: 'call' | 'meeting' | 'email' | 'proposal' | 'follow_up' | 'document' | 'other';
             status: 'open' | 'done' | 'skipped' | 'cancelled';
             deal_id: number | null;
+            contract_id: number | null;
             owner_id: number | null;
             due_at: string | null;
             done_at: string | null;
@@ -4256,6 +4261,7 @@ export interface Paths {
           type: 'call' | 'meeting' | 'email' | 'proposal' | 'follow_up' | 'document' | 'other';
           status: 'open' | 'done' | 'skipped' | 'cancelled';
           deal_id: number | null;
+          contract_id: number | null;
           owner_id: number | null;
           due_at: string | null;
           done_at: string | null;
@@ -4317,6 +4323,10 @@ export interface Paths {
          * Exact match; several values separated by commas
          */
         deal_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contract_id?: string;
         /**
          * Exact match; several values separated by commas
          */
@@ -4395,6 +4405,7 @@ export interface Paths {
           type: 'call' | 'meeting' | 'email' | 'proposal' | 'follow_up' | 'document' | 'other';
           status: 'open' | 'done' | 'skipped' | 'cancelled';
           deal_id: number | null;
+          contract_id: number | null;
           owner_id: number | null;
           due_at: string | null;
           done_at: string | null;
@@ -4442,6 +4453,7 @@ export interface Paths {
           type: 'call' | 'meeting' | 'email' | 'proposal' | 'follow_up' | 'document' | 'other';
           status: 'open' | 'done' | 'skipped' | 'cancelled';
           deal_id: number | null;
+          contract_id: number | null;
           owner_id: number | null;
           due_at: string | null;
           done_at: string | null;
@@ -8293,6 +8305,10 @@ export interface Paths {
         /**
          * Exact match; several values separated by commas
          */
+        contract_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
         owner_id?: string;
         /**
          * due_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
@@ -8383,6 +8399,10 @@ export interface Paths {
          * Exact match; several values separated by commas
          */
         deal_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contract_id?: string;
         /**
          * Exact match; several values separated by commas
          */
@@ -11548,6 +11568,2038 @@ export interface Paths {
       };
       responses: {
         '204': undefined;
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/product-groups': {
+    get: {
+      query: {
+        /**
+         * Page size, 1–500
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page
+         */
+        cursor?: string;
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'position' | 'created_at' | '-id' | '-name' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            name: string;
+            position: number;
+            active: boolean;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            version: number;
+          }[];
+          next_cursor: string | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    post: {
+      body: {
+        name: string;
+        position?: number;
+        active?: boolean;
+      };
+      responses: {
+        '201': {
+          id: number;
+          name: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/product-groups/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name' | 'position' | 'created_at' | '-id' | '-name' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/product-groups/{id}': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          id: number;
+          name: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    patch: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+        name?: string;
+        position?: number;
+        active?: boolean;
+      };
+      responses: {
+        '200': {
+          id: number;
+          name: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/churn-reasons': {
+    get: {
+      query: {
+        /**
+         * Page size, 1–500
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page
+         */
+        cursor?: string;
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name_ru' | 'name_en' | 'position' | 'created_at' | '-id' | '-name_ru' | '-name_en' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            name_ru: string;
+            name_en: string;
+            position: number;
+            active: boolean;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            version: number;
+          }[];
+          next_cursor: string | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    post: {
+      body: {
+        name_ru: string;
+        name_en: string;
+        position?: number;
+        active?: boolean;
+      };
+      responses: {
+        '201': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/churn-reasons/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?: 'id' | 'name_ru' | 'name_en' | 'position' | 'created_at' | '-id' | '-name_ru' | '-name_en' | '-position' | '-created_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        active?: 'true' | 'false';
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/churn-reasons/{id}': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    patch: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+        name_ru?: string;
+        name_en?: string;
+        position?: number;
+        active?: boolean;
+      };
+      responses: {
+        '200': {
+          id: number;
+          name_ru: string;
+          name_en: string;
+          position: number;
+          active: boolean;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/cases': {
+    get: {
+      query: {
+        /**
+         * Page size, 1–500
+         */
+        limit?: number;
+        /**
+         * The `next_cursor` of the previous page
+         */
+        cursor?: string;
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'status'
+          | 'opened_at'
+          | 'closed_at'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-status'
+          | '-opened_at'
+          | '-closed_at'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        kind?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        severity?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contract_id?: string;
+        /**
+         * opened_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        opened_at_from?: string;
+        /**
+         * opened_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        opened_at_to?: string;
+        /**
+         * closed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        closed_at_from?: string;
+        /**
+         * closed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        closed_at_to?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        recorder_role?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        recorded_by?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            kind: 'complaint' | 'claim' | 'question' | 'praise';
+            severity: 'low' | 'normal' | 'high' | 'critical';
+            title: string;
+            description: string | null;
+            status: 'open' | 'in_progress' | 'resolved' | 'rejected';
+            company_id: number | null;
+            contact_id: number | null;
+            deal_id: number | null;
+            contract_id: number | null;
+            opened_at: string | null;
+            closed_at: string | null;
+            recorder_role: 'service' | 'sales';
+            recorded_by: number | null;
+            owner_id: number | null;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            created_at: string;
+            /**
+             * ISO 8601 timestamp with offset
+             */
+            updated_at: string;
+            version: number;
+          }[];
+          next_cursor: string | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    post: {
+      body: {
+        kind: 'complaint' | 'claim' | 'question' | 'praise';
+        severity?: 'low' | 'normal' | 'high' | 'critical';
+        title: string;
+        description?: string | null;
+        status?: 'open' | 'in_progress' | 'resolved' | 'rejected';
+        company_id?: number | null;
+        contact_id?: number | null;
+        deal_id?: number | null;
+        contract_id?: number | null;
+        opened_at?: string | null;
+        closed_at?: string | null;
+        recorder_role?: 'service' | 'sales';
+        owner_id?: number | null;
+      };
+      responses: {
+        '201': {
+          id: number;
+          kind: 'complaint' | 'claim' | 'question' | 'praise';
+          severity: 'low' | 'normal' | 'high' | 'critical';
+          title: string;
+          description: string | null;
+          status: 'open' | 'in_progress' | 'resolved' | 'rejected';
+          company_id: number | null;
+          contact_id: number | null;
+          deal_id: number | null;
+          contract_id: number | null;
+          opened_at: string | null;
+          closed_at: string | null;
+          recorder_role: 'service' | 'sales';
+          recorded_by: number | null;
+          owner_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/cases/totals': {
+    get: {
+      query: {
+        /**
+         * Field to sort by; prefix with - for descending
+         */
+        sort?:
+          | 'id'
+          | 'title'
+          | 'status'
+          | 'opened_at'
+          | 'closed_at'
+          | 'created_at'
+          | 'updated_at'
+          | '-id'
+          | '-title'
+          | '-status'
+          | '-opened_at'
+          | '-closed_at'
+          | '-created_at'
+          | '-updated_at';
+        lang?: 'ru' | 'en';
+        /**
+         * Only these ids, separated by commas
+         */
+        id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        kind?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        severity?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        status?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        company_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contact_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        deal_id?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        contract_id?: string;
+        /**
+         * opened_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        opened_at_from?: string;
+        /**
+         * opened_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        opened_at_to?: string;
+        /**
+         * closed_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        closed_at_from?: string;
+        /**
+         * closed_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        closed_at_to?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        recorder_role?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        recorded_by?: string;
+        /**
+         * Exact match; several values separated by commas
+         */
+        owner_id?: string;
+        /**
+         * created_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        created_at_from?: string;
+        /**
+         * created_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        created_at_to?: string;
+        /**
+         * updated_at ≥ this: an ISO 8601 time with offset, or a day (YYYY-MM-DD or DD.MM.YYYY) from its start in the workspace time zone
+         */
+        updated_at_from?: string;
+        /**
+         * updated_at < this time (exclusive), or up to the end of this day (inclusive: YYYY-MM-DD or DD.MM.YYYY, workspace time zone)
+         */
+        updated_at_to?: string;
+        /**
+         * Case-insensitive search
+         */
+        q?: string;
+      };
+      responses: {
+        '200': {
+          /**
+           * Rows matching the filter (in the caller’s scope)
+           */
+          count: number;
+          /**
+           * Rows per status
+           */
+          by_status: {
+            open: number;
+            in_progress: number;
+            resolved: number;
+            rejected: number;
+          };
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/cases/{id}': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          id: number;
+          kind: 'complaint' | 'claim' | 'question' | 'praise';
+          severity: 'low' | 'normal' | 'high' | 'critical';
+          title: string;
+          description: string | null;
+          status: 'open' | 'in_progress' | 'resolved' | 'rejected';
+          company_id: number | null;
+          contact_id: number | null;
+          deal_id: number | null;
+          contract_id: number | null;
+          opened_at: string | null;
+          closed_at: string | null;
+          recorder_role: 'service' | 'sales';
+          recorded_by: number | null;
+          owner_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    patch: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The version you read; a stale one answers 409
+         */
+        version: number;
+        kind?: 'complaint' | 'claim' | 'question' | 'praise';
+        severity?: 'low' | 'normal' | 'high' | 'critical';
+        title?: string;
+        description?: string | null;
+        status?: 'open' | 'in_progress' | 'resolved' | 'rejected';
+        company_id?: number | null;
+        contact_id?: number | null;
+        deal_id?: number | null;
+        contract_id?: number | null;
+        opened_at?: string | null;
+        closed_at?: string | null;
+        owner_id?: number | null;
+      };
+      responses: {
+        '200': {
+          id: number;
+          kind: 'complaint' | 'claim' | 'question' | 'praise';
+          severity: 'low' | 'normal' | 'high' | 'critical';
+          title: string;
+          description: string | null;
+          status: 'open' | 'in_progress' | 'resolved' | 'rejected';
+          company_id: number | null;
+          contact_id: number | null;
+          deal_id: number | null;
+          contract_id: number | null;
+          opened_at: string | null;
+          closed_at: string | null;
+          recorder_role: 'service' | 'sales';
+          recorded_by: number | null;
+          owner_id: number | null;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          created_at: string;
+          /**
+           * ISO 8601 timestamp with offset
+           */
+          updated_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/contracts': {
+    get: {
+      query: {
+        company_id?: number;
+        owner_id?: number;
+        product_group_id?: number;
+        status?: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+        /**
+         * Only contracts ending from today within this many days
+         */
+        ending_within?: number;
+        limit?: number;
+        offset?: number;
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          items: {
+            id: number;
+            /**
+             * contract_id of an imported bundle
+             */
+            external_id: string | null;
+            company_id: number;
+            company: string;
+            product_group_id: number;
+            product_group: string;
+            /**
+             * Inclusive, YYYY-MM-DD
+             */
+            start_date: string;
+            /**
+             * Exclusive, YYYY-MM-DD
+             */
+            end_date: string;
+            /**
+             * Monthly recurring amount, minor units of the workspace currency
+             */
+            mrr_minor: number;
+            owner_id: number | null;
+            owner: string | null;
+            deal_id: number | null;
+            deal: string | null;
+            /**
+             * The contract this one renews
+             */
+            renews_id: number | null;
+            /**
+             * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+             */
+            renewed_by_id: number | null;
+            /**
+             * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+             */
+            status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+            churned_at: string | null;
+            churn_reason_id: number | null;
+            churn_reason: string | null;
+            churn_note: string | null;
+            notes: string | null;
+            created_at: string;
+            updated_at: string;
+            version: number;
+          }[];
+          total: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    post: {
+      body: {
+        company_id: number;
+        product_group_id: number;
+        /**
+         * YYYY-MM-DD (00:00 in the workspace time zone)
+         */
+        start_date: string;
+        /**
+         * YYYY-MM-DD (00:00 in the workspace time zone)
+         */
+        end_date: string;
+        /**
+         * Integer minor units of the workspace currency (kopecks, cents; a yen is 1, a Kuwaiti dinar is 1000)
+         */
+        mrr_minor: number;
+        /**
+         * The key-account manager; defaults to the caller
+         */
+        owner_id?: number | null;
+        deal_id?: number | null;
+        notes?: string | null;
+      };
+      responses: {
+        '201': {
+          id: number;
+          /**
+           * contract_id of an imported bundle
+           */
+          external_id: string | null;
+          company_id: number;
+          company: string;
+          product_group_id: number;
+          product_group: string;
+          /**
+           * Inclusive, YYYY-MM-DD
+           */
+          start_date: string;
+          /**
+           * Exclusive, YYYY-MM-DD
+           */
+          end_date: string;
+          /**
+           * Monthly recurring amount, minor units of the workspace currency
+           */
+          mrr_minor: number;
+          owner_id: number | null;
+          owner: string | null;
+          deal_id: number | null;
+          deal: string | null;
+          /**
+           * The contract this one renews
+           */
+          renews_id: number | null;
+          /**
+           * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+           */
+          renewed_by_id: number | null;
+          /**
+           * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+           */
+          status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+          churned_at: string | null;
+          churn_reason_id: number | null;
+          churn_reason: string | null;
+          churn_note: string | null;
+          notes: string | null;
+          created_at: string;
+          updated_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/contracts/{id}': {
+    get: {
+      path: {
+        id: string;
+      };
+      responses: {
+        '200': {
+          id: number;
+          /**
+           * contract_id of an imported bundle
+           */
+          external_id: string | null;
+          company_id: number;
+          company: string;
+          product_group_id: number;
+          product_group: string;
+          /**
+           * Inclusive, YYYY-MM-DD
+           */
+          start_date: string;
+          /**
+           * Exclusive, YYYY-MM-DD
+           */
+          end_date: string;
+          /**
+           * Monthly recurring amount, minor units of the workspace currency
+           */
+          mrr_minor: number;
+          owner_id: number | null;
+          owner: string | null;
+          deal_id: number | null;
+          deal: string | null;
+          /**
+           * The contract this one renews
+           */
+          renews_id: number | null;
+          /**
+           * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+           */
+          renewed_by_id: number | null;
+          /**
+           * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+           */
+          status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+          churned_at: string | null;
+          churn_reason_id: number | null;
+          churn_reason: string | null;
+          churn_note: string | null;
+          notes: string | null;
+          created_at: string;
+          updated_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+    patch: {
+      path: {
+        id: string;
+      };
+      body: {
+        company_id?: number;
+        product_group_id?: number;
+        /**
+         * YYYY-MM-DD (00:00 in the workspace time zone)
+         */
+        start_date?: string;
+        /**
+         * YYYY-MM-DD (00:00 in the workspace time zone)
+         */
+        end_date?: string;
+        /**
+         * Integer minor units of the workspace currency (kopecks, cents; a yen is 1, a Kuwaiti dinar is 1000)
+         */
+        mrr_minor?: number;
+        /**
+         * The key-account manager; defaults to the caller
+         */
+        owner_id?: number | null;
+        deal_id?: number | null;
+        notes?: string | null;
+        version: number;
+      };
+      responses: {
+        '200': {
+          id: number;
+          /**
+           * contract_id of an imported bundle
+           */
+          external_id: string | null;
+          company_id: number;
+          company: string;
+          product_group_id: number;
+          product_group: string;
+          /**
+           * Inclusive, YYYY-MM-DD
+           */
+          start_date: string;
+          /**
+           * Exclusive, YYYY-MM-DD
+           */
+          end_date: string;
+          /**
+           * Monthly recurring amount, minor units of the workspace currency
+           */
+          mrr_minor: number;
+          owner_id: number | null;
+          owner: string | null;
+          deal_id: number | null;
+          deal: string | null;
+          /**
+           * The contract this one renews
+           */
+          renews_id: number | null;
+          /**
+           * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+           */
+          renewed_by_id: number | null;
+          /**
+           * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+           */
+          status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+          churned_at: string | null;
+          churn_reason_id: number | null;
+          churn_reason: string | null;
+          churn_note: string | null;
+          notes: string | null;
+          created_at: string;
+          updated_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/contracts/{id}/renew': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        /**
+         * The ending contract’s version as read
+         */
+        version: number;
+        /**
+         * Default: the ending contract’s end
+         */
+        start_date?: string;
+        /**
+         * Default: as long as the ending contract
+         */
+        end_date?: string;
+        /**
+         * Default: unchanged (renew); another amount: renew with a change
+         */
+        mrr_minor?: number;
+        product_group_id?: number;
+        owner_id?: number | null;
+        notes?: string | null;
+      };
+      responses: {
+        '201': {
+          id: number;
+          /**
+           * contract_id of an imported bundle
+           */
+          external_id: string | null;
+          company_id: number;
+          company: string;
+          product_group_id: number;
+          product_group: string;
+          /**
+           * Inclusive, YYYY-MM-DD
+           */
+          start_date: string;
+          /**
+           * Exclusive, YYYY-MM-DD
+           */
+          end_date: string;
+          /**
+           * Monthly recurring amount, minor units of the workspace currency
+           */
+          mrr_minor: number;
+          owner_id: number | null;
+          owner: string | null;
+          deal_id: number | null;
+          deal: string | null;
+          /**
+           * The contract this one renews
+           */
+          renews_id: number | null;
+          /**
+           * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+           */
+          renewed_by_id: number | null;
+          /**
+           * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+           */
+          status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+          churned_at: string | null;
+          churn_reason_id: number | null;
+          churn_reason: string | null;
+          churn_note: string | null;
+          notes: string | null;
+          created_at: string;
+          updated_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/contracts/{id}/churn': {
+    post: {
+      path: {
+        id: string;
+      };
+      body: {
+        version: number;
+        /**
+         * A churn reason of the workspace (GET /churn-reasons)
+         */
+        reason_id: number;
+        note?: string | null;
+      };
+      responses: {
+        '200': {
+          id: number;
+          /**
+           * contract_id of an imported bundle
+           */
+          external_id: string | null;
+          company_id: number;
+          company: string;
+          product_group_id: number;
+          product_group: string;
+          /**
+           * Inclusive, YYYY-MM-DD
+           */
+          start_date: string;
+          /**
+           * Exclusive, YYYY-MM-DD
+           */
+          end_date: string;
+          /**
+           * Monthly recurring amount, minor units of the workspace currency
+           */
+          mrr_minor: number;
+          owner_id: number | null;
+          owner: string | null;
+          deal_id: number | null;
+          deal: string | null;
+          /**
+           * The contract this one renews
+           */
+          renews_id: number | null;
+          /**
+           * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+           */
+          renewed_by_id: number | null;
+          /**
+           * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+           */
+          status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+          churned_at: string | null;
+          churn_reason_id: number | null;
+          churn_reason: string | null;
+          churn_note: string | null;
+          notes: string | null;
+          created_at: string;
+          updated_at: string;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/renewals': {
+    get: {
+      query: {
+        within?: number;
+        owner_id?: number;
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          today: string;
+          windows: {
+            days: number;
+            contracts: number;
+            mrr_minor: number;
+          }[];
+          items: {
+            id: number;
+            /**
+             * contract_id of an imported bundle
+             */
+            external_id: string | null;
+            company_id: number;
+            company: string;
+            product_group_id: number;
+            product_group: string;
+            /**
+             * Inclusive, YYYY-MM-DD
+             */
+            start_date: string;
+            /**
+             * Exclusive, YYYY-MM-DD
+             */
+            end_date: string;
+            /**
+             * Monthly recurring amount, minor units of the workspace currency
+             */
+            mrr_minor: number;
+            owner_id: number | null;
+            owner: string | null;
+            deal_id: number | null;
+            deal: string | null;
+            /**
+             * The contract this one renews
+             */
+            renews_id: number | null;
+            /**
+             * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+             */
+            renewed_by_id: number | null;
+            /**
+             * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+             */
+            status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+            churned_at: string | null;
+            churn_reason_id: number | null;
+            churn_reason: string | null;
+            churn_note: string | null;
+            notes: string | null;
+            created_at: string;
+            updated_at: string;
+            version: number;
+            /**
+             * Calendar days from today to the end
+             */
+            days_left: number;
+            /**
+             * The latest activity with the company or on its deals
+             */
+            last_activity_at: string | null;
+            /**
+             * The company’s cases open or in progress
+             */
+            open_cases: number;
+            task_id: number | null;
+            task_due_at: string | null;
+            task_status: string | null;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/accounts/settings': {
+    get: {
+      responses: {
+        '200': {
+          /**
+           * A fraction in (0, 1]: LTV = MRR per account × gross margin / monthly churn
+           */
+          gross_margin: number;
+          /**
+           * Business days before a contract’s end its renewal task falls due
+           */
+          renewal_notice_days: number;
+          version: number;
+        };
+      };
+    };
+    put: {
+      body: {
+        /**
+         * A fraction in (0, 1]: LTV = MRR per account × gross margin / monthly churn
+         */
+        gross_margin?: number;
+        /**
+         * Business days before a contract’s end its renewal task falls due
+         */
+        renewal_notice_days?: number;
+        version: number;
+      };
+      responses: {
+        '200': {
+          /**
+           * A fraction in (0, 1]: LTV = MRR per account × gross margin / monthly churn
+           */
+          gross_margin: number;
+          /**
+           * Business days before a contract’s end its renewal task falls due
+           */
+          renewal_notice_days: number;
+          version: number;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/companies/{id}/account': {
+    get: {
+      path: {
+        id: string;
+      };
+      query: {
+        lang?: 'ru' | 'en';
+      };
+      responses: {
+        '200': {
+          company_id: number;
+          company: string;
+          today: string;
+          currency: string;
+          /**
+           * false: the caller’s role sees no contracts (their figures are then empty)
+           */
+          contracts_visible: boolean;
+          mrr_now_minor: number;
+          /**
+           * MRR at the start of each month, 24 back to 6 ahead
+           */
+          mrr_by_month: {
+            month: string;
+            mrr_minor: number;
+          }[];
+          product_groups: {
+            id: number;
+            name: string;
+            mrr_now_minor: number;
+            contracts: number;
+          }[];
+          contracts: {
+            id: number;
+            /**
+             * contract_id of an imported bundle
+             */
+            external_id: string | null;
+            company_id: number;
+            company: string;
+            product_group_id: number;
+            product_group: string;
+            /**
+             * Inclusive, YYYY-MM-DD
+             */
+            start_date: string;
+            /**
+             * Exclusive, YYYY-MM-DD
+             */
+            end_date: string;
+            /**
+             * Monthly recurring amount, minor units of the workspace currency
+             */
+            mrr_minor: number;
+            owner_id: number | null;
+            owner: string | null;
+            deal_id: number | null;
+            deal: string | null;
+            /**
+             * The contract this one renews
+             */
+            renews_id: number | null;
+            /**
+             * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+             */
+            renewed_by_id: number | null;
+            /**
+             * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+             */
+            status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+            churned_at: string | null;
+            churn_reason_id: number | null;
+            churn_reason: string | null;
+            churn_note: string | null;
+            notes: string | null;
+            created_at: string;
+            updated_at: string;
+            version: number;
+          }[];
+          changes: {
+            contract_id: number;
+            renews_id: number;
+            start_date: string;
+            product_group: string;
+            from_minor: number;
+            to_minor: number;
+            kind: 'expansion' | 'contraction' | 'unchanged';
+          }[];
+          cases: {
+            id: number;
+            kind: 'complaint' | 'claim' | 'question' | 'praise';
+            severity: 'low' | 'normal' | 'high' | 'critical';
+            title: string;
+            status: 'open' | 'in_progress' | 'resolved' | 'rejected';
+            company_id: number;
+            company: string;
+            deal_id: number | null;
+            deal: string | null;
+            contract_id: number | null;
+            opened_at: string;
+            closed_at: string | null;
+            recorder_role: 'service' | 'sales';
+            recorded_by: number | null;
+            recorder: string | null;
+            version: number;
+          }[];
+          open_cases: number;
+          deals: {
+            id: number;
+            title: string;
+            status: string;
+            amount_minor: number;
+            contracts: number;
+          }[];
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/reports/accounts': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+        /**
+         * Group by the accounts’ owner or by month
+         */
+        by?: 'owner' | 'month';
+      };
+      responses: {
+        '200':
+          | {
+              report: 'accounts';
+              workspace: string;
+              pipeline: {
+                id: number;
+                name: string;
+              };
+              period: {
+                from: string;
+                to: string;
+              };
+              as_of: string;
+              as_of_capped: boolean;
+              time_zone: string;
+              currency: string;
+              by: ('owner' | 'month') | null;
+              gross_margin: number;
+              /**
+               * own: a key-account manager’s (team’s) accounts only
+               */
+              scope: 'all' | 'own';
+              /**
+               * Contracts whose end is in the period
+               */
+              contracts_ending: number | null;
+              /**
+               * Of those, renewed: another contract of the company and product group starts after its start and within 31 days of its end
+               */
+              contracts_renewed: number | null;
+              renewal_rate: number | null;
+              /**
+               * Accounts active at the period’s start
+               */
+              accounts_start: number | null;
+              /**
+               * Accounts active at min(to, as-of)
+               */
+              accounts_end: number | null;
+              logo_churn_rate: number | null;
+              start_mrr: number | null;
+              churned_mrr: number | null;
+              contraction_mrr: number | null;
+              expansion_mrr: number | null;
+              revenue_churn_rate: number | null;
+              /**
+               * (start + expansion − contraction − churned) / start
+               */
+              nrr: number | null;
+              new_accounts: number | null;
+              new_mrr: number | null;
+              cross_sell_rate: number | null;
+              /**
+               * (MRR at the end per account) × gross margin / monthly revenue churn
+               */
+              ltv: number | null;
+              /**
+               * Σ MRR at min(to, as-of) over every account (the MRR bridge’s end)
+               */
+              end_mrr: number | null;
+              /**
+               * The funnel’s deals_won for the same request (the denominator of cases_per_100_won)
+               */
+              deals_won: number;
+              cases_opened: {
+                complaint: number;
+                claim: number;
+                question: number;
+                praise: number;
+              };
+              cases_per_100_won: {
+                complaint: number | null;
+                claim: number | null;
+                question: number | null;
+                praise: number | null;
+              };
+              cases_by_recorder: {
+                service: {
+                  complaint: number;
+                  claim: number;
+                  question: number;
+                  praise: number;
+                };
+                sales: {
+                  complaint: number;
+                  claim: number;
+                  question: number;
+                  praise: number;
+                };
+              };
+              case_resolution_days: {
+                n: number;
+                median: number | null;
+                p90: number | null;
+              };
+            }
+          | {
+              report: 'accounts';
+              workspace: string;
+              pipeline: {
+                id: number;
+                name: string;
+              };
+              period: {
+                from: string;
+                to: string;
+              };
+              as_of: string;
+              as_of_capped: boolean;
+              time_zone: string;
+              currency: string;
+              by: ('owner' | 'month') | null;
+              gross_margin: number;
+              /**
+               * own: a key-account manager’s (team’s) accounts only
+               */
+              scope: 'all' | 'own';
+              groups: {
+                /**
+                 * Contracts whose end is in the period
+                 */
+                contracts_ending: number | null;
+                /**
+                 * Of those, renewed: another contract of the company and product group starts after its start and within 31 days of its end
+                 */
+                contracts_renewed: number | null;
+                renewal_rate: number | null;
+                /**
+                 * Accounts active at the period’s start
+                 */
+                accounts_start: number | null;
+                /**
+                 * Accounts active at min(to, as-of)
+                 */
+                accounts_end: number | null;
+                logo_churn_rate: number | null;
+                start_mrr: number | null;
+                churned_mrr: number | null;
+                contraction_mrr: number | null;
+                expansion_mrr: number | null;
+                revenue_churn_rate: number | null;
+                /**
+                 * (start + expansion − contraction − churned) / start
+                 */
+                nrr: number | null;
+                new_accounts: number | null;
+                new_mrr: number | null;
+                cross_sell_rate: number | null;
+                /**
+                 * (MRR at the end per account) × gross margin / monthly revenue churn
+                 */
+                ltv: number | null;
+                /**
+                 * Σ MRR at min(to, as-of) over every account (the MRR bridge’s end)
+                 */
+                end_mrr: number | null;
+                /**
+                 * The funnel’s deals_won for the same request (the denominator of cases_per_100_won)
+                 */
+                deals_won: number;
+                cases_opened: {
+                  complaint: number;
+                  claim: number;
+                  question: number;
+                  praise: number;
+                };
+                cases_per_100_won: {
+                  complaint: number | null;
+                  claim: number | null;
+                  question: number | null;
+                  praise: number | null;
+                };
+                cases_by_recorder: {
+                  service: {
+                    complaint: number;
+                    claim: number;
+                    question: number;
+                    praise: number;
+                  };
+                  sales: {
+                    complaint: number;
+                    claim: number;
+                    question: number;
+                    praise: number;
+                  };
+                };
+                case_resolution_days: {
+                  n: number;
+                  median: number | null;
+                  p90: number | null;
+                };
+                /**
+                 * The owner’s name or the month (YYYY-MM); null: no owner / cases of companies without contracts
+                 */
+                key: string | null;
+                key_id?: number | null;
+              }[];
+              total: {
+                /**
+                 * Contracts whose end is in the period
+                 */
+                contracts_ending: number | null;
+                /**
+                 * Of those, renewed: another contract of the company and product group starts after its start and within 31 days of its end
+                 */
+                contracts_renewed: number | null;
+                renewal_rate: number | null;
+                /**
+                 * Accounts active at the period’s start
+                 */
+                accounts_start: number | null;
+                /**
+                 * Accounts active at min(to, as-of)
+                 */
+                accounts_end: number | null;
+                logo_churn_rate: number | null;
+                start_mrr: number | null;
+                churned_mrr: number | null;
+                contraction_mrr: number | null;
+                expansion_mrr: number | null;
+                revenue_churn_rate: number | null;
+                /**
+                 * (start + expansion − contraction − churned) / start
+                 */
+                nrr: number | null;
+                new_accounts: number | null;
+                new_mrr: number | null;
+                cross_sell_rate: number | null;
+                /**
+                 * (MRR at the end per account) × gross margin / monthly revenue churn
+                 */
+                ltv: number | null;
+                /**
+                 * Σ MRR at min(to, as-of) over every account (the MRR bridge’s end)
+                 */
+                end_mrr: number | null;
+                /**
+                 * The funnel’s deals_won for the same request (the denominator of cases_per_100_won)
+                 */
+                deals_won: number;
+                cases_opened: {
+                  complaint: number;
+                  claim: number;
+                  question: number;
+                  praise: number;
+                };
+                cases_per_100_won: {
+                  complaint: number | null;
+                  claim: number | null;
+                  question: number | null;
+                  praise: number | null;
+                };
+                cases_by_recorder: {
+                  service: {
+                    complaint: number;
+                    claim: number;
+                    question: number;
+                    praise: number;
+                  };
+                  sales: {
+                    complaint: number;
+                    claim: number;
+                    question: number;
+                    praise: number;
+                  };
+                };
+                case_resolution_days: {
+                  n: number;
+                  median: number | null;
+                  p90: number | null;
+                };
+              };
+            };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/reports/accounts/contracts': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+        /**
+         * Group by the accounts’ owner or by month
+         */
+        by?: 'owner' | 'month';
+        metric?: 'contracts_ending' | 'contracts_renewed' | 'contracts_not_renewed';
+        /**
+         * Narrow to one group of by=owner: the owner’s id, or `none` for accounts (cases) without one
+         */
+        owner?: string;
+        limit?: number;
+        offset?: number;
+      };
+      responses: {
+        '200': {
+          metric: 'contracts_ending' | 'contracts_renewed' | 'contracts_not_renewed';
+          total: number;
+          items: {
+            id: number;
+            /**
+             * contract_id of an imported bundle
+             */
+            external_id: string | null;
+            company_id: number;
+            company: string;
+            product_group_id: number;
+            product_group: string;
+            /**
+             * Inclusive, YYYY-MM-DD
+             */
+            start_date: string;
+            /**
+             * Exclusive, YYYY-MM-DD
+             */
+            end_date: string;
+            /**
+             * Monthly recurring amount, minor units of the workspace currency
+             */
+            mrr_minor: number;
+            owner_id: number | null;
+            owner: string | null;
+            deal_id: number | null;
+            deal: string | null;
+            /**
+             * The contract this one renews
+             */
+            renews_id: number | null;
+            /**
+             * The contract of the same company and product group that renews this one (kpi.md: starts after this start and within 31 days of its end)
+             */
+            renewed_by_id: number | null;
+            /**
+             * Derived from the dates now: upcoming, active, ended (not renewed), renewed, churned
+             */
+            status: 'upcoming' | 'active' | 'ended' | 'renewed' | 'churned';
+            churned_at: string | null;
+            churn_reason_id: number | null;
+            churn_reason: string | null;
+            churn_note: string | null;
+            notes: string | null;
+            created_at: string;
+            updated_at: string;
+            version: number;
+          }[];
+          next_offset: number | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/reports/accounts/accounts': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+        /**
+         * Group by the accounts’ owner or by month
+         */
+        by?: 'owner' | 'month';
+        metric?: 'accounts_start' | 'accounts_end' | 'churned' | 'contracted' | 'expanded' | 'new' | 'cross_sell';
+        /**
+         * Narrow to one group of by=owner: the owner’s id, or `none` for accounts (cases) without one
+         */
+        owner?: string;
+        limit?: number;
+        offset?: number;
+      };
+      responses: {
+        '200': {
+          metric: 'accounts_start' | 'accounts_end' | 'churned' | 'contracted' | 'expanded' | 'new' | 'cross_sell';
+          total: number;
+          items: {
+            company_id: number;
+            company: string;
+            owner_id: number | null;
+            owner: string | null;
+            /**
+             * Major units of the workspace currency
+             */
+            mrr_start: number;
+            /**
+             * Major units of the workspace currency
+             */
+            mrr_end: number;
+            product_groups_end: number;
+          }[];
+          next_offset: number | null;
+        };
+        '400': ErrorBody;
+        '401': ErrorBody;
+        '403': ErrorBody;
+        '404': ErrorBody;
+        '409': ErrorBody;
+        '422': ErrorBody;
+      };
+    };
+  };
+  '/api/v1/reports/accounts/cases': {
+    get: {
+      query: {
+        /**
+         * Period start, inclusive: YYYY-MM-DD (midnight in the workspace time zone) or ISO 8601 with offset
+         */
+        from: string;
+        /**
+         * Period end, exclusive: YYYY-MM-DD or ISO 8601 with offset
+         */
+        to: string;
+        /**
+         * Report as it would have looked at this instant (default: `to`, capped at now)
+         */
+        as_of?: string;
+        /**
+         * Pipeline name or id (default: the first one)
+         */
+        pipeline?: string;
+        lang?: 'ru' | 'en';
+        /**
+         * Group by the accounts’ owner or by month
+         */
+        by?: 'owner' | 'month';
+        kind?: 'complaint' | 'claim' | 'question' | 'praise';
+        recorder_role?: 'service' | 'sales';
+        /**
+         * true: only those closed before as-of (case_resolution_days)
+         */
+        closed?: 'true' | 'false';
+        /**
+         * Narrow to one group of by=owner: the owner’s id, or `none` for accounts (cases) without one
+         */
+        owner?: string;
+        limit?: number;
+        offset?: number;
+      };
+      responses: {
+        '200': {
+          total: number;
+          items: {
+            id: number;
+            kind: 'complaint' | 'claim' | 'question' | 'praise';
+            severity: 'low' | 'normal' | 'high' | 'critical';
+            title: string;
+            status: 'open' | 'in_progress' | 'resolved' | 'rejected';
+            company_id: number;
+            company: string;
+            deal_id: number | null;
+            deal: string | null;
+            contract_id: number | null;
+            opened_at: string;
+            closed_at: string | null;
+            recorder_role: 'service' | 'sales';
+            recorded_by: number | null;
+            recorder: string | null;
+            version: number;
+          }[];
+          next_offset: number | null;
+        };
         '400': ErrorBody;
         '401': ErrorBody;
         '403': ErrorBody;
