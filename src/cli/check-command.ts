@@ -1,5 +1,7 @@
+import { checkAccounts } from '../accounts/check-accounts.ts';
 import { checkHistory } from '../history/check-history.ts';
 import { checkMarketing } from '../marketing/check-marketing.ts';
+import { systemClock } from '../platform/clock.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
 import { listWorkspaces, resolveWorkspace } from '../platform/workspaces.ts';
 import { type DbOptions, say, withDb } from './cli-support.ts';
@@ -13,6 +15,7 @@ export async function checkCommand(opts: DbOptions & { workspace?: string }): Pr
       const results = await inWorkspace(db, w.workspace_id, async (tx) => [
         ...(await checkHistory(tx, w.workspace_id)),
         ...(await checkMarketing(tx, w.workspace_id)),
+        ...(await checkAccounts(tx, w.workspace_id, systemClock.now())),
       ]);
       for (const r of results) {
         bad += r.problems;

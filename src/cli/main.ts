@@ -345,4 +345,33 @@ report
   .addOption(dataDir())
   .action((opts) => runCommand(async () => (await import('./channels-command.ts')).reportChannelsCommand(opts)));
 
+report
+  .command('accounts')
+  .description(
+    say(
+      'key accounts and service: renewals, churn, NRR, expansion, cross-sell, LTV; cases per kind, per 100 won and per recorder',
+      'клиенты и сервис: продления, отток, NRR, расширение, кросс-продажи, LTV; обращения по видам, на 100 выигранных и по тем, кто записал',
+    ),
+  )
+  .requiredOption(
+    '--from <date>',
+    say('period start, inclusive: YYYY-MM-DD or ISO with offset', 'начало периода включительно: ГГГГ-ММ-ДД или ISO со смещением'),
+  )
+  .requiredOption('--to <date>', say('period end, exclusive', 'конец периода, не включая'))
+  .option(
+    '--as-of <date>',
+    say('as it looked at this instant (default: --to, capped at now)', 'как выглядело на этот момент (по умолчанию --to)'),
+  )
+  .addOption(
+    new Option('--by <breakdown>', say('group by the accounts’ owner or by month', 'разбить по владельцу клиента или по месяцам')).choices([
+      'owner',
+      'month',
+    ]),
+  )
+  .option('--pipeline <name>', say('pipeline for deals_won (default: the first)', 'воронка для выигранных сделок (по умолчанию первая)'))
+  .option('--json', say('print the report as JSON (the API object)', 'вывести отчёт в JSON (как в API)'))
+  .addOption(workspace())
+  .addOption(dataDir())
+  .action((opts) => runCommand(async () => (await import('./accounts-command.ts')).reportAccountsCommand(opts)));
+
 await program.parseAsync(process.argv);
