@@ -17,9 +17,13 @@
  *
  * Then backup and restore of the demo workspace with the CLI (bench/backup.ts).
  *
+ * Then the `channels` report (bench/channels.ts): 1,000,000 leads, 3,000,000 touches and 200,000
+ * deals on a PostgreSQL server, the report against one DuckDB statement over the same rows,
+ * interleaved like the funnel's; results in bench/results/channels-postgres-<leads>.json.
+ *
  * Then, when asked (`--suite reimport`), the cost of a small re-import (bench/reimport.ts).
  *
- *   npm run bench -- [--suite funnel,web,load,backup,reimport] [--deals-reimport 100000] [--load-seconds 60] [--engines postgres,pglite] [--deals-postgres 1000000] [--deals-pglite 100000] [--runs 5] [--no-duckdb]
+ *   npm run bench -- [--suite funnel,web,load,backup,channels,reimport] [--deals-reimport 100000] [--load-seconds 60] [--engines postgres,pglite] [--deals-postgres 1000000] [--deals-pglite 100000] [--leads 1000000] [--touches 3000000] [--deals 200000] [--runs 5] [--no-duckdb]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -32,6 +36,7 @@ import { openDb } from '../src/platform/db/open-db.ts';
 import type { Db } from '../src/platform/db/types.ts';
 import { inWorkspace } from '../src/platform/db/workspace-scope.ts';
 import { benchBackup, printBackup } from './backup.ts';
+import { benchChannels, DEFAULT_SIZES, printChannelsBench } from './channels.ts';
 import { compareFigures, DUCK_KINDS, type DuckKind, DuckReference, type DuckVariant } from './duckdb-reference.ts';
 import { generateBundle } from './generate-bundle.ts';
 import { benchLoad, printLoad } from './load.ts';
@@ -44,7 +49,7 @@ const arg = (name: string, def: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : def;
 };
-const suites = arg('suite', 'funnel,web,load,backup').split(',');
+const suites = arg('suite', 'funnel,web,load,backup,channels').split(',');
 const engines = suites.includes('funnel') ? arg('engines', 'postgres,pglite').split(',') : [];
 const runs = Number(arg('runs', '5'));
 const withDuck = !args.includes('--no-duckdb');
@@ -264,6 +269,20 @@ for (const e of engines) results.push(await benchEngine(e));
 const web = suites.includes('web') ? await benchWeb(runs) : null;
 const load = suites.includes('load') ? await benchLoad(Number(arg('load-seconds', '60'))) : null;
 const backup = suites.includes('backup') ? await benchBackup(runs) : null;
+const channels = suites.includes('channels')
+  ? await benchChannels({
+      sizes: {
+        leads: Number(arg('leads', String(DEFAULT_SIZES.leads))),
+        touches: Number(arg('touches', String(DEFAULT_SIZES.touches))),
+        deals: Number(arg('deals', String(DEFAULT_SIZES.deals))),
+      },
+      runs,
+      withDuck,
+      now: NOW,
+      // Its own database, so that it never drops the funnel suite's.
+      dbName: `${process.env.VORONKA_BENCH_DB ?? 'voronka_bench'}_channels`,
+    })
+  : null;
 const reimport = suites.includes('reimport') ? await benchReimport(Number(arg('deals-reimport', '100000'))) : null;
 
 mkdirSync(join('bench', 'results'), { recursive: true });
@@ -324,6 +343,13 @@ if (results.length > 0) {
 if (web) printWeb(web);
 if (load) printLoad(load);
 if (backup) printBackup(backup);
+if (channels) {
+  printChannelsBench(channels);
+  writeFileSync(
+    join('bench', 'results', `channels-postgres-${channels.sizes.leads}.json`),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, ...channels }, null, 2)}\n`,
+  );
+}
 if (reimport) {
   printReimport(reimport);
   writeFileSync(
@@ -331,7 +357,7 @@ if (reimport) {
     `${JSON.stringify({ date: new Date().toISOString(), machine, ...reimport }, null, 2)}\n`,
   );
 }
-if (results.length > 0 || web) process.stdout.write(`\nfunnel and web: median of ${runs} runs after one warm-up\n`);
+if (results.length > 0 || web || channels) process.stdout.write(`\nfunnel, web and channels: median of ${runs} runs after one warm-up\n`);
 if (load) process.stdout.write(`load: one run of ${load.seconds} s per scenario, ${load.connections} connections (autocannon)\n`);
 if (backup)
   process.stdout.write(`backup: wall time of the CLI process, median of ${runs} runs, each restore into a fresh empty database\n`);
