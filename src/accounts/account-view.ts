@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { assertVisible, scopeFor } from '../platform/auth/access.ts';
 import type { Principal } from '../platform/auth/roles.ts';
 import type { Queryable } from '../platform/db/types.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, notFound } from '../platform/errors.ts';
 import { WHAT } from '../platform/resource/fields.ts';
 import { caseItemOut, caseItemSchema, caseItemSql } from './cases.ts';
 import { type ContractRow, contractOut, contractSchema, contractSelect, workspaceToday } from './contracts.ts';
@@ -61,6 +61,7 @@ export async function companyAccount(
   const [co] = await tx.query<{ name: string; currency: string }>(
     sql`select c.name, w.currency from companies c join workspaces w on w.workspace_id = c.workspace_id where c.workspace_id = ${ws} and c.id = ${companyId}`,
   );
+  if (!co) throw notFound(WHAT.company, companyId);
   const { today, zone } = await workspaceToday(tx, ws, now);
   let visible = true;
   try {
