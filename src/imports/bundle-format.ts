@@ -5,6 +5,7 @@ import { AppError } from '../platform/errors.ts';
 import { issuesToFields } from '../platform/http/validation.ts';
 import { checkWorkspaceInput } from '../platform/workspaces.ts';
 import { checkStageSet, STAGE_KINDS } from '../process/pipelines.ts';
+import { accountsReportSchema, grossMarginProblem } from './accounts-files.ts';
 import { jsonFailure, rowError } from './import-errors.ts';
 import { marketingReportSchema } from './marketing-files.ts';
 
@@ -18,6 +19,8 @@ export const pipelineFileSchema = z.strictObject({
     .array(z.strictObject({ name: z.string().trim().min(1).max(200), kind: z.enum(STAGE_KINDS) }))
     .min(3)
     .max(50),
+  /** The workspace's gross margin for LTV (kpi.md: a fraction in (0, 1], 1 by default). */
+  gross_margin: z.number().gt(0).max(1).optional(),
 });
 export type PipelineFile = z.infer<typeof pipelineFileSchema>;
 
@@ -68,6 +71,8 @@ export const importReportSchema = z.object({
   dry_run: z.boolean().optional(),
   /** What the optional leads.csv, touches.csv, spend.csv and icp.json brought (absent: none of them). */
   marketing: marketingReportSchema.optional(),
+  /** What the optional contracts.csv, cases.csv and pipeline.json's gross_margin brought (absent: none of them). */
+  accounts: accountsReportSchema.optional(),
 });
 export type ImportReport = z.infer<typeof importReportSchema>;
 
@@ -113,6 +118,8 @@ export function readPipelineFile(dir: string): PipelineFile {
       reason: jsonFailure(e),
     });
   }
+  const margin = grossMarginProblem(json);
+  if (margin) throw rowError({ file: 'pipeline.json', column: 'gross_margin', value: margin.value, reason: margin.reason });
   const r = pipelineFileSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];

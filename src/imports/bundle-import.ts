@@ -8,6 +8,7 @@ import { scopeTo } from '../platform/db/workspace-scope.ts';
 import { AppError, type Locale, type Msg, pick } from '../platform/errors.ts';
 import { createWorkspace, findWorkspace, type WorkspaceRow } from '../platform/workspaces.ts';
 import { createPipeline, loadStages, type StageRow } from '../process/pipelines.ts';
+import { accountsChanged, importAccountFiles } from './accounts-files.ts';
 import { checkStaged } from './bundle-checks.ts';
 import { emptyReport, type ImportReport, type PipelineFile, readPipelineFile } from './bundle-format.ts';
 import { mergeStaged } from './bundle-merge.ts';
@@ -26,7 +27,8 @@ export {
 } from './bundle-format.ts';
 
 /**
- * The canonical bundle of kpi.md: pipeline.json, deals.csv, stage_events.csv.
+ * The canonical bundle of kpi.md: pipeline.json, deals.csv, stage_events.csv, and the optional
+ * marketing (marketing-files.ts) and key-account files (accounts-files.ts).
  *
  * Rows stream into temporary tables inside one transaction (bundle-stage.ts);
  * cross-row checks (duplicates, unknown deals, history rewrites) then run as SQL
@@ -80,15 +82,33 @@ export async function importBundle(
     const bulk = await checkAndMerge(tx, { ws: wsId, pipelineId, now: opts.now }, report, files, progress);
     const marketing = await importMarketingFiles(tx, dir, { ws: wsId, zone: ws.timezone, currency: ws.currency, now: opts.now });
     if (marketing) report.marketing = marketing;
+    const accounts = await importAccountFiles(tx, dir, {
+      ws: wsId,
+      currency: ws.currency,
+      locale: ws.locale,
+      now: opts.now,
+      grossMargin: pipelineFile.gross_margin,
+      onHeader: (file, h) => {
+        report.encodings = { ...report.encodings, [file]: h.encoding };
+        report.ignored_columns.push(...h.ignored.map((c) => `${file}:${c}`));
+      },
+    });
+    if (accounts) report.accounts = accounts;
     const extraChanged = opts.afterMerge ? await opts.afterMerge(tx, wsId) : false;
     report.changed =
       extraChanged ||
       marketingChanged(marketing) ||
+      accountsChanged(accounts) ||
       report.workspace_created ||
       report.pipeline_created ||
       report.deals_created + report.deals_updated + report.stage_entries_added > 0;
     if (report.changed) {
-      const rows = report.deals_created + report.deals_updated + report.stage_entries_added + report.new_companies;
+      const rows =
+        report.deals_created +
+        report.deals_updated +
+        report.stage_entries_added +
+        report.new_companies +
+        (accounts ? accounts.contracts_created + accounts.contracts_updated + accounts.cases_created + accounts.cases_updated : 0);
       // (the merge analyzed deals and stage entries as it grew them; an initial load, its own tables)
       // What an import writes besides deals and entries: visits, counters and the names it creates.
       const more = [
@@ -99,6 +119,7 @@ export async function importBundle(
         'channels',
         'companies',
         ...(marketing ? ['leads', 'touches'] : []),
+        ...(accounts ? ['contracts', 'service_cases', 'product_groups', 'tasks'] : []),
       ];
       await analyzeChanged(tx, bulk ? more.filter((t) => !BULK_TABLES.includes(t)) : more, rows);
     }
