@@ -36,6 +36,7 @@ export function formatImportReport(r: ImportReport, locale: Locale): string[] {
   if (files.length > 0) out(`  files read: ${files.join(', ')}`, `  прочитаны файлы: ${files.join(', ')}`);
   if (!r.changed) {
     marketingLines(r, out);
+    accountsLines(r, out);
     return lines;
   }
   out(
@@ -67,6 +68,7 @@ export function formatImportReport(r: ImportReport, locale: Locale): string[] {
     out(`  ${en}: ${shown}`, `  ${ru}: ${shown}`);
   }
   marketingLines(r, out);
+  accountsLines(r, out);
   return lines;
 }
 
@@ -98,6 +100,49 @@ function marketingLines(r: ImportReport, out: (en: string, ru: string) => void) 
     out(`  new owners (leads): ${m.new_owners.join(', ')}`, `  новые ответственные (лиды): ${m.new_owners.join(', ')}`);
   if (m.new_channels.length)
     out(`  new channels (leads, touches): ${m.new_channels.join(', ')}`, `  новые каналы (лиды, касания): ${m.new_channels.join(', ')}`);
+}
+
+/** What contracts.csv, cases.csv and pipeline.json's gross_margin brought, when the bundle had them. */
+function accountsLines(r: ImportReport, out: (en: string, ru: string) => void) {
+  const a = r.accounts;
+  if (!a) return;
+  const n = (v: number, l: Locale) => number(v, l);
+  const names = (v: string[]) => `${v.length}: ${v.slice(0, 12).join(', ')}${v.length > 12 ? ', …' : ''}`;
+  if (a.contracts_in_file > 0) {
+    out(
+      `  contracts: ${n(a.contracts_created, 'en')} created, ${n(a.contracts_updated, 'en')} updated, ${n(a.contracts_unchanged, 'en')} unchanged (${count(a.contracts_in_file, NOUNS.row, 'en')})`,
+      `  договоры: создано ${n(a.contracts_created, 'ru')}, обновлено ${n(a.contracts_updated, 'ru')}, без изменений ${n(a.contracts_unchanged, 'ru')} (${count(a.contracts_in_file, NOUNS.row, 'ru')})`,
+    );
+    if (a.overlapping_contracts > 0)
+      out(
+        `  contracts overlapping another of the same company and product group: ${n(a.overlapping_contracts, 'en')}`,
+        `  договоров, пересекающихся с другим договором той же компании и продуктовой группы: ${n(a.overlapping_contracts, 'ru')}`,
+      );
+    if (a.renewal_tasks_created > 0)
+      out(
+        `  renewal tasks created: ${n(a.renewal_tasks_created, 'en')}`,
+        `  создано задач на продление: ${n(a.renewal_tasks_created, 'ru')}`,
+      );
+  }
+  if (a.cases_in_file > 0)
+    out(
+      `  service cases: ${n(a.cases_created, 'en')} created, ${n(a.cases_updated, 'en')} updated, ${n(a.cases_unchanged, 'en')} unchanged (${count(a.cases_in_file, NOUNS.row, 'en')})`,
+      `  обращения: создано ${n(a.cases_created, 'ru')}, обновлено ${n(a.cases_updated, 'ru')}, без изменений ${n(a.cases_unchanged, 'ru')} (${count(a.cases_in_file, NOUNS.row, 'ru')})`,
+    );
+  if (a.new_companies.length)
+    out(
+      `  new companies (contracts, cases): ${names(a.new_companies)}`,
+      `  новые компании (договоры, обращения): ${names(a.new_companies)}`,
+    );
+  if (a.new_product_groups.length)
+    out(`  new product groups: ${names(a.new_product_groups)}`, `  новые продуктовые группы: ${names(a.new_product_groups)}`);
+  if (a.new_owners.length)
+    out(`  new owners (contracts): ${names(a.new_owners)}`, `  новые ответственные (договоры): ${names(a.new_owners)}`);
+  if (a.gross_margin !== null)
+    out(
+      `  gross margin: ${number(a.gross_margin, 'en', 4)}${a.gross_margin_changed ? ' (set)' : ' (unchanged)'}`,
+      `  валовая маржа: ${number(a.gross_margin, 'ru', 4)}${a.gross_margin_changed ? ' (установлена)' : ' (без изменений)'}`,
+    );
 }
 
 export function printImportReport(r: ImportReport) {
