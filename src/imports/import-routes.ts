@@ -28,7 +28,7 @@ export const IMPORT_FILES = {
 export type ImportFormat = keyof typeof IMPORT_FILES;
 /** Files a format also reads when they are sent (kpi.md's optional bundle files). */
 export const OPTIONAL_IMPORT_FILES: Record<ImportFormat, readonly string[]> = {
-  canonical: ['leads.csv', 'touches.csv', 'spend.csv', 'icp.json'],
+  canonical: ['leads.csv', 'touches.csv', 'spend.csv', 'icp.json', 'contracts.csv', 'cases.csv'],
   maven: [],
 };
 
@@ -54,7 +54,7 @@ const importAnswer = z.object({
  * report of what the import would do. Only an admin or the head of sales imports.
  */
 export function registerImportRoutes(app: FastifyInstance, ctx: AppContext) {
-  app.register(multipart, { limits: { fileSize: MAX_IMPORT_FILE_BYTES, files: 8, fields: 8, parts: 16 } });
+  app.register(multipart, { limits: { fileSize: MAX_IMPORT_FILE_BYTES, files: 10, fields: 8, parts: 18 } });
   app.withTypeProvider<ZodTypeProvider>().post(
     '/api/v1/imports',
     {

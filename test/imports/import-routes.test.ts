@@ -135,7 +135,7 @@ describe('POST /api/v1/imports', () => {
     const unknown = await upload(w.token, f, '', 'en');
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toBe(
-      'notes.txt: not a file of this import (expected pipeline.json, deals.csv, stage_events.csv, leads.csv, touches.csv, spend.csv, icp.json)',
+      'notes.txt: not a file of this import (expected pipeline.json, deals.csv, stage_events.csv, leads.csv, touches.csv, spend.csv, icp.json, contracts.csv, cases.csv)',
     );
     const json = await w.api.post('/imports', { files: [] });
     expect(json.status).toBe(415);
