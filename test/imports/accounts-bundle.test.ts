@@ -329,13 +329,15 @@ describe('contracts.csv, cases.csv and gross_margin in the bundle', () => {
 
   it('titles imported cases in the workspace’s language and reads cases.csv in Russian Excel’s dialect too', async () => {
     await createWorkspace(db, { name: 'Key accounts', currency: 'RUB', timezone: 'Europe/Moscow', locale: 'en' }, now);
-    const dir = bundle({ 'cases.csv': (l) => l.map((x) => x.replace(/,/g, ';')) });
+    // Russian Excel also rewrites dates as DD.MM.YYYY.
+    const dir = bundle({ 'cases.csv': (l) => l.map((x) => x.replace(/,/g, ';')), 'contracts.csv': semi(8, 3, '01.01.2026') });
     const cases = readFileSync(join(dir, 'cases.csv'), 'utf8');
     writeFileSync(join(dir, 'cases.csv'), `\uFEFF${cases.replace(/\n/g, '\r\n')}`);
     const r = await importBundle(db, dir, { workspace: 'Key accounts', now });
     expect(r.workspace_created).toBe(false);
     expect(r.accounts).toMatchObject({ cases_created: 5, gross_margin: 0.7, gross_margin_changed: true });
     const ws = await wsId('Key accounts');
+    expect((await contractsOf(ws)).find((c) => c.id === 'C7')).toMatchObject({ start: '2026-01-01', end: '2031-01-01' });
     expect((await casesOf(ws)).map((k) => [k.id, k.company, k.title])).toEqual([
       ['K1', 'ООО «Альфа»', 'Не работает выгрузка'],
       ['K2', 'ООО «Бета»', 'Imported case K2'],
