@@ -111,9 +111,31 @@ export function accountCtes(ws: number, tz: string, p: Period, asOf: Date): Sql 
         from c group by company_id)`;
 }
 
-/** The contracts (alias `c`) ending in the period and whether each was renewed (kpi.md). */
-export const renewedSql = sql`exists (select 1 from c n where n.company_id = c.company_id and n.product_group_id = c.product_group_id
-  and n.id <> c.id and n.start_date > c.start_date and n.start_date <= c.end_date + 31)`;
+/**
+ * Whether the contract (alias `c`) was renewed (kpi.md): another visible contract of its company and
+ * product group starts after its start and no later than 31 days after its end — an index range
+ * scan (contracts_company_idx), not a scan of the visible set per contract.
+ */
+export function renewedSql(ws: number, tz: string, asOf: Date): Sql {
+  return sql`exists (select 1 from contracts n
+    where n.workspace_id = ${ws} and n.company_id = c.company_id and n.product_group_id = c.product_group_id
+      and n.start_date > c.start_date and n.start_date <= c.end_date + 31 and n.id <> c.id
+      and (n.start_date::timestamp at time zone ${tz}) < ${asOf})`;
+}
+
+/**
+ * Only each company's account owner (alias `acct`: company_id, owner_id — the owner of its
+ * latest-starting visible contract), for the case statements: they group or scope by it, nothing
+ * more; without a breakdown or a scope they need no account at all.
+ */
+export function ownerCte(ws: number, tz: string, asOf: Date, needed: boolean): Sql {
+  return needed
+    ? sql`acct as (
+        select distinct on (company_id) company_id, owner_id from contracts
+         where workspace_id = ${ws} and (start_date::timestamp at time zone ${tz}) < ${asOf}
+         order by company_id, start_date desc, id desc)`
+    : sql`acct as (select null::int8 as company_id, null::int8 as owner_id where false)`;
+}
 
 interface AccountRow {
   key: number | null;
@@ -168,6 +190,7 @@ async function figuresOf(tx: Queryable, aq: AccountsQuery, tz: string, p: Period
   const ws = aq.q.workspaceId;
   const asOf = aq.q.asOf;
   const ctes = accountCtes(ws, tz, p, asOf);
+  const owners = ownerCte(ws, tz, asOf, grouped || aq.owners !== undefined);
   const sets = grouped ? raw('grouping sets ((a.owner_id), ())') : raw('()');
   const ksets = grouped
     ? raw('grouping sets ((a.owner_id, k.kind, k.recorder_role), (k.kind, k.recorder_role))')
@@ -177,7 +200,7 @@ async function figuresOf(tx: Queryable, aq: AccountsQuery, tz: string, p: Period
   const accounts = await tx.query<AccountRow>(sql`
     with ${ctes},
     ending as (
-      select c.company_id, count(*)::int8 as ending, count(*) filter (where ${renewedSql})::int8 as renewed
+      select c.company_id, count(*)::int8 as ending, count(*) filter (where ${renewedSql(ws, tz, asOf)})::int8 as renewed
         from c where c.e >= ${p.from} and c.e < ${p.to} group by c.company_id)
     select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${isTotal} as total,
            count(*) filter (where a.active0)::int8 as accounts_start,
@@ -197,13 +220,13 @@ async function figuresOf(tx: Queryable, aq: AccountsQuery, tz: string, p: Period
      where true ${ownerIn(aq.owners, sql`a.owner_id`)}
      group by ${sets}`);
   const cases = await tx.query<CaseRow>(sql`
-    with ${ctes}
+    with ${owners}
     select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${grouped ? raw('grouping(a.owner_id) = 1') : raw('true')} as total,
            k.kind, k.recorder_role, count(*)::int8 as n
       from ${periodCasesSql(ws, p, asOf, aq.owners)}
      group by ${ksets}`);
   const resolution = await tx.query<ResolutionRow>(sql`
-    with ${ctes}
+    with ${owners}
     select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${isTotal} as total, count(*)::int8 as n,
            percentile_cont(0.5) within group (order by extract(epoch from k.closed_at - k.opened_at) / 86400) as median,
            percentile_cont(0.9) within group (order by extract(epoch from k.closed_at - k.opened_at) / 86400) as p90
@@ -471,7 +494,8 @@ export async function drillContractIds(
   const { q } = aq;
   const { tz } = await workspaceOf(tx, q.workspaceId);
   if (q.asOf.getTime() <= q.from.getTime()) return [];
-  const cond = metric === 'contracts_renewed' ? renewedSql : metric === 'contracts_not_renewed' ? sql`not ${renewedSql}` : sql`true`;
+  const renewed = renewedSql(q.workspaceId, tz, q.asOf);
+  const cond = metric === 'contracts_renewed' ? renewed : metric === 'contracts_not_renewed' ? sql`not ${renewed}` : sql`true`;
   const rows = await tx.query<{ id: number }>(sql`
     with ${accountCtes(q.workspaceId, tz, q, q.asOf)}
     select c.id from c join acct a on a.company_id = c.company_id
@@ -501,7 +525,7 @@ export async function drillCaseIds(tx: Queryable, aq: AccountsQuery, f: CaseFilt
     ' ',
   );
   const rows = await tx.query<{ id: number }>(sql`
-    with ${accountCtes(q.workspaceId, tz, q, q.asOf)}
+    with ${ownerCte(q.workspaceId, tz, q.asOf, true)}
     select k.id from ${periodCasesSql(q.workspaceId, q, q.asOf, aq.owners, extra)} order by k.opened_at desc, k.id desc`);
   return rows.map((r) => Number(r.id));
 }
