@@ -120,32 +120,36 @@ export async function channelsReport(tx: Queryable, q: FunnelQuery, opts: Channe
 
   // Per channel: the period's leads, their opportunities and fit; won deals once per channel. The
   // total's won deals (each once, whichever channels its leads came from) in the same statement,
-  // from the same rows, on every row.
+  // from the same rows, on every row. The leads are first counted per (channel, deal) — a deal's
+  // won and amount are the same on each of its leads — in a subquery read once, which PostgreSQL
+  // may run in parallel (a CTE read three times is materialized, and then runs on one core); the
+  // ~100,000 groups of a year of a million leads are then summed per channel and, per deal, for the total.
   const rows = await tx.query<GroupRow & { total_won: number; total_won_minor: number }>(sql`
-    with ld as (${leadDealsSql(q)}),
+    with x as (
+      select ld.channel_id, ld.deal_id, count(*)::int8 as leads, count(*) filter (where ld.opportunity)::int8 as opportunities,
+             count(*) filter (where ld.fit_score >= ${threshold ?? 0})::int8 as fit, bool_or(ld.won) as won,
+             max(ld.amount_minor) as amount_minor
+        from (${leadDealsSql(q)}) ld
+       group by ld.channel_id, ld.deal_id),
     per as (
-      select channel_id, count(*)::int8 as leads, count(*) filter (where opportunity)::int8 as opportunities,
-             count(*) filter (where fit_score >= ${threshold ?? 0})::int8 as fit
-        from ld group by channel_id),
-    won as (
-      select channel_id, count(*)::int8 as won, coalesce(sum(amount_minor), 0)::int8 as won_minor
-        from (select distinct channel_id, deal_id, amount_minor from ld where won) d group by channel_id),
+      select channel_id, sum(leads)::int8 as leads, sum(opportunities)::int8 as opportunities, sum(fit)::int8 as fit,
+             count(*) filter (where won)::int8 as won, coalesce(sum(amount_minor) filter (where won), 0)::int8 as won_minor
+        from x group by channel_id),
     tot as (
       select count(*)::int8 as won, coalesce(sum(amount_minor), 0)::int8 as won_minor
-        from (select distinct deal_id, amount_minor from ld where won) d),
+        from (select distinct deal_id, amount_minor from x where won) d),
     spend as (
       select channel_id, sum(amount_minor)::int8 as spend_minor from marketing_spend
        where workspace_id = ${ws} and (month::timestamp at time zone ${wz.timezone}) >= ${q.from}
          and (month::timestamp at time zone ${wz.timezone}) < ${q.to}
        group by channel_id),
-    keys as (select channel_id from per union select channel_id from won union select channel_id from spend)
+    keys as (select channel_id from per union select channel_id from spend)
     select k.channel_id, coalesce(per.leads, 0) as leads, coalesce(per.opportunities, 0) as opportunities, coalesce(per.fit, 0) as fit,
-           coalesce(won.won, 0) as won, coalesce(won.won_minor, 0) as won_minor, coalesce(spend.spend_minor, 0) as spend_minor,
+           coalesce(per.won, 0) as won, coalesce(per.won_minor, 0) as won_minor, coalesce(spend.spend_minor, 0) as spend_minor,
            tot.won as total_won, tot.won_minor as total_won_minor
       from keys k
       cross join tot
       left join per on per.channel_id is not distinct from k.channel_id
-      left join won on won.channel_id is not distinct from k.channel_id
       left join spend on spend.channel_id is not distinct from k.channel_id`);
   // No row: no lead in the period (and no spend), so no won deal either.
   const tot = { won: Number(rows[0]?.total_won ?? 0), won_minor: Number(rows[0]?.total_won_minor ?? 0) };
@@ -238,9 +242,12 @@ type ChannelGroup = z.infer<typeof channelGroupSchema>;
  * set — the touches of its leads before its closing, or its own channel at its creation; its amount
  * credited by each model. Credits are in minor units as fractions (1/3 of a kopeck stays 1/3).
  *
- * The statement numbers each deal's touches (k of n, ordered as kpi.md orders them) and sums the
- * credits per channel, so only a row per channel leaves the database, not one per touch (350,000
- * for a year of a million leads). A model's weights (`first_touch`: 1 to k = 1; `last_touch`: 1 to
+ * One statement, each relation read once (so PostgreSQL may run it in parallel): the closing visits
+ * of the won deals, each left-joined to the touches of its leads as one join, so that a deal without
+ * such a touch keeps one row — its own channel (the visit's copy of the deal's) at its creation;
+ * each deal's rows numbered (k of n, ordered as kpi.md orders them) and the credits summed per
+ * channel, so only a row per channel leaves the database, not one per touch (350,000 for a year of
+ * a million leads). A model's weights (`first_touch`: 1 to k = 1; `last_touch`: 1 to
  * k = n; `linear`: 1/n each; `position_based`: all for n = 1, half each for n = 2, else 0.4 to the
  * first and the last and 0.2 shared by the n − 2 between) are double precision, as are the sums.
  * A channel is credited under a model when one of its touches has a weight there (`*_n`).
@@ -258,26 +265,18 @@ export async function attributionOf(tx: Queryable, q: FunnelQuery): Promise<{ by
     linear: number;
     position_based: number;
   }>(sql`
-    with won as (
-      select v.deal_id, v.amount_minor, v.entered_at as closed_at, v.created_at, d.channel_id
-        from ${won.from} join deals d on d.workspace_id = v.workspace_id and d.id = v.deal_id
-       where ${w}),
-    t as (
-      select won.deal_id, t.channel_id, t.at, ch.name
-        from won
-        join leads l on l.workspace_id = ${q.workspaceId} and l.deal_id = won.deal_id and l.created_at < ${q.asOf}
-        join touches t on t.workspace_id = l.workspace_id and t.lead_id = l.id and t.at < won.closed_at
-        join channels ch on ch.workspace_id = t.workspace_id and ch.id = t.channel_id),
-    own as (
-      select won.deal_id, won.channel_id, won.created_at as at, coalesce(ch.name, '') as name
-        from won left join channels ch on ch.workspace_id = ${q.workspaceId} and ch.id = won.channel_id
-       where not exists (select 1 from t where t.deal_id = won.deal_id)),
-    all_t as (select * from t union all select * from own),
-    seq as (
-      select a.channel_id, won.amount_minor,
-             row_number() over (partition by a.deal_id order by a.at, a.name, a.channel_id) as k,
-             count(*) over (partition by a.deal_id) as n
-        from all_t a join won on won.deal_id = a.deal_id)
+    with seq as (
+      select coalesce(t.channel_id, v.channel_id) as channel_id, v.amount_minor,
+             row_number() over (partition by v.deal_id
+                                order by coalesce(t.at, v.created_at), coalesce(ch.name, own.name, ''), coalesce(t.channel_id, v.channel_id)) as k,
+             count(*) over (partition by v.deal_id) as n
+        from ${won.from}
+        left join (leads l
+                   join touches t on t.workspace_id = l.workspace_id and t.lead_id = l.id
+                   join channels ch on ch.workspace_id = t.workspace_id and ch.id = t.channel_id)
+               on l.workspace_id = ${q.workspaceId} and l.deal_id = v.deal_id and l.created_at < ${q.asOf} and t.at < v.entered_at
+        left join channels own on own.workspace_id = ${q.workspaceId} and own.id = v.channel_id
+       where ${w})
     select channel_id,
            count(*) filter (where k = 1) as first_n, coalesce(sum(amount_minor) filter (where k = 1), 0)::float8 as first_touch,
            count(*) filter (where k = n) as last_n, coalesce(sum(amount_minor) filter (where k = n), 0)::float8 as last_touch,
