@@ -9,6 +9,7 @@ import type { FunnelQuery } from '../src/analytics/funnel-types.ts';
 import { importBundle } from '../src/imports/bundle-import.ts';
 import { ATTRIBUTION_MODELS, type ChannelsReport, channelsReport } from '../src/marketing/channels-report.ts';
 import { saveIcpRules } from '../src/marketing/icp.ts';
+import { withBulkLoad } from '../src/platform/db/bulk-load.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { openDb } from '../src/platform/db/open-db.ts';
 import type { Db } from '../src/platform/db/types.ts';
@@ -177,11 +178,14 @@ export async function generateChannels(db: Db, sizes: ChannelsSizes, now: Date, 
     const fitOf = (ci: string) => `(array[${CHANNELS.map((c) => c.fit).join(', ')}]::float8[])[${ci}]`;
     const leadCols = `workspace_id, title, created_at, updated_at, channel_id, owner_id, status, deal_id, converted_at,
                       industry, employees, region, company_name, campaign, utm_source, utm_medium`;
+    // Drawn into a scratch table first, then written to leads in the order they arrived
+    // (created_at), as a CRM receives them: ids and the table's pages follow time.
+    await tx.query(`create temp table bench_new_leads on commit drop as select ${leadCols} from leads limit 0`);
     // Converted leads: one per deal, a second for 12 %, a third for 3 %, created days before the
     // deal (log-normal, median 6 days), the first mostly of the deal's own channel; bounded by
     // the leads asked for. Their profiles lean to the ICP's industries.
     const converted = await tx.run(`
-      insert into leads (${leadCols})
+      insert into bench_new_leads (${leadCols})
       select ${ws}, 'Лид ' || x.n, x.created_at, x.created_at, r.ch[x.ci], x.owner_id, 'converted', x.deal_id, x.deal_created,
              ${profile('x.n', `1.4 * ${fitOf('x.ci')}`)}, ${tags('x.n', 'x.ci')}
         from (select row_number() over (order by d.id, k) as n, d.id as deal_id, d.created_at as deal_created, d.owner_id,
@@ -201,7 +205,7 @@ export async function generateChannels(db: Db, sizes: ChannelsSizes, now: Date, 
     // The rest: not converted, uniform over the ~25 months, by the channels' lead volume.
     const rest = Math.max(0, sizes.leads - converted);
     await tx.run(`
-      insert into leads (${leadCols})
+      insert into bench_new_leads (${leadCols})
       select ${ws}, 'Лид ' || x.j, x.created_at, x.created_at, r.ch[x.ci],
              r.us[1 + floor(${u('x.j', 40)} * cardinality(r.us))::int],
              (array['new', 'working', 'qualified', 'disqualified'])[${weighted('x.j', 41, [15, 20, 15, 50])}], null, null,
@@ -214,36 +218,51 @@ export async function generateChannels(db: Db, sizes: ChannelsSizes, now: Date, 
                      )} as ci
                 from generate_series(1, ${rest}) i) x
         cross join bench_ref r`);
-    log(`touches… (${at()})`);
-    await tx.query(`create temp table bench_leads on commit drop as
-      select row_number() over (order by l.id) as n, l.id, l.created_at, l.channel_id
-        from leads l where l.workspace_id = ${ws}`);
-    await tx.query(`alter table bench_leads add primary key (n)`);
-    // A fifth of the touches on the converted leads (the first ones by id), the rest on any lead;
-    // from three days before the lead to two months after it (never after the history's end), so
-    // some fall after their deal's closing; a touch is of the lead's own channel for 45 %, else
-    // of a channel drawn by its touch weight. Unique on (lead, channel, at) as the table keeps them.
-    const touchesConverted = Math.round(sizes.touches * 0.2);
-    const lead = (i: string) =>
-      `case when ${i} <= ${touchesConverted} then 1 + floor(${u(i, 50)} * ${converted})::int else 1 + floor(${u(i, 50)} * ${sizes.leads})::int end`;
-    const touches = await tx.run(`
-      insert into touches (workspace_id, lead_id, channel_id, at, kind, created_at)
-      select ${ws}, x.id, r.ch[x.ci], x.at, (${arr(CHANNELS.map((c) => c.touch))})[x.ci], x.at
-        from (select bl.id,
-                     case when ${u('t.i', 51)} < 0.45 then array_position(r.ch, bl.channel_id)
-                          else ${weighted(
-                            't.i',
-                            52,
-                            CHANNELS.map((c) => c.touches),
-                          )} end as ci,
-                     bl.created_at - interval '3 days'
-                       + make_interval(secs => floor(${u('t.i', 53)} * least(63 * ${DAY_S}, ${endS} - extract(epoch from bl.created_at)::float8 + 3 * ${DAY_S} - 1)))
-                       + make_interval(secs => (t.i % 1000000) / 1e6::float8) as at
-                from generate_series(1, ${sizes.touches}) t(i)
-                cross join bench_ref r
-                join bench_leads bl on bl.n = ${lead('t.i')}) x
-        cross join bench_ref r
-      on conflict do nothing`);
+    log(`leads drawn (${at()}); writing them…`);
+
+    // A fifth of the touches on the converted leads, the rest on any lead; from three days before
+    // the lead to two months after it (never after the history's end), so some fall after their
+    // deal's closing; a touch is of the lead's own channel for 45 %, else of a channel drawn by its
+    // touch weight; written in time order. Unique on (lead, channel, at) as the table keeps them:
+    // the instant's microseconds are the touch's number.
+    const writeTouches = async () => {
+      // The leads by number, the converted ones first.
+      await tx.query(`create temp table bench_leads on commit drop as
+        select row_number() over (order by l.deal_id is null, l.id) as n, l.id, l.created_at, l.channel_id
+          from leads l where l.workspace_id = ${ws}`);
+      await tx.query(`alter table bench_leads add primary key (n)`);
+      const touchesConverted = Math.round(sizes.touches * 0.2);
+      const lead = (i: string) =>
+        `case when ${i} <= ${touchesConverted} then 1 + floor(${u(i, 50)} * ${converted})::int else 1 + floor(${u(i, 50)} * ${sizes.leads})::int end`;
+      return tx.run(`
+        insert into touches (workspace_id, lead_id, channel_id, at, kind, created_at)
+        select ${ws}, x.id, r.ch[x.ci], x.at, (${arr(CHANNELS.map((c) => c.touch))})[x.ci], x.at
+          from (select bl.id,
+                       case when ${u('t.i', 51)} < 0.45 then array_position(r.ch, bl.channel_id)
+                            else ${weighted(
+                              't.i',
+                              52,
+                              CHANNELS.map((c) => c.touches),
+                            )} end as ci,
+                       bl.created_at - interval '3 days'
+                         + make_interval(secs => floor(${u('t.i', 53)} * least(63 * ${DAY_S}, ${endS} - extract(epoch from bl.created_at)::float8 + 3 * ${DAY_S} - 1)))
+                         + make_interval(secs => (t.i % 1000000) / 1e6::float8) as at
+                  from generate_series(1, ${sizes.touches}) t(i)
+                  cross join bench_ref r
+                  join bench_leads bl on bl.n = ${lead('t.i')}) x
+          cross join bench_ref r
+         order by x.at, x.id`);
+    };
+    // An initial load, as the bundle import makes one (platform/db/bulk-load.ts): the two tables'
+    // secondary indexes and foreign keys are dropped, then built once and validated by one join
+    // each. The trigger that scores every lead stays.
+    const touches = await withBulkLoad(tx, ['leads', 'touches'], async () => {
+      await tx.run(`insert into leads (${leadCols}) select ${leadCols} from bench_new_leads order by created_at, title`);
+      log(`touches… (${at()})`);
+      const n = await writeTouches();
+      log(`indexes and foreign keys… (${at()})`);
+      return n;
+    });
     log(`spend… (${at()})`);
     const spend = await tx.run(`
       insert into marketing_spend (workspace_id, channel_id, month, amount_minor, created_at, updated_at)
