@@ -20,9 +20,10 @@ export const PAGES = [
   'contacts',
   'leads',
   'marketing',
+  'accounts',
   'review',
 ] as const;
-export const START_PAGES = ['tasks', 'board', 'yesterday', 'dashboard', 'marketing'] as const;
+export const START_PAGES = ['tasks', 'board', 'yesterday', 'dashboard', 'marketing', 'accounts'] as const;
 
 const menuItem = z.strictObject({ key: z.enum(PAGES), hidden: z.boolean() });
 export const uiPrefs = z.strictObject({

@@ -45,6 +45,7 @@ describe('start page and menu', () => {
       'contacts',
       'leads',
       'marketing',
+      'accounts',
       'review',
     ]);
 
@@ -58,7 +59,7 @@ describe('start page and menu', () => {
     expect(mine.body.locale).toBe('en');
     // Pages missing from a stored menu are appended, so none disappears.
     expect(mine.body.menu.slice(0, 2)).toEqual(menu);
-    expect(mine.body.menu).toHaveLength(10);
+    expect(mine.body.menu).toHaveLength(11);
     // The admin's own preferences are untouched.
     expect((await w.api.get('/me/preferences')).body.start_page).toBe('tasks');
 

@@ -26,6 +26,7 @@ const UsersPage = lazy(() => import('./users/UsersPage'));
 const StandardPage = lazy(() => import('./standard/StandardPage').then((m) => ({ default: m.StandardPage })));
 const ImportPage = lazy(() => import('./imports/ImportPage'));
 const MarketingPage = lazy(() => import('./marketing/MarketingPage').then((m) => ({ default: m.MarketingPage })));
+const AccountsPage = lazy(() => import('./accounts/AccountsPage').then((m) => ({ default: m.AccountsPage })));
 const InvitePage = lazy(() => import('./users/InvitePage').then((m) => ({ default: m.InvitePage })));
 
 // Charts are heavy: the dashboards load on demand, keeping the first bundle small.
@@ -73,6 +74,7 @@ const PATHS: Record<PageKey, string> = {
   contacts: '/contacts',
   leads: '/leads',
   marketing: '/marketing',
+  accounts: '/accounts',
   review: '/review',
 };
 const ICONS: Record<PageKey, string> = {
@@ -85,6 +87,7 @@ const ICONS: Record<PageKey, string> = {
   contacts: '☺',
   leads: '✦',
   marketing: '◎',
+  accounts: '◈',
   review: '⚑',
 };
 
@@ -159,7 +162,8 @@ function Shell({ me, prefs, children }: { me: Me; prefs: Prefs; children: React.
     (m) =>
       !m.hidden &&
       (m.key !== 'review' || me.user.role === 'admin' || me.user.role === 'head_of_sales') &&
-      (m.key !== 'marketing' || me.user.role !== 'service'),
+      (m.key !== 'marketing' || me.user.role !== 'service') &&
+      (m.key !== 'accounts' || me.user.role !== 'marketer'),
   );
   // On a phone the bar holds the first sections of the user's menu and "Ещё", which is lit when the page is one of the rest.
   const inMore =
@@ -397,6 +401,10 @@ export function App() {
           <Route path="/marketing/:section">{(p) => <MarketingPage section={p.section} me={me.data as Me} />}</Route>
           <Route path="/marketing">
             <MarketingPage me={me.data as Me} />
+          </Route>
+          <Route path="/accounts/:section">{(p) => <AccountsPage section={p.section} me={me.data as Me} />}</Route>
+          <Route path="/accounts">
+            <AccountsPage me={me.data as Me} />
           </Route>
           <Route path="/review">
             <ReviewPage me={me.data} />

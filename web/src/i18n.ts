@@ -1,5 +1,6 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { accounts } from './locales/accounts';
 import { cards } from './locales/cards';
 import { designer } from './locales/designer';
 import { en } from './locales/en';
@@ -50,6 +51,7 @@ i18n.use(initReactI18next).init({
         designer: designer.ru,
         remarks: remarks.ru,
         mkt: marketing.ru,
+        acc: accounts.ru,
       },
     },
     en: {
@@ -71,6 +73,7 @@ i18n.use(initReactI18next).init({
         designer: designer.en,
         remarks: remarks.en,
         mkt: marketing.en,
+        acc: accounts.en,
       },
     },
   },

@@ -8812,12 +8812,23 @@ export interface Paths {
     get: {
       responses: {
         '200': {
-          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
+          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing' | 'accounts';
           /**
-           * @maxItems 10
+           * @maxItems 11
            */
           menu: {
-            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
+            key:
+              | 'tasks'
+              | 'board'
+              | 'dashboard'
+              | 'yesterday'
+              | 'deals'
+              | 'companies'
+              | 'contacts'
+              | 'leads'
+              | 'marketing'
+              | 'accounts'
+              | 'review';
             hidden: boolean;
           }[];
           locale: ('ru' | 'en') | null;
@@ -8857,12 +8868,23 @@ export interface Paths {
     };
     patch: {
       body: {
-        start_page?: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
+        start_page?: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing' | 'accounts';
         /**
-         * @maxItems 10
+         * @maxItems 11
          */
         menu?: {
-          key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
+          key:
+            | 'tasks'
+            | 'board'
+            | 'dashboard'
+            | 'yesterday'
+            | 'deals'
+            | 'companies'
+            | 'contacts'
+            | 'leads'
+            | 'marketing'
+            | 'accounts'
+            | 'review';
           hidden: boolean;
         }[];
         locale?: ('ru' | 'en') | null;
@@ -8891,12 +8913,23 @@ export interface Paths {
       };
       responses: {
         '200': {
-          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
+          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing' | 'accounts';
           /**
-           * @maxItems 10
+           * @maxItems 11
            */
           menu: {
-            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
+            key:
+              | 'tasks'
+              | 'board'
+              | 'dashboard'
+              | 'yesterday'
+              | 'deals'
+              | 'companies'
+              | 'contacts'
+              | 'leads'
+              | 'marketing'
+              | 'accounts'
+              | 'review';
             hidden: boolean;
           }[];
           locale: ('ru' | 'en') | null;
@@ -8939,12 +8972,23 @@ export interface Paths {
     get: {
       responses: {
         '200': {
-          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
+          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing' | 'accounts';
           /**
-           * @maxItems 10
+           * @maxItems 11
            */
           menu: {
-            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
+            key:
+              | 'tasks'
+              | 'board'
+              | 'dashboard'
+              | 'yesterday'
+              | 'deals'
+              | 'companies'
+              | 'contacts'
+              | 'leads'
+              | 'marketing'
+              | 'accounts'
+              | 'review';
             hidden: boolean;
           }[];
         };
@@ -8958,24 +9002,46 @@ export interface Paths {
     };
     put: {
       body: {
-        start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
+        start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing' | 'accounts';
         /**
-         * @maxItems 10
+         * @maxItems 11
          */
         menu: {
-          key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
+          key:
+            | 'tasks'
+            | 'board'
+            | 'dashboard'
+            | 'yesterday'
+            | 'deals'
+            | 'companies'
+            | 'contacts'
+            | 'leads'
+            | 'marketing'
+            | 'accounts'
+            | 'review';
           hidden: boolean;
         }[];
         roll_out?: boolean;
       };
       responses: {
         '200': {
-          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing';
+          start_page: 'tasks' | 'board' | 'yesterday' | 'dashboard' | 'marketing' | 'accounts';
           /**
-           * @maxItems 10
+           * @maxItems 11
            */
           menu: {
-            key: 'tasks' | 'board' | 'dashboard' | 'yesterday' | 'deals' | 'companies' | 'contacts' | 'leads' | 'marketing' | 'review';
+            key:
+              | 'tasks'
+              | 'board'
+              | 'dashboard'
+              | 'yesterday'
+              | 'deals'
+              | 'companies'
+              | 'contacts'
+              | 'leads'
+              | 'marketing'
+              | 'accounts'
+              | 'review';
             hidden: boolean;
           }[];
           rolled_out_to: number;
@@ -9345,6 +9411,38 @@ export interface Paths {
                * Users named by leads.csv’s owner column, created without sign-in
                */
               new_owners: string[];
+            };
+            accounts?: {
+              contracts_in_file: number;
+              contracts_created: number;
+              contracts_updated: number;
+              contracts_unchanged: number;
+              /**
+               * Contracts of the file whose dates overlap another contract of the same company and product group (allowed, counted)
+               */
+              overlapping_contracts: number;
+              /**
+               * Renewal tasks the import created (contracts ending in the future, not renewed)
+               */
+              renewal_tasks_created: number;
+              cases_in_file: number;
+              cases_created: number;
+              cases_updated: number;
+              cases_unchanged: number;
+              /**
+               * Companies named by contracts.csv or cases.csv and no deal: created
+               */
+              new_companies: string[];
+              new_product_groups: string[];
+              /**
+               * Users named by contracts.csv’s owner column, created without sign-in
+               */
+              new_owners: string[];
+              /**
+               * The gross margin pipeline.json sets for the workspace (null: it sets none)
+               */
+              gross_margin: number | null;
+              gross_margin_changed: boolean;
             };
           };
           maven?: {

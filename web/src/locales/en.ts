@@ -12,6 +12,7 @@ export const en: Messages = {
     contacts: 'Contacts',
     leads: 'Leads',
     marketing: 'Marketing',
+    accounts: 'Accounts',
     review: 'Atypical deals',
     settings: 'Settings',
     signOut: 'Sign out',

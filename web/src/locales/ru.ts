@@ -10,6 +10,7 @@ export const ru = {
     contacts: 'Контакты',
     leads: 'Лиды',
     marketing: 'Маркетинг',
+    accounts: 'Клиенты',
     review: 'Нетиповые сделки',
     settings: 'Настройки',
     signOut: 'Выйти',

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, api, type Me, type PageKey, type Prefs } from '../api';
 import { LanguageSwitch } from '../language-switch';
 
-const STARTS = ['tasks', 'board', 'yesterday', 'dashboard'] as const;
+const STARTS = ['tasks', 'board', 'yesterday', 'dashboard', 'accounts'] as const;
 
 /** Russia's zones first (west to east), then every zone the browser knows. */
 const RU_ZONES = [
