@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
+import { CasesPanel, LogCaseButton } from '../accounts/cases';
 import { ApiError, api, type DealCardData, type Me, type Missing } from '../api';
 import { CardBlocks } from '../cards/blocks';
 import { ConflictBanner, EditableField, type FieldSpec, useCardEditor } from '../cards/edit';
@@ -226,6 +227,7 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
         </div>
         <div className="cf-head-actions">
           <div className="card-amount-big">{money(d.amount_minor, d.currency)}</div>
+          <LogCaseButton link={{ deal_id: d.id }} />
           <RemarkButton object="deal" recordId={d.id} stageId={d.stage_id} />
         </div>
       </div>
@@ -326,6 +328,11 @@ export function DealCardPage({ id, me }: { id: number; me: Me }) {
               <AddTask dealId={id} zone={zone} onDone={refresh} />
             </details>
           </section>
+          <CasesPanel
+            filter={d.company_id ? { company_id: d.company_id } : { deal_id: d.id }}
+            tz={tz}
+            title={d.company_id ? t('acc.cases.panelCompany') : undefined}
+          />
           <section className="panel">
             <h2>{t('deal.logActivity')}</h2>
             <LogActivity dealId={id} onDone={refresh} />

@@ -1,7 +1,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
+import { CasesPanel, LogCaseButton } from '../accounts/cases';
 import { api, type Me, type RecordCard } from '../api';
 import { ArchiveButton, ArchivedBanner, UndoToast } from '../cards/archive';
 import { CardBlocks } from '../cards/blocks';
@@ -18,6 +19,8 @@ import { RemarkButton } from '../remarks/RemarkButton';
 type Kind = 'companies' | 'contacts' | 'leads';
 type Rec = RecordCard['record'] & Record<string, unknown>;
 const LEAD_STATUSES = ['new', 'working', 'qualified', 'disqualified'] as const;
+// The account view draws a chart: its code comes with the company card, not in the first bundle.
+const AccountPanel = lazy(() => import('../accounts/AccountPanel'));
 
 /** The standard fields of each card, in the order shown, as edited in place. */
 const reasonName = (r: Rec, reasons: { id: number; name: string }[]) => reasons.find((x) => x.id === r.disqualify_reason_id)?.name ?? null;
@@ -153,6 +156,8 @@ export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: M
           {kind === 'leads' && rec.status === 'converted' && typeof rec.deal_id === 'number' && (
             <Link href={`/deals/${rec.deal_id}`}>{t('cards.convert.openDeal')}</Link>
           )}
+          {kind === 'companies' && <LogCaseButton link={{ company_id: id }} />}
+          {kind === 'contacts' && <LogCaseButton link={{ contact_id: id }} />}
           {!archivedAt && <ArchiveButton kind={kind} id={id} version={rec.version} name={title} onChanged={refresh} />}
           <RemarkButton object={({ companies: 'company', contacts: 'contact', leads: 'lead' } as const)[kind]} recordId={id} />
         </div>
@@ -194,6 +199,13 @@ export function RecordCardPage({ kind, id, me }: { kind: Kind; id: number; me: M
           )}
         </div>
         <div className="card-col">
+          {kind === 'companies' && (
+            <Suspense fallback={<Loading />}>
+              <AccountPanel companyId={id} me={me} />
+            </Suspense>
+          )}
+          {kind === 'companies' && <CasesPanel filter={{ company_id: id }} tz={tz} />}
+          {kind === 'contacts' && <CasesPanel filter={{ contact_id: id }} tz={tz} />}
           {kind === 'leads' && <LeadFitPanel leadId={id} />}
           {kind === 'leads' && <JourneyPanel leadId={id} tz={tz} canAdd={!archivedAt && me.user.role !== 'service'} />}
           <NoteBox link={{ [link]: id }} onAdded={refresh} tz={tz} />
