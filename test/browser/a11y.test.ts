@@ -88,6 +88,20 @@ function screens(): { name: string; path: string; ready: (p: Page) => Promise<un
     { name: 'marketing', path: '/marketing', ready: (p) => p.getByTestId('channels-table').waitFor() },
     { name: 'marketing-spend', path: '/marketing/spend', ready: (p) => p.getByTestId('spend-table').waitFor() },
     { name: 'marketing-icp', path: '/marketing/icp', ready: (p) => p.getByTestId('icp-rule-0').waitFor() },
+    // Key accounts and service (issue 19): whatever contracts and cases the demo holds, each screen is drawn.
+    { name: 'accounts', path: '/accounts', ready: (p) => p.getByTestId('owners-table').waitFor() },
+    { name: 'accounts-renewals', path: '/accounts/renewals', ready: (p) => p.getByTestId('renewals-page').waitFor() },
+    { name: 'accounts-cases', path: '/accounts/cases', ready: (p) => p.getByTestId('cases-page').waitFor() },
+    { name: 'accounts-settings', path: '/accounts/settings', ready: (p) => p.getByTestId('settings-groups').waitFor() },
+    {
+      name: 'case-dialog',
+      path: `/deals/${ids.deal}`,
+      ready: async (p) => {
+        await p.getByTestId('deal-title').waitFor();
+        await p.getByTestId('log-case').click();
+        await p.getByTestId('case-dialog').waitFor();
+      },
+    },
     { name: 'review', path: '/review', ready: h1('Нетиповые сделки на рассмотрении') },
     { name: 'notifications', path: '/notifications', ready: (p) => p.locator('main').waitFor() },
     { name: 'settings', path: '/settings', ready: h1('Настройки') },
@@ -358,6 +372,7 @@ describe('the layout', () => {
       '☺Контакты',
       '✦Лиды',
       '◎Маркетинг',
+      '◈Клиенты',
       '⚙Настройки',
       '☰Стандарт продаж',
       '⇪Импорт',
