@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { type FunnelQuery, funnelParamsSchema, monthsOf } from '../analytics/funnel-query.ts';
@@ -90,25 +91,56 @@ interface Period {
   to: Date;
 }
 
-/** The visible contracts (`c`) and, per company, its account at t0 and t1 (`acct`), for a period. */
-export function accountCtes(ws: number, tz: string, p: Period, asOf: Date): Sql {
-  const t0 = p.from;
-  const t1 = new Date(Math.min(p.to.getTime(), asOf.getTime()));
+/**
+ * The report's instants as dates of the workspace zone, so that the contracts' dates are compared as
+ * they are stored (no conversion per row, the indexes apply). A contract's start and end are 00:00
+ * of their date; for an instant t with local date D(t): start ≤ t ⇔ start_date ≤ D(t); t < end ⇔
+ * D(t) < end_date; start < as-of ⇔ start_date ≤ D(as-of − 1 ms); end in [from, to) ⇔
+ * D(from − 1 ms) < end_date ≤ D(to − 1 ms).
+ */
+export function dateBounds(tz: string, p: Period, asOf: Date) {
+  const d = (t: Date | number) => DateTime.fromMillis(typeof t === 'number' ? t : t.getTime(), { zone: tz }).toISODate() as string;
+  const t1 = Math.min(p.to.getTime(), asOf.getTime());
+  return {
+    d0: d(p.from),
+    d1: d(t1),
+    visible: d(asOf.getTime() - 1),
+    endAfter: d(p.from.getTime() - 1),
+    endUntil: d(p.to.getTime() - 1),
+  };
+}
+
+/** A contract (alias `c`) that ends in the period. */
+export function endsInPeriod(b: ReturnType<typeof dateBounds>): Sql {
+  return sql`c.end_date > ${b.endAfter}::date and c.end_date <= ${b.endUntil}::date`;
+}
+
+/**
+ * The visible contracts that matter to a period (`c`: active at t0 or t1, or ending in between) and,
+ * per company, its account at t0 and t1 (`acct`), with the owner of its latest-starting visible
+ * contract when the caller groups or scopes by it.
+ */
+export function accountCtes(ws: number, tz: string, p: Period, asOf: Date, withOwner: boolean): Sql {
+  const b = dateBounds(tz, p, asOf);
+  const at0 = sql`c.start_date <= ${b.d0}::date and c.end_date > ${b.d0}::date`;
+  const at1 = sql`c.start_date <= ${b.d1}::date and c.end_date > ${b.d1}::date`;
   return sql`
     c as (
-      select c.id, c.company_id, c.product_group_id, c.mrr_minor, c.owner_id, c.start_date, c.end_date,
-             (c.start_date::timestamp at time zone ${tz}) as s, (c.end_date::timestamp at time zone ${tz}) as e
+      select c.id, c.company_id, c.product_group_id, c.mrr_minor, c.start_date, c.end_date
         from contracts c
-       where c.workspace_id = ${ws} and (c.start_date::timestamp at time zone ${tz}) < ${asOf}),
+       where c.workspace_id = ${ws} and c.start_date <= ${b.visible}::date
+         and c.start_date <= ${b.d1}::date and c.end_date >= ${b.d0}::date),
+    ${withOwner ? ownerCte(ws, tz, asOf, true, 'own') : sql`own as (select null::int8 as company_id, null::int8 as owner_id where false)`},
     acct as (
-      select company_id,
-             bool_or(s <= ${t0} and ${t0} < e) as active0,
-             bool_or(s <= ${t1} and ${t1} < e) as active1,
-             coalesce(sum(mrr_minor) filter (where s <= ${t0} and ${t0} < e), 0)::int8 as mrr0,
-             coalesce(sum(mrr_minor) filter (where s <= ${t1} and ${t1} < e), 0)::int8 as mrr1,
-             count(distinct product_group_id) filter (where s <= ${t1} and ${t1} < e)::int8 as groups1,
-             (array_agg(owner_id order by start_date desc, id desc))[1] as owner_id
-        from c group by company_id)`;
+      select c.company_id,
+             bool_or(${at0}) as active0,
+             bool_or(${at1}) as active1,
+             coalesce(sum(c.mrr_minor) filter (where ${at0}), 0)::int8 as mrr0,
+             coalesce(sum(c.mrr_minor) filter (where ${at1}), 0)::int8 as mrr1,
+             count(distinct c.product_group_id) filter (where ${at1})::int8 as groups1,
+             min(o.owner_id) as owner_id
+        from c left join own o on o.company_id = c.company_id
+       group by c.company_id)`;
 }
 
 /**
@@ -117,24 +149,26 @@ export function accountCtes(ws: number, tz: string, p: Period, asOf: Date): Sql 
  * scan (contracts_company_idx), not a scan of the visible set per contract.
  */
 export function renewedSql(ws: number, tz: string, asOf: Date): Sql {
+  const visible = DateTime.fromMillis(asOf.getTime() - 1, { zone: tz }).toISODate();
   return sql`exists (select 1 from contracts n
     where n.workspace_id = ${ws} and n.company_id = c.company_id and n.product_group_id = c.product_group_id
       and n.start_date > c.start_date and n.start_date <= c.end_date + 31 and n.id <> c.id
-      and (n.start_date::timestamp at time zone ${tz}) < ${asOf})`;
+      and n.start_date <= ${visible}::date)`;
 }
 
 /**
- * Only each company's account owner (alias `acct`: company_id, owner_id — the owner of its
- * latest-starting visible contract), for the case statements: they group or scope by it, nothing
- * more; without a breakdown or a scope they need no account at all.
+ * Each company's account owner (company_id, owner_id — the owner of its latest-starting visible
+ * contract, ties: the greater id), by the index contracts_latest_idx. The case statements group or
+ * scope by it; without a breakdown or a scope they need no account at all (an empty set).
  */
-export function ownerCte(ws: number, tz: string, asOf: Date, needed: boolean): Sql {
+export function ownerCte(ws: number, tz: string, asOf: Date, needed: boolean, name = 'acct'): Sql {
+  const visible = DateTime.fromMillis(asOf.getTime() - 1, { zone: tz }).toISODate();
   return needed
-    ? sql`acct as (
+    ? sql`${raw(name)} as (
         select distinct on (company_id) company_id, owner_id from contracts
-         where workspace_id = ${ws} and (start_date::timestamp at time zone ${tz}) < ${asOf}
+         where workspace_id = ${ws} and start_date <= ${visible}::date
          order by company_id, start_date desc, id desc)`
-    : sql`acct as (select null::int8 as company_id, null::int8 as owner_id where false)`;
+    : sql`${raw(name)} as (select null::int8 as company_id, null::int8 as owner_id where false)`;
 }
 
 interface AccountRow {
@@ -189,8 +223,9 @@ export function periodCasesSql(ws: number, p: Period, asOf: Date, owners: number
 async function figuresOf(tx: Queryable, aq: AccountsQuery, tz: string, p: Period, grouped: boolean) {
   const ws = aq.q.workspaceId;
   const asOf = aq.q.asOf;
-  const ctes = accountCtes(ws, tz, p, asOf);
-  const owners = ownerCte(ws, tz, asOf, grouped || aq.owners !== undefined);
+  const byOwner = grouped || aq.owners !== undefined;
+  const ctes = accountCtes(ws, tz, p, asOf, byOwner);
+  const owners = ownerCte(ws, tz, asOf, byOwner);
   const sets = grouped ? raw('grouping sets ((a.owner_id), ())') : raw('()');
   const ksets = grouped
     ? raw('grouping sets ((a.owner_id, k.kind, k.recorder_role), (k.kind, k.recorder_role))')
@@ -201,7 +236,7 @@ async function figuresOf(tx: Queryable, aq: AccountsQuery, tz: string, p: Period
     with ${ctes},
     ending as (
       select c.company_id, count(*)::int8 as ending, count(*) filter (where ${renewedSql(ws, tz, asOf)})::int8 as renewed
-        from c where c.e >= ${p.from} and c.e < ${p.to} group by c.company_id)
+        from c where ${endsInPeriod(dateBounds(tz, p, asOf))} group by c.company_id)
     select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${isTotal} as total,
            count(*) filter (where a.active0)::int8 as accounts_start,
            count(*) filter (where a.active1)::int8 as accounts_end,
@@ -462,7 +497,7 @@ export async function drillAccounts(
     groups1: number;
     total: number;
   }>(sql`
-    with ${accountCtes(q.workspaceId, tz, q, q.asOf)}
+    with ${accountCtes(q.workspaceId, tz, q, q.asOf, true)}
     select a.company_id, co.name as company, a.owner_id, u.name as owner, a.mrr0, a.mrr1, a.groups1, count(*) over () as total
       from acct a
       join companies co on co.workspace_id = ${q.workspaceId} and co.id = a.company_id
@@ -497,9 +532,9 @@ export async function drillContractIds(
   const renewed = renewedSql(q.workspaceId, tz, q.asOf);
   const cond = metric === 'contracts_renewed' ? renewed : metric === 'contracts_not_renewed' ? sql`not ${renewed}` : sql`true`;
   const rows = await tx.query<{ id: number }>(sql`
-    with ${accountCtes(q.workspaceId, tz, q, q.asOf)}
+    with ${accountCtes(q.workspaceId, tz, q, q.asOf, true)}
     select c.id from c join acct a on a.company_id = c.company_id
-     where c.e >= ${q.from} and c.e < ${q.to} and ${cond} ${ownerIn(aq.owners, sql`a.owner_id`)} ${groupSql(g)}
+     where ${endsInPeriod(dateBounds(tz, q, q.asOf))} and ${cond} ${ownerIn(aq.owners, sql`a.owner_id`)} ${groupSql(g)}
      order by c.end_date, c.id`);
   return rows.map((r) => Number(r.id));
 }
