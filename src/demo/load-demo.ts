@@ -11,6 +11,7 @@ import { createWorkspace, findWorkspace } from '../platform/workspaces.ts';
 import { importConfig } from '../process/config-doc.ts';
 import { loadStages } from '../process/pipelines.ts';
 import { B2B_STANDARD_RU as DEMO_STANDARD } from '../process/standard-b2b.ts';
+import { planAccounts, SERVICE_STAFF, writeDemoAccounts } from './demo-accounts.ts';
 import { DEMO_WORKSPACE } from './demo-name.ts';
 import { buildDemoPlan, CHANNELS, DEMO_CURRENCY, DEMO_PASSWORD, DEMO_TZ, MANAGERS, SEGMENTS, STAFF, STAGES } from './demo-plan.ts';
 
@@ -60,7 +61,12 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
     });
   }
   const plan = buildDemoPlan(opts.seed, opts.asOf);
-  const hashes = await Promise.all([...STAFF, ...MANAGERS].map(() => hashPassword(DEMO_PASSWORD)));
+  const accounts = planAccounts(opts.seed, opts.asOf, DEMO_TZ, {
+    ...plan,
+    managers: MANAGERS,
+    wonStage: STAGES.findIndex((s) => s.kind === 'won'),
+  });
+  const hashes = await Promise.all([...STAFF, ...MANAGERS, SERVICE_STAFF].map(() => hashPassword(DEMO_PASSWORD)));
   const { now } = opts;
 
   const { ws, counts } = await db.transaction(async (tx) => {
@@ -74,6 +80,8 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
         email: m.email,
         role: 'manager' as const,
       })),
+      // The service desk records and works the customers' cases (demo-accounts.ts).
+      { ...SERVICE_STAFF },
     ];
     const userIds = await reserveIds(tx, 'users', people.length);
     const start = new Date(opts.asOf.getTime() - 2 * 366 * 86_400_000);
@@ -95,7 +103,8 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
       ],
       { overridingIds: true },
     );
-    const managerIds = userIds.slice(STAFF.length);
+    const managerIds = userIds.slice(STAFF.length, STAFF.length + MANAGERS.length);
+    const serviceId = userIds[STAFF.length + MANAGERS.length];
 
     // The sales standard: segments, deal fields, the pipeline with requirements and playbooks, the calendar.
     await importConfig(tx, ws, DEMO_STANDARD, start);
@@ -523,6 +532,17 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
       { name: 'stage_event_id', type: 'int8', values: plan.tasks.map((t) => eventIdOf.get(`${t.deal}:${t.event}`) as number) },
       { name: 'stage_id', type: 'int8', values: plan.tasks.map((t) => stageIds[plan.deals[t.deal].events[t.event].stage].id) },
     ]);
+    // Contracts of the won deals, their renewals and churn, the service cases; the renewal tasks.
+    const acc = await writeDemoAccounts(tx, ws, accounts, {
+      asOf: opts.asOf,
+      since: start,
+      tz: DEMO_TZ,
+      companyIds,
+      contactIds,
+      dealIds,
+      managerIds,
+      serviceId,
+    });
     const counts = {
       users: people.length,
       companies: plan.companies.length,
@@ -531,12 +551,12 @@ export async function loadDemo(db: Db, opts: { seed: number; asOf: Date; name?: 
       stage_events: ev.length,
       leads: plan.leads.length,
       activities: plan.activities.length,
-      tasks: plan.tasks.length,
+      tasks: plan.tasks.length + acc.renewalTasks,
     };
     await analyzeChanged(
       tx,
-      [...DATA_TABLES, 'touches', 'marketing_spend'],
-      Object.values(counts).reduce((a, b) => a + b, 0) + mk.touches.length + mk.spend.length,
+      [...DATA_TABLES, 'touches', 'marketing_spend', 'contracts', 'service_cases'],
+      Object.values(counts).reduce((a, b) => a + b, 0) + mk.touches.length + mk.spend.length + acc.contracts + acc.cases,
     );
     return { ws, counts };
   });

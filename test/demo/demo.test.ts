@@ -1,11 +1,24 @@
-import sql from 'sql-template-tag';
+import sql, { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AccountKpis, accountsReport } from '../../src/accounts/accounts-report.ts';
+import { renewalTaskProblems } from '../../src/accounts/renewal-tasks.ts';
+import { renewalsDue } from '../../src/accounts/renewals.ts';
 import { resolveFunnelQuery } from '../../src/analytics/funnel-query.ts';
 import { funnelReport } from '../../src/analytics/funnel-report.ts';
+import {
+  CHURN_REASONS,
+  DEMO_GROSS_MARGIN,
+  KEY_ACCOUNT_MANAGER,
+  PHONE_SELLER,
+  PRODUCT_GROUPS,
+  SERVICE_STAFF,
+} from '../../src/demo/demo-accounts.ts';
 import { CHEAP_CHANNEL, COSTLY_CHANNEL, DEMO_ICP, DISQUALIFY_REASONS, FALLING_CHANNEL } from '../../src/demo/demo-marketing.ts';
-import { buildDemoPlan, CHANNELS, type DemoPlan, MANAGERS, SEGMENTS, STAGES } from '../../src/demo/demo-plan.ts';
+import { buildDemoPlan, CHANNELS, DEMO_TZ, type DemoPlan, MANAGERS, SEGMENTS, STAGES } from '../../src/demo/demo-plan.ts';
 import { type DemoResult, loadDemo } from '../../src/demo/load-demo.ts';
+import { checkHistory } from '../../src/history/check-history.ts';
 import { ATTRIBUTION_MODELS, type ChannelsReport, channelsReport } from '../../src/marketing/channels-report.ts';
+import { checkMarketing } from '../../src/marketing/check-marketing.ts';
 import type { Db } from '../../src/platform/db/types.ts';
 import { inWorkspace } from '../../src/platform/db/workspace-scope.ts';
 import { AppError } from '../../src/platform/errors.ts';
@@ -96,8 +109,12 @@ describe('the demo workspace in the database', () => {
     expect(await count('stage_events')).toBe(plan.deals.reduce((s, d) => s + d.events.length, 0));
     expect(await count('stage_visits')).toBe(await count('stage_events'));
     expect(await count('activities')).toBe(plan.activities.length);
-    expect(await count('tasks')).toBe(plan.tasks.length);
-    expect(await count('users')).toBe(11);
+    const [{ n: playbookTasks }] = await db.query<{ n: number }>(
+      sql`select count(*)::int8 as n from tasks where workspace_id = ${ws} and contract_id is null`,
+    );
+    expect(playbookTasks).toBe(plan.tasks.length);
+    expect(await count('tasks')).toBe(result.counts.tasks);
+    expect(await count('users')).toBe(12);
     expect(await count('segments')).toBe(4);
     expect(await count('channels')).toBe(6);
     const mismatched = await db.query(sql`
@@ -243,6 +260,183 @@ describe('the demo workspace in the database', () => {
       expect(a.linear[COSTLY_CHANNEL]).toBeGreaterThan(a.last_touch[COSTLY_CHANNEL]);
       for (const m of ['last_touch', 'linear', 'position_based'] as const)
         expect(JSON.stringify(a[m]), m).not.toBe(JSON.stringify(a.first_touch));
+    });
+  });
+
+  describe('tells a key-accounts and service story (issue 19)', () => {
+    // The last twelve months up to as-of's day (Moscow time).
+    const YEAR = { from: '2025-11-20', to: '2026-11-20' };
+    const report = (by?: 'owner') =>
+      inWorkspace(db, result.workspaceId, async (tx) =>
+        accountsReport(tx, {
+          q: await resolveFunnelQuery(tx, result.workspaceId, { ...YEAR, as_of: AS_OF.toISOString(), ...(by ? { by } : {}) }, AS_OF),
+          by: by ?? null,
+        }),
+      );
+    const kinds = (x: Record<string, number>) => Object.values(x).reduce((a, b) => a + b, 0);
+
+    it('keeps three product groups, bilingual churn reasons, a gross margin and a service desk', async () => {
+      const ws = result.workspaceId;
+      const groups = await db.query<{ name: string }>(sql`select name from product_groups where workspace_id = ${ws} order by position`);
+      expect(groups.map((g) => g.name)).toEqual([...PRODUCT_GROUPS]);
+      const reasons = await db.query<{ ru: string; en: string }>(
+        sql`select name_ru as ru, name_en as en from churn_reasons where workspace_id = ${ws} order by position`,
+      );
+      expect(reasons).toEqual(CHURN_REASONS);
+      const [w] = await db.query<{ gross_margin: string }>(sql`select gross_margin from workspaces where workspace_id = ${ws}`);
+      expect(Number(w.gross_margin)).toBe(DEMO_GROSS_MARGIN);
+      const service = await db.query<{ email: string }>(sql`select email from users where workspace_id = ${ws} and role = 'service'`);
+      expect(service).toEqual([{ email: SERVICE_STAFF.email }]);
+    });
+
+    it('gives most won deals of the two years a 12-month contract, renewed in chains, never two at once in a product group', async () => {
+      const ws = result.workspaceId;
+      const [won] = await db.query<Record<string, number>>(sql`
+        select count(*)::int8 as won,
+               count(*) filter (where exists (select 1 from contracts c where c.workspace_id = d.workspace_id and c.deal_id = d.id))::int8 as contracted
+          from deals d where d.workspace_id = ${ws} and d.status = 'won'`);
+      expect(won.contracted / won.won).toBeGreaterThan(0.85);
+      const [c] = await db.query<Record<string, number>>(sql`
+        select count(*)::int8 as n,
+               count(*) filter (where c.end_date = (c.start_date + interval '12 months')::date)::int8 as twelve_months,
+               count(*) filter (where c.renews_id is not null)::int8 as renewals,
+               count(*) filter (where c.renews_id is not null and (p.company_id <> c.company_id or c.start_date not between p.end_date and p.end_date + 31))::int8 as broken_chain,
+               count(*) filter (where c.mrr_minor <= 0 or c.owner_id is null)::int8 as without_mrr_or_owner,
+               count(*) filter (where c.renews_id is not null and c.mrr_minor > p.mrr_minor)::int8 as expanded,
+               count(*) filter (where c.renews_id is not null and c.mrr_minor < p.mrr_minor)::int8 as contracted,
+               count(*) filter (where c.churned_at is not null)::int8 as churned,
+               count(*) filter (where exists (select 1 from contracts o where o.workspace_id = c.workspace_id and o.company_id = c.company_id
+                                 and o.product_group_id = c.product_group_id and o.id <> c.id
+                                 and o.start_date < c.end_date and c.start_date < o.end_date))::int8 as overlapping
+          from contracts c left join contracts p on p.workspace_id = c.workspace_id and p.id = c.renews_id
+         where c.workspace_id = ${ws}`);
+      expect(c.twelve_months / c.n).toBeGreaterThan(0.9);
+      expect(c.renewals).toBeGreaterThan(40);
+      expect(c.broken_chain).toBe(0);
+      expect(c.without_mrr_or_owner).toBe(0);
+      expect(c.overlapping).toBe(0);
+      expect(c.expanded).toBeGreaterThan(15);
+      expect(c.contracted).toBeGreaterThan(3);
+      expect(c.churned).toBeGreaterThan(5);
+      // One key-account manager per account: for enterprise the key-account manager, else the seller who won it.
+      const owners = await db.query<{ company_id: number; owners: number; enterprise: boolean; kam: boolean; seller: boolean }>(sql`
+        select c.company_id, count(distinct c.owner_id)::int8 as owners, bool_or(s.name = 'Enterprise') as enterprise,
+               bool_and(u.name = ${KEY_ACCOUNT_MANAGER}) as kam, bool_or(c.owner_id = d.owner_id) as seller
+          from contracts c join deals d on d.workspace_id = c.workspace_id and d.id = c.deal_id
+          join segments s on s.workspace_id = d.workspace_id and s.id = d.segment_id
+          join users u on u.workspace_id = c.workspace_id and u.id = c.owner_id
+         where c.workspace_id = ${ws} group by c.company_id`);
+      for (const o of owners) {
+        expect(o.owners, JSON.stringify(o)).toBe(1);
+        expect(o.enterprise ? o.kam : o.seller, JSON.stringify(o)).toBe(true);
+      }
+    });
+
+    it('accounts that left had complaints or claims open when they left; renewed ones seldom', async () => {
+      const ws = result.workspaceId;
+      const openAt = (
+        at: string,
+      ) => sql`exists (select 1 from service_cases k where k.workspace_id = c.workspace_id and k.company_id = c.company_id
+          and k.kind in ('complaint', 'claim') and k.opened_at < ${raw(at)} and (k.closed_at is null or k.closed_at > ${raw(at)}))`;
+      // An account left when a contract was not renewed (it ended or was marked churned) and nothing else of it ran on.
+      const [left] = await db.query<Record<string, number>>(sql`
+        with ended as (
+          select c.*, least((c.end_date::timestamp at time zone ${DEMO_TZ}), coalesce(c.churned_at, 'infinity')) as left_at
+            from contracts c
+           where c.workspace_id = ${ws} and (c.churned_at is not null or c.end_date <= ${YEAR.to}::date)
+             and not exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.renews_id = c.id)
+             and c.churn_reason_id is distinct from (select id from churn_reasons r where r.workspace_id = c.workspace_id and r.name_ru = 'Закрыли бизнес'))
+        select count(*)::int8 as n, count(*) filter (where ${openAt('left_at')})::int8 as complained
+          from ended c
+         where not exists (select 1 from contracts o where o.workspace_id = c.workspace_id and o.company_id = c.company_id and o.id <> c.id
+                             and (o.start_date::timestamp at time zone ${DEMO_TZ}) <= c.left_at + interval '31 days'
+                             and (o.end_date::timestamp at time zone ${DEMO_TZ}) > c.left_at)`);
+      expect(left.n).toBeGreaterThan(8);
+      expect(left.complained).toBe(left.n);
+      const [renewed] = await db.query<Record<string, number>>(sql`
+        select count(*)::int8 as n, count(*) filter (where ${openAt('e')})::int8 as complained
+          from (select c.*, (c.end_date::timestamp at time zone 'Europe/Moscow') as e from contracts c
+                 where c.workspace_id = ${ws} and exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.renews_id = c.id)) c`);
+      expect(renewed.complained / renewed.n).toBeLessThan(0.25);
+    });
+
+    it('cases of every kind, by service and sellers; one seller logs many and solves them on the phone within hours', async () => {
+      const ws = result.workspaceId;
+      const [all] = await db.query<Record<string, number>>(sql`
+        select count(*)::int8 as n, count(distinct kind)::int8 as kinds, count(distinct severity)::int8 as severities,
+               count(*) filter (where status in ('open', 'in_progress'))::int8 as open,
+               count(*) filter (where opened_at >= ${AS_OF} or closed_at >= ${AS_OF})::int8 as after_as_of
+          from service_cases where workspace_id = ${ws}`);
+      expect(all.n).toBeGreaterThanOrEqual(150);
+      expect(all.n).toBeLessThanOrEqual(300);
+      expect(all.kinds).toBe(4);
+      expect(all.severities).toBe(4);
+      expect(all.open).toBeGreaterThanOrEqual(3);
+      expect(all.open / all.n).toBeLessThan(0.15);
+      expect(all.after_as_of).toBe(0);
+      const by = await db.query<{ name: string; role: string; n: number; resolved: number; median_days: number }>(sql`
+        select u.name, k.recorder_role as role, count(*)::int8 as n, count(*) filter (where k.status = 'resolved')::int8 as resolved,
+               percentile_cont(0.5) within group (order by extract(epoch from k.closed_at - k.opened_at) / 86400) as median_days
+          from service_cases k join users u on u.workspace_id = k.workspace_id and u.id = k.recorded_by
+         where k.workspace_id = ${ws} group by 1, 2 order by 3 desc`);
+      const sellers = by.filter((r) => r.role === 'sales');
+      const service = by.filter((r) => r.role === 'service');
+      expect(service.map((r) => r.name)).toEqual([SERVICE_STAFF.name]);
+      expect(sellers[0].name).toBe(PHONE_SELLER);
+      expect(sellers[0].n).toBeGreaterThan(3 * sellers[1].n);
+      expect(sellers[0].resolved / sellers[0].n).toBeGreaterThan(0.85);
+      expect(sellers[0].median_days).toBeLessThan(0.25);
+      expect(service[0].median_days).toBeGreaterThan(1);
+      for (const s of sellers.slice(1)) expect(s.median_days, s.name).toBeGreaterThan(1);
+    });
+
+    it('renewals are due in the next 30, 60 and 90 days, each with its renewal task, some with open cases; the checks pass', async () => {
+      const ws = result.workspaceId;
+      const due = await inWorkspace(db, ws, (tx) => renewalsDue(tx, ws, AS_OF, null, { within: 90 }, 'ru'));
+      expect(due.windows[0].contracts).toBeGreaterThan(0);
+      expect(due.windows[2].contracts).toBeGreaterThan(10);
+      expect(due.items.length).toBe(due.windows[2].contracts);
+      for (const i of due.items) expect(i.task_status, `contract ${i.id}`).toBe('open');
+      expect(due.items.filter((i) => i.open_cases > 0).length).toBeGreaterThanOrEqual(3);
+      const tasks = await db.query<{ title: string; owner_id: number; contract_owner: number }>(sql`
+        select t.title, t.owner_id, c.owner_id as contract_owner from tasks t
+          join contracts c on c.workspace_id = t.workspace_id and c.id = t.contract_id
+         where t.workspace_id = ${ws} and t.contract_id = any(${due.items.map((i) => i.id)}::int8[])`);
+      expect(tasks.length).toBe(due.items.length);
+      for (const t of tasks) {
+        expect(t.title).toMatch(/^Продление договора: /);
+        expect(t.owner_id).toBe(t.contract_owner);
+      }
+      // What bin/voronka check verifies: the renewal tasks, the history, the fit scores.
+      const problems = await inWorkspace(db, ws, async (tx) => [...(await checkHistory(tx, ws)), ...(await checkMarketing(tx, ws))]);
+      for (const p of problems) expect(p.problems, p.check).toBe(0);
+      expect(await inWorkspace(db, ws, (tx) => renewalTaskProblems(tx, ws, AS_OF))).toEqual({ missing: [], stale: [] });
+    });
+
+    it('over twelve months the accounts report reads as a head of sales expects', async () => {
+      const r = (await report()) as AccountKpis;
+      expect(r.renewal_rate as number).toBeGreaterThan(0.6);
+      expect(r.renewal_rate as number).toBeLessThan(0.9);
+      expect(r.logo_churn_rate as number).toBeGreaterThan(0.05);
+      expect(r.logo_churn_rate as number).toBeLessThan(0.2);
+      expect(r.nrr as number).toBeGreaterThan(0.9);
+      expect(r.nrr as number).toBeLessThan(1.15);
+      expect(r.expansion_mrr as number).toBeGreaterThan(0);
+      expect(r.contraction_mrr as number).toBeGreaterThan(0);
+      expect(r.churned_mrr as number).toBeGreaterThan(0);
+      expect(r.cross_sell_rate as number).toBeGreaterThan(0);
+      expect(Number.isFinite(r.ltv)).toBe(true);
+      expect(r.ltv as number).toBeGreaterThan(12 * ((r.end_mrr as number) / (r.accounts_end as number)));
+      expect(r.new_accounts as number).toBeGreaterThan(30);
+      for (const k of Object.values(r.cases_per_100_won)) expect(k as number).toBeGreaterThan(5);
+      expect(kinds(r.cases_by_recorder.sales) / kinds(r.cases_opened)).toBeGreaterThan(0.25);
+      expect(r.case_resolution_days.median as number).toBeGreaterThan(0.25);
+      const o = await report('owner');
+      if (!('groups' in o)) throw new Error('no groups');
+      const sales = o.groups.map((g) => ({ key: g.key, n: kinds(g.cases_by_recorder.sales) }));
+      expect(sales.sort((a, b) => b.n - a.n)[0].key).toBe(PHONE_SELLER);
+      const phone = o.groups.find((g) => g.key === PHONE_SELLER);
+      expect(phone?.case_resolution_days.median as number).toBeLessThan(0.25 * (r.case_resolution_days.median as number));
     });
   });
 
