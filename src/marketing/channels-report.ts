@@ -266,17 +266,16 @@ export async function attributionOf(tx: Queryable, q: FunnelQuery): Promise<{ by
     position_based: number;
   }>(sql`
     with seq as (
-      select coalesce(t.channel_id, v.channel_id) as channel_id, v.amount_minor,
-             row_number() over (partition by v.deal_id
-                                order by coalesce(t.at, v.created_at), coalesce(ch.name, own.name, ''), coalesce(t.channel_id, v.channel_id)) as k,
-             count(*) over (partition by v.deal_id) as n
-        from ${won.from}
-        left join (leads l
-                   join touches t on t.workspace_id = l.workspace_id and t.lead_id = l.id
-                   join channels ch on ch.workspace_id = t.workspace_id and ch.id = t.channel_id)
-               on l.workspace_id = ${q.workspaceId} and l.deal_id = v.deal_id and l.created_at < ${q.asOf} and t.at < v.entered_at
-        left join channels own on own.workspace_id = ${q.workspaceId} and own.id = v.channel_id
-       where ${w})
+      select a.channel_id, a.amount_minor,
+             row_number() over (partition by a.deal_id order by a.at, ch.name, a.channel_id) as k,
+             count(*) over (partition by a.deal_id) as n
+        from (select v.deal_id, v.amount_minor, coalesce(t.channel_id, v.channel_id) as channel_id, coalesce(t.at, v.created_at) as at
+                from ${won.from}
+                left join (leads l join touches t on t.workspace_id = l.workspace_id and t.lead_id = l.id)
+                       on l.workspace_id = ${q.workspaceId} and l.deal_id = v.deal_id and l.created_at < ${q.asOf} and t.at < v.entered_at
+               where ${w}) a
+        -- The names order touches at one instant: joined once to the ten-odd channels (a hash), not per touch.
+        left join channels ch on ch.workspace_id = ${q.workspaceId} and ch.id = a.channel_id)
     select channel_id,
            count(*) filter (where k = 1) as first_n, coalesce(sum(amount_minor) filter (where k = 1), 0)::float8 as first_touch,
            count(*) filter (where k = n) as last_n, coalesce(sum(amount_minor) filter (where k = n), 0)::float8 as last_touch,
