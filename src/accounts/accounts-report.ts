@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { type FunnelQuery, funnelParamsSchema, monthsOf } from '../analytics/funnel-query.ts';
-import { funnelReport } from '../analytics/funnel-report.ts';
+import { funnelCounts } from '../analytics/funnel-report.ts';
 import { reportMetaSchema } from '../analytics/funnel-schema.ts';
 import { ratio } from '../analytics/stats.ts';
 import type { Queryable } from '../platform/db/types.ts';
@@ -131,16 +131,15 @@ export function accountCtes(ws: number, tz: string, p: Period, asOf: Date, withO
        where c.workspace_id = ${ws} and c.start_date <= ${b.visible}::date
          and c.start_date <= ${b.d1}::date and c.end_date >= ${b.d0}::date),
     ${withOwner ? ownerCte(ws, tz, asOf, true, 'own') : sql`own as (select null::int8 as company_id, null::int8 as owner_id where false)`},
-    acct as (
+    figures as (
       select c.company_id,
              bool_or(${at0}) as active0,
              bool_or(${at1}) as active1,
              coalesce(sum(c.mrr_minor) filter (where ${at0}), 0)::int8 as mrr0,
              coalesce(sum(c.mrr_minor) filter (where ${at1}), 0)::int8 as mrr1,
-             count(distinct c.product_group_id) filter (where ${at1})::int8 as groups1,
-             min(o.owner_id) as owner_id
-        from c left join own o on o.company_id = c.company_id
-       group by c.company_id)`;
+             count(distinct c.product_group_id) filter (where ${at1})::int8 as groups1
+        from c group by c.company_id),
+    acct as (select f.*, o.owner_id from figures f left join own o on o.company_id = f.company_id)`;
 }
 
 /**
@@ -158,16 +157,17 @@ export function renewedSql(ws: number, tz: string, asOf: Date): Sql {
 
 /**
  * Each company's account owner (company_id, owner_id — the owner of its latest-starting visible
- * contract, ties: the greater id), by the index contracts_latest_idx. The case statements group or
+ * contract, ties: the greater id): one aggregate over the visible contracts, read in the order of
+ * contracts_latest_idx. The case statements group or
  * scope by it; without a breakdown or a scope they need no account at all (an empty set).
  */
 export function ownerCte(ws: number, tz: string, asOf: Date, needed: boolean, name = 'acct'): Sql {
   const visible = DateTime.fromMillis(asOf.getTime() - 1, { zone: tz }).toISODate();
   return needed
     ? sql`${raw(name)} as (
-        select distinct on (company_id) company_id, owner_id from contracts
-         where workspace_id = ${ws} and start_date <= ${visible}::date
-         order by company_id, start_date desc, id desc)`
+        select company_id, nullif((max(array[start_date - date '2000-01-01', id, coalesce(owner_id, 0)]))[3], 0) as owner_id
+          from contracts where workspace_id = ${ws} and start_date <= ${visible}::date
+         group by company_id)`
     : sql`${raw(name)} as (select null::int8 as company_id, null::int8 as owner_id where false)`;
 }
 
@@ -214,8 +214,15 @@ const caseScope = (owners: number[] | undefined) =>
     : empty;
 
 /** The cases opened in the period and before as-of (alias `k`, with its company's account `a`). */
-export function periodCasesSql(ws: number, p: Period, asOf: Date, owners: number[] | undefined, extra: Sql = empty): Sql {
-  return sql`service_cases k left join acct a on a.company_id = k.company_id
+export function periodCasesSql(
+  ws: number,
+  p: Period,
+  asOf: Date,
+  owners: number[] | undefined,
+  extra: Sql = empty,
+  ownersCte = 'acct',
+): Sql {
+  return sql`service_cases k left join ${raw(ownersCte)} a on a.company_id = k.company_id
      where k.workspace_id = ${ws} and k.opened_at >= ${p.from} and k.opened_at < ${p.to} and k.opened_at < ${asOf}
        ${caseScope(owners)} ${extra}`;
 }
@@ -225,48 +232,50 @@ async function figuresOf(tx: Queryable, aq: AccountsQuery, tz: string, p: Period
   const asOf = aq.q.asOf;
   const byOwner = grouped || aq.owners !== undefined;
   const ctes = accountCtes(ws, tz, p, asOf, byOwner);
-  const owners = ownerCte(ws, tz, asOf, byOwner);
   const sets = grouped ? raw('grouping sets ((a.owner_id), ())') : raw('()');
   const ksets = grouped
     ? raw('grouping sets ((a.owner_id, k.kind, k.recorder_role), (k.kind, k.recorder_role))')
     : raw('k.kind, k.recorder_role');
   const rsets = grouped ? raw('grouping sets ((a.owner_id), ())') : raw('()');
   const isTotal = grouped ? raw('grouping(a.owner_id) = 1') : raw('true');
-  const accounts = await tx.query<AccountRow>(sql`
+  // One statement: the account owners are read once, for the accounts and the cases alike.
+  const [r] = await tx.query<{ accounts: AccountRow[]; cases: CaseRow[]; resolution: ResolutionRow[] }>(sql`
     with ${ctes},
     ending as (
       select c.company_id, count(*)::int8 as ending, count(*) filter (where ${renewedSql(ws, tz, asOf)})::int8 as renewed
-        from c where ${endsInPeriod(dateBounds(tz, p, asOf))} group by c.company_id)
-    select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${isTotal} as total,
-           count(*) filter (where a.active0)::int8 as accounts_start,
-           count(*) filter (where a.active1)::int8 as accounts_end,
-           count(*) filter (where a.active0 and not a.active1)::int8 as churned_accounts,
-           coalesce(sum(a.mrr0) filter (where a.active0), 0)::int8 as start_mrr,
-           coalesce(sum(a.mrr0) filter (where a.active0 and not a.active1), 0)::int8 as churned_mrr,
-           coalesce(sum(greatest(0, a.mrr0 - a.mrr1)) filter (where a.active0 and a.active1), 0)::int8 as contraction_mrr,
-           coalesce(sum(greatest(0, a.mrr1 - a.mrr0)) filter (where a.active0 and a.active1), 0)::int8 as expansion_mrr,
-           count(*) filter (where a.active1 and not a.active0)::int8 as new_accounts,
-           coalesce(sum(a.mrr1) filter (where a.active1 and not a.active0), 0)::int8 as new_mrr,
-           coalesce(sum(a.mrr1) filter (where a.active1), 0)::int8 as end_mrr,
-           count(*) filter (where a.active1 and a.groups1 >= 2)::int8 as cross_sell,
-           coalesce(sum(e.ending), 0)::int8 as contracts_ending,
-           coalesce(sum(e.renewed), 0)::int8 as contracts_renewed
-      from acct a left join ending e on e.company_id = a.company_id
-     where true ${ownerIn(aq.owners, sql`a.owner_id`)}
-     group by ${sets}`);
-  const cases = await tx.query<CaseRow>(sql`
-    with ${owners}
-    select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${grouped ? raw('grouping(a.owner_id) = 1') : raw('true')} as total,
-           k.kind, k.recorder_role, count(*)::int8 as n
-      from ${periodCasesSql(ws, p, asOf, aq.owners)}
-     group by ${ksets}`);
-  const resolution = await tx.query<ResolutionRow>(sql`
-    with ${owners}
-    select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${isTotal} as total, count(*)::int8 as n,
-           percentile_cont(0.5) within group (order by extract(epoch from k.closed_at - k.opened_at) / 86400) as median,
-           percentile_cont(0.9) within group (order by extract(epoch from k.closed_at - k.opened_at) / 86400) as p90
-      from ${periodCasesSql(ws, p, asOf, aq.owners, sql`and k.closed_at is not null and k.closed_at < ${asOf}`)}
-     group by ${rsets}`);
+        from c where ${endsInPeriod(dateBounds(tz, p, asOf))} group by c.company_id),
+    arows as (
+      select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${isTotal} as total,
+             count(*) filter (where a.active0)::int8 as accounts_start,
+             count(*) filter (where a.active1)::int8 as accounts_end,
+             count(*) filter (where a.active0 and not a.active1)::int8 as churned_accounts,
+             coalesce(sum(a.mrr0) filter (where a.active0), 0)::int8 as start_mrr,
+             coalesce(sum(a.mrr0) filter (where a.active0 and not a.active1), 0)::int8 as churned_mrr,
+             coalesce(sum(greatest(0, a.mrr0 - a.mrr1)) filter (where a.active0 and a.active1), 0)::int8 as contraction_mrr,
+             coalesce(sum(greatest(0, a.mrr1 - a.mrr0)) filter (where a.active0 and a.active1), 0)::int8 as expansion_mrr,
+             count(*) filter (where a.active1 and not a.active0)::int8 as new_accounts,
+             coalesce(sum(a.mrr1) filter (where a.active1 and not a.active0), 0)::int8 as new_mrr,
+             coalesce(sum(a.mrr1) filter (where a.active1), 0)::int8 as end_mrr,
+             count(*) filter (where a.active1 and a.groups1 >= 2)::int8 as cross_sell,
+             coalesce(sum(e.ending), 0)::int8 as contracts_ending,
+             coalesce(sum(e.renewed), 0)::int8 as contracts_renewed
+        from acct a left join ending e on e.company_id = a.company_id
+       where true ${ownerIn(aq.owners, sql`a.owner_id`)}
+       group by ${sets}),
+    crows as (
+      select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${isTotal} as total, k.kind, k.recorder_role, count(*)::int8 as n
+        from ${periodCasesSql(ws, p, asOf, aq.owners, empty, 'own')}
+       group by ${ksets}),
+    rrows as (
+      select ${grouped ? sql`a.owner_id` : sql`null::int8`} as key, ${isTotal} as total, count(*)::int8 as n,
+             percentile_cont(0.5) within group (order by extract(epoch from k.closed_at - k.opened_at) / 86400) as median,
+             percentile_cont(0.9) within group (order by extract(epoch from k.closed_at - k.opened_at) / 86400) as p90
+        from ${periodCasesSql(ws, p, asOf, aq.owners, sql`and k.closed_at is not null and k.closed_at < ${asOf}`, 'own')}
+       group by ${rsets})
+    select (select coalesce(json_agg(arows), '[]') from arows) as accounts,
+           (select coalesce(json_agg(crows), '[]') from crows) as cases,
+           (select coalesce(json_agg(rrows), '[]') from rrows) as resolution`);
+  const { accounts, cases, resolution } = r;
   return { accounts, cases, resolution };
 }
 
@@ -365,12 +374,8 @@ async function workspaceOf(tx: Queryable, ws: number) {
 }
 
 async function dealsWonOf(tx: Queryable, aq: AccountsQuery): Promise<{ total: number; groups: Map<string | null, number> }> {
-  const fq: FunnelQuery = { ...aq.q, by: aq.by, ownerScope: aq.owners };
-  const r = await funnelReport(tx, fq);
-  if (!('groups' in r)) return { total: r.deals_won, groups: new Map() };
-  const groups = new Map<string | null, number>();
-  for (const g of r.groups) groups.set(aq.by === 'owner' ? (g.key_id == null ? null : String(g.key_id)) : g.key, g.deals_won);
-  return { total: r.total.deals_won, groups };
+  const r = await funnelCounts(tx, { ...aq.q, by: aq.by, ownerScope: aq.owners }, ['deals_won']);
+  return { total: r.total.deals_won, groups: new Map([...r.groups].map(([k, v]) => [k, v.deals_won])) };
 }
 
 export async function accountsReport(tx: Queryable, aq: AccountsQuery): Promise<AccountsReport> {

@@ -211,6 +211,29 @@ async function figures(
   return funnelMetrics.collect(q, g, results, keys);
 }
 
+/**
+ * Funnel counts alone, for the reports built on them (the accounts report's `deals_won`): only the
+ * statements of those metrics run, for the total and, with `q.by` (owner or month), per group
+ * (keys as in the funnel report: the owner's id, the month `YYYY-MM`).
+ */
+export async function funnelCounts<K extends 'deals_won' | 'deals_created' | 'deals_lost'>(
+  tx: Queryable,
+  q: FunnelQuery,
+  keys: K[],
+): Promise<{ total: Record<K, number>; groups: Map<string | null, Record<K, number>> }> {
+  const reg = funnelMetrics.pick(...keys);
+  const prepared: FunnelPrepared = { thresholds: new Map() };
+  const run = async (g: Grouping) => {
+    const results = [];
+    for (const st of reg.statements(q, g, prepared)) results.push({ source: st.source, rows: await tx.query<SourceRow>(st.sql) });
+    const figures = reg.collect(q, g, results);
+    return new Map([...figures].map(([k, f]) => [k, reg.assemble(q, { probs: [] }, f) as Record<K, number>]));
+  };
+  const total = (await run(null)).get('total') ?? (reg.assemble(q, { probs: [] }, undefined) as Record<K, number>);
+  if (!q.by) return { total, groups: new Map() };
+  return { total, groups: await run(q.by === 'month' ? { by: 'month' } : { by: q.by }) };
+}
+
 /** Computes the funnel report for a resolved query: one object, or groups plus their total. */
 export async function funnelReport(
   tx: Queryable,

@@ -138,6 +138,16 @@ export class MetricRegistry<Q, G, R, C, S extends Shape = Record<never, never>> 
     return new MetricRegistry<Q, G, R, C, S & Record<K, T>>([...this.metrics, { key, def }], this.options);
   }
 
+  /** The registry of these metrics alone, for a report built on a few of them: it runs only their sources. */
+  pick(...keys: string[]): MetricRegistry<Q, G, R, C> {
+    const unknown = keys.filter((k) => !this.metrics.some((m) => m.key === k));
+    if (unknown.length) throw new Error(`no metrics ${unknown.join(', ')}`);
+    return new MetricRegistry<Q, G, R, C>(
+      this.metrics.filter((m) => keys.includes(m.key)),
+      this.options,
+    );
+  }
+
   /** The statements for a grouping: one per source the metrics read, in order of first use, with their columns in metric order. */
   statements(q: Q, g: G, r: R): Statement<Q, G, R>[] {
     const bySource = new Map<Source<Q, G, R>, Map<string, Sql>>();
