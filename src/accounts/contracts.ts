@@ -91,6 +91,9 @@ export const churnInputSchema = z.strictObject({
   note: z.string().trim().max(2000).nullable().optional(),
 });
 
+/** YYYY-MM-DD as a Russian reader writes it: дд.мм.гггг. */
+const ruDay = (d: string) => d.split('-').reverse().join('.');
+
 /** The workspace's today (YYYY-MM-DD) in its zone. */
 export async function workspaceToday(tx: Queryable, ws: number, now: Date): Promise<{ today: string; zone: string }> {
   const [w] = await tx.query<{ timezone: string }>(sql`select timezone from workspaces where workspace_id = ${ws}`);
@@ -233,7 +236,7 @@ async function contractIssues(
       fieldIssue(
         'end_date',
         `the end (${merged.end_date}) must be after the start (${merged.start_date})`,
-        `окончание (${merged.end_date}) должно быть позже начала (${merged.start_date})`,
+        `окончание (${ruDay(merged.end_date)}) должно быть позже начала (${ruDay(merged.start_date)})`,
         'end_before_start',
       ),
     );
@@ -390,7 +393,7 @@ export async function renewContract(
       fieldIssue(
         'start_date',
         `a renewal starts after the contract it renews (${cur.start_date})`,
-        `продление начинается позже продлеваемого договора (${cur.start_date})`,
+        `продление начинается позже начала продлеваемого договора (${ruDay(cur.start_date)})`,
       ),
     ]);
   return insertContract(

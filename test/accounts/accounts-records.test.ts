@@ -73,7 +73,7 @@ describe('bad input names the field and writes nothing', () => {
     expect(same.status).toBe(400);
     expect(same.body.error.fields).toEqual([expect.objectContaining({ field: 'end_date', code: 'end_before_start' })]);
     const ru = await w.api.post('/contracts?lang=ru', contract({ end_date: '2025-01-01' }));
-    expect(ru.body.error.fields[0].message).toBe('окончание (2025-01-01) должно быть позже начала (2025-03-02)');
+    expect(ru.body.error.fields[0].message).toBe('окончание (01.01.2025) должно быть позже начала (02.03.2025)');
     const neg = await w.api.post('/contracts', contract({ mrr_minor: -1 }));
     expect(neg.status).toBe(400);
     expect(neg.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['mrr_minor']);
@@ -245,6 +245,18 @@ describe('cases, recorded by anyone', () => {
     const account = await w.api.get(`/companies/${company}/account`);
     expect(account.body.cases.map((c: { title: string }) => c.title)).toEqual(expect.arrayContaining(['Скрипит кресло', 'Брак партии']));
     expect(account.body.open_cases).toBe(1);
+  });
+
+  it('shows a seller the cases of a company he sees through his deal, whoever logged them', async () => {
+    const x = (await w.api.post('/companies', { name: 'Склад-Маркет' })).body.id;
+    const deal = (await w.api.post('/deals', { title: 'Стеллажи', company_id: x, owner_id: as.manager?.id })).body.id;
+    const logged = await as.service?.api.post('/cases', { kind: 'question', title: 'Когда доставка?', company_id: x });
+    expect(logged?.status).toBe(201);
+    const seen = await as.manager?.api.get(`/cases?company_id=${x}`);
+    expect(seen?.body.items.map((c: { title: string }) => c.title)).toEqual(['Когда доставка?']);
+    const other = await as.manager2?.api.get(`/cases?company_id=${x}`);
+    expect(other?.body.items).toEqual([]);
+    expect(deal).toBeGreaterThan(0);
   });
 });
 

@@ -106,8 +106,11 @@ export function visibleSql(table: string, s: Scope, alias = table): Sql {
           and (x.owner_id = any(${s.owners}::int8[]) or ${s.userId}::int8 = any(x.shared_with)))`;
   if (table === 'tasks') return sql`(${t}.owner_id = any(${s.owners}::int8[]) or ${via('deal_id', 'deals')})`;
   // Service cases: one's own, those one recorded, and those of a deal or company one sees.
+  // (A company one sees through a deal counts: its cases show on that deal's card.)
   if (table === 'service_cases')
-    return sql`(${own} or ${t}.recorded_by = ${s.userId} or ${via('deal_id', 'deals')} or ${via('company_id', 'companies')})`;
+    return sql`(${own} or ${t}.recorded_by = ${s.userId} or ${via('deal_id', 'deals')} or ${via('company_id', 'companies')}
+             or ${t}.company_id in (select vis_deal.company_id from deals vis_deal where vis_deal.workspace_id = ${t}.workspace_id
+                  and (vis_deal.owner_id = any(${s.owners}::int8[]) or ${s.userId}::int8 = any(vis_deal.shared_with))))`;
   return sql`(${t}.owner_id = any(${s.owners}::int8[]) or ${via('deal_id', 'deals')} or ${via('company_id', 'companies')}
              or ${via('contact_id', 'contacts')} or ${via('lead_id', 'leads')})`;
 }
