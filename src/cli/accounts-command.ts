@@ -73,8 +73,8 @@ export function printAccounts(r: AccountsReport) {
     ],
   ];
   const title = say(
-    `Accounts · ${r.workspace} · [${r.period.from}, ${r.period.to}) · as of ${r.as_of}${r.as_of_capped ? ' (capped at now)' : ''} · ${r.time_zone} · gross margin ${r.gross_margin}`,
-    `Клиенты · ${r.workspace} · [${r.period.from}, ${r.period.to}) · на ${r.as_of}${r.as_of_capped ? ' (ограничено текущим моментом)' : ''} · ${r.time_zone} · валовая маржа ${r.gross_margin}`,
+    `Accounts · ${r.workspace} · [${r.period.from}, ${r.period.to}) · as of ${r.as_of}${r.as_of_capped ? ' (capped at now)' : ''} · ${r.time_zone} · gross margin ${num(r.gross_margin)}`,
+    `Клиенты · ${r.workspace} · [${r.period.from}, ${r.period.to}) · на ${r.as_of}${r.as_of_capped ? ' (ограничено текущим моментом)' : ''} · ${r.time_zone} · валовая маржа ${num(r.gross_margin)}`,
   );
   const out = [title, ''];
   const cols: { name: string; k: AccountKpis }[] =
