@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { printAccounts } from '../../src/cli/accounts-command.ts';
 import { type AccountsFixture, buildAccountsFixture } from '../support/accounts-fixture.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
@@ -171,5 +172,34 @@ describe('the accounts report on the named fixture', () => {
     expect(service.status).toBe(200);
     expect(service.body.scope).toBe('all');
     expect(service.body.start_mrr).toBe(14_800);
+  });
+
+  it('prints the report in the reader’s language and number format (bin/voronka report accounts)', async () => {
+    const r = (await f.w.api.get(`/reports/accounts?${PERIOD}&by=owner`)).body;
+    const printed = (lang: string) => {
+      const before = process.env.VORONKA_LANG;
+      process.env.VORONKA_LANG = lang;
+      const out: string[] = [];
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        out.push(String(chunk));
+        return true;
+      });
+      try {
+        printAccounts(r);
+      } finally {
+        spy.mockRestore();
+        if (before === undefined) delete process.env.VORONKA_LANG;
+        else process.env.VORONKA_LANG = before;
+      }
+      return out.join('');
+    };
+    const ru = printed('ru');
+    expect(ru).toContain('валовая маржа 0,7');
+    expect(ru).toMatch(/MRR в начале\s+13\s000\s₽\s+1\s800\s₽\s+0\s₽\s+14\s800\s₽/u);
+    expect(ru).toMatch(/продления \(продлено \/ заканчивалось\)\s+60\s% \(3 \/ 5\)\s+— \(0 \/ 0\)\s+— \(0 \/ 0\)\s+60\s% \(3 \/ 5\)/u);
+    expect(ru).toMatch(/жалобы\s+2\s+100\s+1\s+1/u);
+    const en = printed('en');
+    expect(en).toContain('gross margin 0.7');
+    expect(en).toMatch(/NRR\s+66\.9%\s+83\.3%\s+—\s+68\.9%/u);
   });
 });
