@@ -13,11 +13,17 @@ import type { PlanCompany, PlanContact, PlanDeal } from './demo-records.ts';
  * they were. What the accounts dashboard should tell a head of sales:
  *
  * - Most won deals of the two years became a 12-month contract in one of three product groups
- *   (the deal's product names it), the MRR from the deal's amount; enterprise accounts are handed
- *   to the key-account manager, the others stay with the seller who won them.
+ *   (the deal's product names it). The MRR is the deal's amount over twelve months, less what is
+ *   one-off work (an implementation's project, more of it the bigger the customer); a customer's
+ *   next deal recurs at half that. Enterprise accounts are handed to the key-account manager, the
+ *   others stay with the seller who won them.
  * - Most contracts are renewed at their end — many with the yearly indexation, some with an
  *   expansion (more licences, a second deal re-signed early) or a contraction; some accounts add
- *   «Поддержка 24/7» at the renewal (cross-sell), a few drop a product group.
+ *   «Поддержка 24/7» at the renewal (cross-sell), a few drop an add-on, a few re-sign only after
+ *   a lapse of over a month (a new contract, not a renewal). Small accounts leave more often than
+ *   big ones; enterprise accounts stay. Over any twelve months NRR is about 0.9–1.1, the renewal
+ *   rate about 0.75–0.9, logo churn about 10–18 % (the draws are systematic, so the shares hold
+ *   whatever the seed and the day the demo is loaded).
  * - Accounts that leave had complaints and claims open when they left; most are marked churned
  *   with a reason, a few just let the contract run out. A couple announced their leaving already.
  * - Service cases of every kind, recorded by the service desk and by sellers. One seller,
@@ -171,6 +177,8 @@ const SEVERITY: Record<CaseKind, [Severity, number][]> = {
 /** Days the service desk takes to close a case, median. */
 const SERVICE_DAYS: Record<CaseKind, number> = { question: 1.5, complaint: 5, claim: 12, praise: 0.3 };
 
+/** The share of a deal's amount that recurs, per segment (the rest is one-off work). */
+const RECURRING = { smb: 1, mid: 0.8, ent: 0.5 };
 /** The chance an account leaves at the end of a contract, per segment. */
 const CHURN = { smb: 0.24, mid: 0.15, ent: 0 };
 
@@ -225,9 +233,11 @@ export function planAccounts(
 
   const contracts: PlanContract[] = [];
   const left: PlanAccounts['left'] = [];
+  // The deal's amount is its first year; the bigger the customer, the more of it is one-off work
+  // (the project, the equipment) rather than the monthly fee.
   const mrrOf = (d: PlanDeal) => {
     const [, recurring] = PRODUCT_GROUP[productOf(d)] ?? [LICENCES, 1];
-    return roundMrr((d.amountMinor * recurring) / 12);
+    return roundMrr((d.amountMinor * recurring * RECURRING[d.segment]) / 12);
   };
   const groupOf = (d: PlanDeal) => (PRODUCT_GROUP[productOf(d)] ?? [LICENCES, 1])[0];
   const add = (c: Omit<PlanContract, 'key'>) => {
@@ -243,8 +253,8 @@ export function planAccounts(
   const changes = deck(rand, [
     ['same', 19],
     ['index', 20],
-    ['up', 5],
-    ['down', 6],
+    ['up', 4],
+    ['down', 7],
   ] as const);
   const churnMark = (at: number, r: number) => ({
     at: new Date(Math.min(at, end - HOUR)),
@@ -328,17 +338,20 @@ export function planAccounts(
         const g = groupOf(win);
         const signed = Math.max(wonAt(win), officeHours(wonAt(win) + rand.between(0, 3) * DAY));
         let start = plusDays(iso(DateTime.fromMillis(wonAt(win), { zone: tz })), rand.int(1, 10));
+        // A customer's next deal builds on what it has (the integration, the customer's price): half
+        // of what a new customer's would recurs.
         const ch = chains.find((x) => x.live && x.group === g);
         if (ch) {
           // Another deal of the same product group while a contract runs: in the same contract when
           // it has just begun, else re-signed early with the expansion (or renewed with it at the end).
           if (daysBetween(ch.cur.start, start) < 30) {
-            ch.cur.mrrMinor += mrrOf(win);
+            ch.cur.mrrMinor += roundMrr(mrrOf(win) / 2);
             continue;
           }
           if (start >= ch.cur.end) start = ch.cur.end;
           else ch.cur.end = start;
-          renew(ch, start, signed, { mrrMinor: ch.cur.mrrMinor + mrrOf(win), deal: win.key, note: 'Расширение: перезаключён досрочно' });
+          const more = roundMrr(mrrOf(win) / 2);
+          renew(ch, start, signed, { mrrMinor: ch.cur.mrrMinor + more, deal: win.key, note: 'Расширение: перезаключён досрочно' });
           continue;
         }
         // Won back after leaving: the new contract is not the old one's renewal (kpi.md: 31 days).
@@ -352,7 +365,7 @@ export function planAccounts(
             group: g,
             start,
             end: yearAfter(start),
-            mrrMinor: mrrOf(win),
+            mrrMinor: chains.some((x) => x.live) ? roundMrr(mrrOf(win) / 2) : mrrOf(win),
             owner,
             deal: win.key,
             renews: null,
@@ -367,15 +380,25 @@ export function planAccounts(
       const e = due.cur.end;
       const eAt = instant(e);
       const comingBack = wins.slice(wi).some((w) => groupOf(w) === due.group && wonAt(w) < eAt + 45 * DAY);
-      const others = chains.some((o) => o !== due && o.live && o.cur.end > e);
-      // Small accounts leave more often, the key accounts stay; those of the seller who solves problems on the phone seldom leave.
-      const pChurn = CHURN[seg] * (owner === phone ? 0.35 : 1);
-      const renews = comingBack || !(others ? drops(0.6) : leaves[seg](pChurn));
+      const running = chains.filter((o) => o !== due && o.live && o.cur.end > e);
+      const others = running.length > 0;
+      // A customer drops an add-on, not the core: only a product group smaller than the rest.
+      const droppable = running.reduce((sum, o) => sum + o.cur.mrrMinor, 0) > due.cur.mrrMinor;
+      // Small accounts leave more often, the big and the key accounts stay; those of the seller who
+      // solves problems on the phone seldom leave.
+      const pChurn = CHURN[seg] * (owner === phone ? 0.35 : 1) * (due.cur.mrrMinor > toMinor(200_000, 'RUB') ? 0.4 : 1);
+      const renews = comingBack || !(others ? droppable && drops(0.6) : leaves[seg](pChurn));
       if (renews) {
-        // Mostly from the end; now and then signed late, a few weeks into the gap.
-        const late = rand.chance(0.1) ? rand.int(3, 25) : 0;
+        // Mostly from the end; now and then signed late, a few weeks into the gap — or after a
+        // lapse of over a month (procurement approved it anew): a new contract, not a renewal (kpi.md).
+        const lapse = !comingBack && rand.chance(0.07) ? rand.int(35, 70) : 0;
+        const late = lapse || (rand.chance(0.1) ? rand.int(3, 25) : 0);
         const start = plusDays(e, late);
         renew(due, start <= todayIso ? start : e, officeHours(eAt - rand.int(3, 30) * DAY + late * DAY));
+        if (lapse && start <= todayIso) {
+          due.cur.renews = null;
+          due.cur.notes = 'Перезаключён после перерыва';
+        }
         continue;
       }
       due.live = false;

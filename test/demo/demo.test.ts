@@ -338,7 +338,8 @@ describe('the demo workspace in the database', () => {
         at: string,
       ) => sql`exists (select 1 from service_cases k where k.workspace_id = c.workspace_id and k.company_id = c.company_id
           and k.kind in ('complaint', 'claim') and k.opened_at < ${raw(at)} and (k.closed_at is null or k.closed_at > ${raw(at)}))`;
-      // An account left when a contract was not renewed (it ended or was marked churned) and nothing else of it ran on.
+      // An account left when a contract was not renewed (it ended or was marked churned) and nothing else of it ran on
+      // or began within three months (a contract re-signed after a lapse is not a customer lost).
       const [left] = await db.query<Record<string, number>>(sql`
         with ended as (
           select c.*, least((c.end_date::timestamp at time zone ${DEMO_TZ}), coalesce(c.churned_at, 'infinity')) as left_at
@@ -349,7 +350,7 @@ describe('the demo workspace in the database', () => {
         select count(*)::int8 as n, count(*) filter (where ${openAt('left_at')})::int8 as complained
           from ended c
          where not exists (select 1 from contracts o where o.workspace_id = c.workspace_id and o.company_id = c.company_id and o.id <> c.id
-                             and (o.start_date::timestamp at time zone ${DEMO_TZ}) <= c.left_at + interval '31 days'
+                             and (o.start_date::timestamp at time zone ${DEMO_TZ}) <= c.left_at + interval '3 months'
                              and (o.end_date::timestamp at time zone ${DEMO_TZ}) > c.left_at)`);
       expect(left.n).toBeGreaterThan(8);
       expect(left.complained).toBe(left.n);
