@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
+import { openDemoDb } from '../support/demo-db.ts';
 import { apiClient, type Harness, startHarness } from '../support/harness.ts';
 
 let h: Harness;
 let api: ReturnType<typeof apiClient>;
 beforeAll(async () => {
-  h = await startHarness({ clockAt: '2026-11-20T12:00:00Z' });
-  const demo = await loadDemo(h.db, { seed: 5, asOf: h.clock.now(), now: h.clock.now() });
+  const asOf = new Date('2026-11-20T12:00:00Z');
+  const { db, demo } = await openDemoDb({ seed: 5, asOf, now: asOf });
+  h = await startHarness({ db, clockAt: asOf });
   const [admin] = await h.db.query<{ id: number }>(`select id from users where email = 'admin@demo.voronka.local'`);
   api = apiClient(h.url, (await createApiToken(h.ctx, { workspaceId: demo.workspaceId, userId: admin.id }, { name: 't' })).token);
 });

@@ -1,8 +1,8 @@
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_LIMITS } from '../../src/analytics/funnel-query.ts';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
+import { openDemoDb } from '../support/demo-db.ts';
 import { type ApiClient, apiClient, type Harness, startHarness } from '../support/harness.ts';
 import { ENGINE } from '../support/test-db.ts';
 
@@ -16,8 +16,10 @@ let admin: ApiClient;
 let manager: ApiClient;
 let ws: number;
 beforeAll(async () => {
-  h = await startHarness({ clockAt: '2026-11-20T12:00:00Z' });
-  ws = (await loadDemo(h.db, { seed: 5, asOf: h.clock.now(), now: h.clock.now() })).workspaceId;
+  const asOf = new Date('2026-11-20T12:00:00Z');
+  const { db, demo } = await openDemoDb({ seed: 5, asOf, now: asOf });
+  h = await startHarness({ db, clockAt: asOf });
+  ws = demo.workspaceId;
   const token = async (email: string) => {
     const [u] = await h.db.query<{ id: number }>(sql`select id from users where email = ${email}`);
     return (await createApiToken(h.ctx, { workspaceId: ws, userId: u.id }, { name: 't' })).token;

@@ -3,7 +3,6 @@ import sql, { raw } from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companies } from '../../src/crm/companies.ts';
 import { deals } from '../../src/crm/deals.ts';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
 import { RowJsonCache } from '../../src/platform/cache/row-json-cache.ts';
 import { rowCacheMegabytes } from '../../src/platform/context.ts';
@@ -11,6 +10,7 @@ import type { Queryable } from '../../src/platform/db/types.ts';
 import { inWorkspace, readInWorkspace } from '../../src/platform/db/workspace-scope.ts';
 import { listJson, listRecords, type Resource, toApi } from '../../src/platform/resource/resource.ts';
 import { listedResources } from '../../src/platform/resource/resource-routes.ts';
+import { openDemoDb } from '../support/demo-db.ts';
 import { type ApiClient, apiClient, type Harness, seedWorkspace, startHarness } from '../support/harness.ts';
 
 // Lists are written as JSON by SQL (`apiJsonSql`); the rest of the API (and the lists before)
@@ -22,8 +22,8 @@ let h: Harness;
 let api: ApiClient;
 let ws: number;
 beforeAll(async () => {
-  h = await startHarness({ clockAt: AS_OF });
-  const demo = await loadDemo(h.db, { seed: 5, asOf: AS_OF, now: AS_OF });
+  const { db, demo } = await openDemoDb({ seed: 5, asOf: AS_OF, now: AS_OF });
+  h = await startHarness({ db, clockAt: AS_OF });
   ws = demo.workspaceId;
   const [admin] = await h.db.query<{ id: number }>(sql`select id from users where workspace_id = ${ws} and role = 'admin' limit 1`);
   const { token } = await createApiToken(h.ctx, { workspaceId: ws, userId: admin.id }, { name: 'list-json' });

@@ -14,6 +14,8 @@ declare module 'vitest' {
     pgliteTemplate: string;
     /** PostgreSQL: a migrated template database every test file clones. */
     pgTemplate: string;
+    /** A folder of the project's own, removed after the run: caches a file may leave for the next (test/support/demo-db.ts). */
+    scratchDir: string;
   }
 }
 
@@ -26,6 +28,7 @@ export default async function setup(project: TestProject) {
   const engine = project.config.provide?.engine ?? process.env.VORONKA_TEST_ENGINE ?? 'pglite';
   const dir = mkdtempSync(join(tmpdir(), 'voronka-test-'));
   const cleanups: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
+  project.provide('scratchDir', dir);
   if (engine === 'pglite') {
     const db = await PgliteDb.open(undefined);
     await migrate(db);
