@@ -5,10 +5,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/demo/demo-plan.ts';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
 import { addUser } from '../../src/platform/workspaces.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { openTodaysDemo } from '../support/demo-db.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 /**
@@ -28,8 +28,9 @@ const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 beforeAll(async () => {
-  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: new Date() });
-  await loadDemo(h.db, { seed: 1, asOf: h.clock.now(), now: h.clock.now() });
+  const now = new Date();
+  const { db } = await openTodaysDemo(now);
+  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: now, db });
   const [w] = await h.db.query<{ workspace_id: number }>(sql`select workspace_id from users where email = 'rop@demo.voronka.local'`);
   ws = Number(w.workspace_id);
   await addUser(

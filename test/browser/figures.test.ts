@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { openTodaysDemo } from '../support/demo-db.ts';
 import { apiClient, type Harness, startHarness } from '../support/harness.ts';
 
 /**
@@ -25,8 +25,9 @@ const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 beforeAll(async () => {
-  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: new Date() });
-  const demo = await loadDemo(h.db, { seed: 1, asOf: h.clock.now(), now: h.clock.now() });
+  const now = new Date();
+  const { db, demo } = await openTodaysDemo(now);
+  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: now, db });
   const [rop] = await h.db.query<{ id: number }>(`select id from users where email = 'rop@demo.voronka.local'`);
   ropId = rop.id;
   ropApi = apiClient(h.url, (await createApiToken(h.ctx, { workspaceId: demo.workspaceId, userId: rop.id }, { name: 't' })).token);

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
 import { axeProblems } from '../support/axe.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { openTodaysDemo } from '../support/demo-db.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 /**
@@ -21,8 +21,9 @@ let browser: Browser;
 beforeAll(async () => {
   // A real browser drops cookies that expire in the past: pin the clock to the real now.
   // VORONKA_WEB_DIST: a build of the web app elsewhere than web/dist (to try a change while web/dist is another's).
-  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: new Date() });
-  await loadDemo(h.db, { seed: 1, asOf: h.clock.now(), now: h.clock.now() });
+  const now = new Date();
+  const { db } = await openTodaysDemo(now);
+  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: now, db });
   browser = await launchBrowser();
 });
 afterAll(async () => {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
 import { formatMinor } from '../../src/platform/money.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { openTodaysDemo } from '../support/demo-db.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 /**
@@ -28,8 +28,9 @@ const FROM = { iso: '', ru: '' };
 const TO = { iso: '', ru: '' };
 
 beforeAll(async () => {
-  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: new Date() });
-  await loadDemo(h.db, { seed: 1, asOf: h.clock.now(), now: h.clock.now() });
+  const now = new Date();
+  const { db } = await openTodaysDemo(now);
+  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: now, db });
   [{ ws }] = await h.db.query<{ ws: number }>(sql`select workspace_id as ws from users where email = 'rop@demo.voronka.local'`);
   [{ id: stageId }] = await h.db.query<{ id: number }>(sql`select id from stages where workspace_id = ${ws} and name = 'Встреча'`);
   // The last 120 days in Moscow, as a person types them.

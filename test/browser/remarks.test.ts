@@ -3,10 +3,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/demo/demo-plan.ts';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
 import { axeProblems } from '../support/axe.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { openTodaysDemo } from '../support/demo-db.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 /**
@@ -25,8 +25,9 @@ let dealTitle: string;
 let companyId: number;
 
 beforeAll(async () => {
-  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: new Date() });
-  await loadDemo(h.db, { seed: 1, asOf: h.clock.now(), now: h.clock.now() });
+  const now = new Date();
+  const { db } = await openTodaysDemo(now);
+  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: now, db });
   const [d] = await h.db.query<{ id: number; title: string; company_id: number }>(sql`
     select d.id, d.title, d.company_id from deals d join users u on u.workspace_id = d.workspace_id and u.id = d.owner_id
      where u.email = 'kuznetsova@demo.voronka.local' and d.status = 'open' and d.company_id is not null order by d.id limit 1`);

@@ -3,11 +3,11 @@ import type { Browser, Page } from 'playwright-core';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/demo/demo-plan.ts';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { createApiToken } from '../../src/platform/auth/auth-service.ts';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
 import { axeProblems } from '../support/axe.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { openTodaysDemo } from '../support/demo-db.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 /**
@@ -31,8 +31,9 @@ const signIn = async (page: Page, email: string, password = DEMO_PASSWORD) => {
 };
 
 beforeAll(async () => {
-  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: new Date() });
-  await loadDemo(h.db, { seed: 1, asOf: h.clock.now(), now: h.clock.now() });
+  const now = new Date();
+  const { db } = await openTodaysDemo(now);
+  h = await startHarness({ webDist: process.env.VORONKA_WEB_DIST ?? WEB_DIST, clockAt: now, db });
   const users = await h.db.query<{ id: number; name: string; workspace_id: number }>(sql`select id, name, workspace_id from users`);
   for (const u of users) ids[u.name] = Number(u.id);
   ws = Number(users[0].workspace_id);

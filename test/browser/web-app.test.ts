@@ -2,17 +2,18 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemo } from '../../src/demo/load-demo.ts';
 import { WEB_DIST } from '../../src/platform/http/server.ts';
 import { launchBrowser, SCREENSHOTS } from '../support/browser.ts';
+import { openTodaysDemo } from '../support/demo-db.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 let h: Harness;
 let browser: Browser;
 beforeAll(async () => {
   // A real browser drops cookies that expire in the past: pin the clock to the real now.
-  h = await startHarness({ webDist: WEB_DIST, clockAt: new Date() });
-  await loadDemo(h.db, { seed: 1, asOf: h.clock.now(), now: h.clock.now() });
+  const now = new Date();
+  const { db } = await openTodaysDemo(now);
+  h = await startHarness({ webDist: WEB_DIST, clockAt: now, db });
   browser = await launchBrowser();
 });
 afterAll(async () => {
