@@ -249,6 +249,7 @@ export function planAccounts(
   // Drawn systematically: over the demo's few hundred contracts the shares stay close to their
   // chances whatever the seed and the day it is loaded, so the figures tell the same story.
   const leaves = { smb: systematic(rand), mid: systematic(rand), ent: systematic(rand) };
+  const phoneLeaves = systematic(rand);
   const drops = systematic(rand);
   const changes = deck(rand, [
     ['same', 19],
@@ -386,8 +387,8 @@ export function planAccounts(
       const droppable = running.reduce((sum, o) => sum + o.cur.mrrMinor, 0) > due.cur.mrrMinor;
       // Small accounts leave more often, the big and the key accounts stay; those of the seller who
       // solves problems on the phone seldom leave.
-      const pChurn = CHURN[seg] * (owner === phone ? 0.35 : 1) * (due.cur.mrrMinor > toMinor(200_000, 'RUB') ? 0.4 : 1);
-      const renews = comingBack || !(others ? droppable && drops(0.6) : leaves[seg](pChurn));
+      const pChurn = CHURN[seg] * (owner === phone ? 0.3 : 1) * (due.cur.mrrMinor > toMinor(200_000, 'RUB') ? 0.4 : 1);
+      const renews = comingBack || !(others ? droppable && drops(0.6) : (owner === phone ? phoneLeaves : leaves[seg])(pChurn));
       if (renews) {
         // Mostly from the end; now and then signed late, a few weeks into the gap — or after a
         // lapse of over a month (procurement approved it anew): a new contract, not a renewal (kpi.md).

@@ -438,6 +438,8 @@ describe('the demo workspace in the database', () => {
       expect(sales.sort((a, b) => b.n - a.n)[0].key).toBe(PHONE_SELLER);
       const phone = o.groups.find((g) => g.key === PHONE_SELLER);
       expect(phone?.case_resolution_days.median as number).toBeLessThan(0.25 * (r.case_resolution_days.median as number));
+      // Her accounts seldom leave.
+      expect(phone?.logo_churn_rate as number).toBeLessThan(r.logo_churn_rate as number);
     });
   });
 
