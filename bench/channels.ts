@@ -1,4 +1,5 @@
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -555,6 +556,8 @@ export interface ChannelsResult {
   figures_differ?: Record<string, string[]>;
   /** The target of issue 18: each variant's median within 2 s. */
   target_seconds: number;
+  /** The machine's 1-minute load average as the timed rounds began and ended (the machine is shared: 2 cores). */
+  load_average: { before: number; after: number };
   within_target: Record<string, boolean>;
 }
 
@@ -616,6 +619,7 @@ export async function benchChannels(opts: {
       report_seconds: {},
       target_seconds: TARGET_SECONDS,
       within_target: {},
+      load_average: { before: 0, after: 0 },
     };
     if (opts.withDuck) {
       const dir = join('bench', 'data', `channels-export-${g.sizes.leads}`);
@@ -634,6 +638,7 @@ export async function benchChannels(opts: {
     const runsOf: Record<string, Record<string, number[]>> = { voronka: {}, duckdb: {} };
     for (const v of CHANNEL_VARIANTS) for (const c of contenders) runsOf[c][v.name] = [];
     const first: Record<string, { voronka?: ChannelFigures; duckdb?: ChannelFigures }> = {};
+    result.load_average.before = loadavg()[0];
     for (let round = 0; round <= opts.runs; round++) {
       for (const [i, v] of CHANNEL_VARIANTS.entries()) {
         const order = contenders.map((_, k) => contenders[(k + round + i) % contenders.length]);
@@ -660,6 +665,7 @@ export async function benchChannels(opts: {
         ).join('; ')}`,
       );
     }
+    result.load_average.after = loadavg()[0];
     for (const v of CHANNEL_VARIANTS) {
       result.report_runs[v.name] = runsOf.voronka[v.name];
       result.report_seconds[v.name] = median(runsOf.voronka[v.name]);
@@ -722,6 +728,6 @@ export function printChannelsBench(r: ChannelsResult): void {
   printTable(rows);
   if (r.duckdb_seconds)
     process.stdout.write(
-      `ratio = Voronka's median / DuckDB's median over the same interleaved rounds (above 1 DuckDB is faster). DuckDB's data: export from PostgreSQL ${r.duckdb_export_seconds?.toFixed(1)} s + load ${r.duckdb_load_seconds?.toFixed(1)} s, not in the ratio\n`,
+      `ratio = Voronka's median / DuckDB's median over the same interleaved rounds (above 1 DuckDB is faster). DuckDB's data: export from PostgreSQL ${r.duckdb_export_seconds?.toFixed(1)} s + load ${r.duckdb_load_seconds?.toFixed(1)} s, not in the ratio. Load average ${r.load_average.before.toFixed(1)} → ${r.load_average.after.toFixed(1)}\n`,
     );
 }
