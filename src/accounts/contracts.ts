@@ -267,6 +267,20 @@ const auditable = (c: Contract) => ({
   notes: c.notes,
 });
 
+/** The audit entry of a contract's change: what it was (none for a new one) and what it is. */
+function auditContract(tx: Queryable, ws: number, by: Writer, before: Contract | null, after: Contract) {
+  return audit(tx, {
+    workspaceId: ws,
+    userId: by.userId,
+    entity: 'contracts',
+    entityId: after.id,
+    action: before ? 'update' : 'create',
+    at: by.at,
+    changes: diffRows(before ? auditable(before) : {}, auditable(after)),
+    version: after.version,
+  });
+}
+
 export interface Writer {
   userId: number | null;
   at: Date;
@@ -294,16 +308,7 @@ export async function insertContract(
   const id = Number(row.id);
   if (opts.audit !== false) {
     const c = await getContract(tx, ws, id, by.at, by.locale);
-    await audit(tx, {
-      workspaceId: ws,
-      userId: by.userId,
-      entity: 'contracts',
-      entityId: id,
-      action: 'create',
-      at: by.at,
-      changes: diffRows({}, auditable(c)),
-      version: 1,
-    });
+    await auditContract(tx, ws, by, null, c);
   }
   if (opts.tasks !== false) await syncRenewalTasks(tx, ws, by.at, { companyId: v.company_id, productGroupId: v.product_group_id });
   return id;
@@ -345,17 +350,7 @@ export async function updateContract(
   await tx.query(sql`update contracts set ${join(sets, ', ')}, updated_at = ${by.at}, version = version + 1
                       where workspace_id = ${ws} and id = ${id}`);
   const next = await getContract(tx, ws, id, by.at, by.locale);
-  const changes = diffRows(auditable(cur), auditable(next));
-  await audit(tx, {
-    workspaceId: ws,
-    userId: by.userId,
-    entity: 'contracts',
-    entityId: id,
-    action: 'update',
-    at: by.at,
-    changes,
-    version: next.version,
-  });
+  await auditContract(tx, ws, by, cur, next);
   await syncRenewalTasks(tx, ws, by.at, { companyId: cur.company_id, productGroupId: cur.product_group_id });
   if (next.company_id !== cur.company_id || next.product_group_id !== cur.product_group_id)
     await syncRenewalTasks(tx, ws, by.at, { companyId: next.company_id, productGroupId: next.product_group_id });
@@ -396,7 +391,7 @@ export async function renewContract(
         `продление начинается позже начала продлеваемого договора (${ruDay(cur.start_date)})`,
       ),
     ]);
-  return insertContract(
+  const newId = await insertContract(
     tx,
     ws,
     {
@@ -411,11 +406,10 @@ export async function renewContract(
       renews_id: id,
     },
     by,
-  ).then(async (newId) => {
-    // A renewal into another product group still closes the ending contract's renewal task.
-    await syncRenewalTasks(tx, ws, by.at, { companyId: cur.company_id, productGroupId: cur.product_group_id });
-    return newId;
-  });
+  );
+  // A renewal into another product group still closes the ending contract's renewal task.
+  await syncRenewalTasks(tx, ws, by.at, { companyId: cur.company_id, productGroupId: cur.product_group_id });
+  return newId;
 }
 
 /** Marks a contract churned with a reason: it keeps its dates (the figures come from them) and its renewal task is cancelled. */
@@ -443,16 +437,7 @@ export async function churnContract(
                             churn_note = ${input.note ?? null}, updated_at = ${by.at}, version = version + 1
                       where workspace_id = ${ws} and id = ${id}`);
   const next = await getContract(tx, ws, id, by.at, by.locale);
-  await audit(tx, {
-    workspaceId: ws,
-    userId: by.userId,
-    entity: 'contracts',
-    entityId: id,
-    action: 'update',
-    at: by.at,
-    changes: diffRows(auditable(cur), auditable(next)),
-    version: next.version,
-  });
+  await auditContract(tx, ws, by, cur, next);
   await syncRenewalTasks(tx, ws, by.at, { companyId: cur.company_id, productGroupId: cur.product_group_id });
   return next;
 }
