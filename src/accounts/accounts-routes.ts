@@ -89,6 +89,11 @@ async function drillGroupOf(tx: Queryable, ws: number, owner: string | undefined
   return { owner: Number(u.id) };
 }
 
+/** A page of what is behind a figure. */
+const drillPage = <M extends readonly [string, ...string[]], I extends z.ZodTypeAny>(metrics: M, item: I) =>
+  z.object({ metric: z.enum(metrics), total: z.number().int(), items: z.array(item), next_offset: z.number().int().nullable() });
+const nextOffset = (offset: number, limit: number, total: number) => (offset + limit < total ? offset + limit : null);
+
 const pageParams = {
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
@@ -290,15 +295,7 @@ export function registerAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
           owner: drillGroupParam,
           ...pageParams,
         }),
-        response: {
-          200: z.object({
-            metric: z.enum(CONTRACT_METRICS),
-            total: z.number().int(),
-            items: z.array(contractSchema),
-            next_offset: z.number().int().nullable(),
-          }),
-          ...errorResponses,
-        },
+        response: { 200: drillPage(CONTRACT_METRICS, contractSchema), ...errorResponses },
       },
     },
     async (req) =>
@@ -307,7 +304,7 @@ export function registerAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
         const aq = await accountsQueryForCaller(tx, ctx, p, params);
         const ids = await drillContractIds(tx, aq, metric, await drillGroupOf(tx, p.workspaceId, owner));
         const items = await contractsByIds(tx, p.workspaceId, ids.slice(offset, offset + limit), ctx.clock.now(), requestLocale(req));
-        return { metric, total: ids.length, items, next_offset: offset + limit < ids.length ? offset + limit : null };
+        return { metric, total: ids.length, items, next_offset: nextOffset(offset, limit, ids.length) };
       }),
   );
 
@@ -322,15 +319,7 @@ export function registerAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
           owner: drillGroupParam,
           ...pageParams,
         }),
-        response: {
-          200: z.object({
-            metric: z.enum(ACCOUNT_METRICS),
-            total: z.number().int(),
-            items: z.array(drillAccountItem),
-            next_offset: z.number().int().nullable(),
-          }),
-          ...errorResponses,
-        },
+        response: { 200: drillPage(ACCOUNT_METRICS, drillAccountItem), ...errorResponses },
       },
     },
     async (req) =>
@@ -338,7 +327,7 @@ export function registerAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
         const { metric, owner, limit, offset, ...params } = req.query;
         const aq = await accountsQueryForCaller(tx, ctx, p, params);
         const r = await drillAccounts(tx, aq, metric, await drillGroupOf(tx, p.workspaceId, owner), { limit, offset });
-        return { metric, ...r, next_offset: offset + limit < r.total ? offset + limit : null };
+        return { metric, ...r, next_offset: nextOffset(offset, limit, r.total) };
       }),
   );
 
@@ -372,7 +361,7 @@ export function registerAccountsRoutes(app: FastifyInstance, ctx: AppContext) {
           await drillGroupOf(tx, p.workspaceId, owner),
         );
         const items = await casesByIds(tx, p.workspaceId, ids.slice(offset, offset + limit));
-        return { total: ids.length, items, next_offset: offset + limit < ids.length ? offset + limit : null };
+        return { total: ids.length, items, next_offset: nextOffset(offset, limit, ids.length) };
       }),
   );
 }
