@@ -16,6 +16,7 @@ import {
   type Contract,
   ContractStatus,
   FieldProblem,
+  MrrField,
   mayChangeContract,
   NO_PROBLEM,
   type Problem,
@@ -297,24 +298,19 @@ function NewContract({
             />
             <FieldProblem id={`${id}-end_date-error`} message={err('end_date')} />
           </div>
-          <div className="field">
-            <label htmlFor={`${id}-mrr`}>
-              {t('acc.account.mrr')}, {currency}
-            </label>
-            <input
-              id={`${id}-mrr`}
-              inputMode="decimal"
-              value={mrr}
-              onChange={(e) => {
-                setMrr(e.target.value);
-                setProblem((p) => withoutField(p, 'mrr_minor'));
-              }}
-              aria-invalid={err('mrr_minor') ? true : undefined}
-              aria-describedby={described('mrr_minor')}
-              data-testid="contract-mrr"
-            />
-            <FieldProblem id={`${id}-mrr_minor-error`} message={err('mrr_minor')} />
-          </div>
+          <MrrField
+            inputId={`${id}-mrr`}
+            errorId={`${id}-mrr_minor-error`}
+            label={t('acc.account.mrr')}
+            currency={currency}
+            value={mrr}
+            onChange={(v) => {
+              setMrr(v);
+              setProblem((p) => withoutField(p, 'mrr_minor'));
+            }}
+            error={err('mrr_minor')}
+            testId="contract-mrr"
+          />
           <div className="field">
             <label htmlFor={`${id}-owner`}>{t('acc.account.owner')}</label>
             <select

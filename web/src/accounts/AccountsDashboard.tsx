@@ -1,12 +1,13 @@
-import { useQuery } from '@tanstack/react-query';
+import { type UseQueryResult, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useLocation, useSearch } from 'wouter';
+import { Link } from 'wouter';
 import { type Answer, api, type Me } from '../api';
 import { type ChartOption, EChart } from '../chart';
 import { Empty, ErrorState, Loading, Modal, Stat } from '../components';
-import { date, estimateMoney, isoDay, majorMoney, money, num, pct } from '../format';
-import { DayInput } from '../time/DayInput';
+import { date, estimateMoney, majorMoney, money, num, pct } from '../format';
+import { PeriodFilters, useUrlPeriod } from '../report/period';
+import { PagedBody, TableRegion } from '../report/tables';
 import { useTimeZone } from '../time/use-time-zone';
 import { clockIn, dayText, isoDayText, zoneLabel } from '../time/zone';
 import {
@@ -37,13 +38,6 @@ type Drill =
   | { kind: 'contracts'; metrics: ContractMetric[]; title: string; note?: ReactNode; owner?: OwnerRef }
   | { kind: 'cases'; caseKind?: CaseKind; recorder?: Recorder; title: string; owner?: OwnerRef };
 
-/** The first day of the month `back` months before today's, in the zone: YYYY-MM-01. */
-function monthStart(zone: string, back: number): string {
-  const [y, m] = isoDay(zone).split('-').map(Number);
-  const d = new Date(Date.UTC(y, m - 1 - back, 1));
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-01`;
-}
-
 const casesTotal = (k: AccountKpis) => CASE_KINDS.reduce((s, x) => s + k.cases_opened[x], 0);
 const byRecorder = (k: AccountKpis, r: Recorder) => CASE_KINDS.reduce((s, x) => s + k.cases_by_recorder[r][x], 0);
 
@@ -56,20 +50,8 @@ const byRecorder = (k: AccountKpis, r: Recorder) => CASE_KINDS.reduce((s, x) => 
 export default function AccountsDashboard({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
   const tz = useTimeZone(me);
-  const search = useSearch();
-  const [, navigate] = useLocation();
-  const url = new URLSearchParams(search);
-  const from = url.get('from') ?? monthStart(tz, 11);
-  const to = url.get('to') ?? isoDay(tz, 1);
-  const asOf = url.get('as_of') ?? '';
-  const params = new URLSearchParams({ from, to, ...(asOf ? { as_of: asOf } : {}) });
-  const qs = params.toString();
-  const set = (k: string, v: string) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set(k, v);
-    else next.delete(k);
-    navigate(`/accounts?${next.toString()}`, { replace: true });
-  };
+  const period = useUrlPeriod(tz, '/accounts');
+  const { from, to, params, qs } = period;
   const report = useQuery({ queryKey: ['accounts-report', qs], queryFn: () => api<AccountsFlat>(`/reports/accounts?${qs}`) });
   const owners = useQuery({
     queryKey: ['accounts-report', 'owner', qs],
@@ -82,11 +64,7 @@ export default function AccountsDashboard({ me }: { me: Me }) {
   return (
     <div className="page" data-testid="accounts-dashboard">
       <p className="muted intro">{t('acc.dash.intro')}</p>
-      <search className="filters">
-        <DayInput label={t('dash.from')} value={from} onChange={(v) => set('from', v)} testId="acc-from" />
-        <DayInput label={t('dash.to')} value={to} onChange={(v) => set('to', v)} testId="acc-to" />
-        <DayInput label={t('dash.asOf')} value={asOf} onChange={(v) => set('as_of', v)} allowEmpty testId="acc-as-of" />
-      </search>
+      <PeriodFilters period={period} testIdPrefix="acc" />
       {report.isPending ? (
         <Loading />
       ) : report.isError ? (
@@ -343,8 +321,7 @@ function Cases({ r, onDrill }: { r: AccountsFlat; onDrill: (d: Drill) => void })
       <h2 id="acc-cases-h">{t('acc.dash.cases.title')}</h2>
       <p className="muted small">{t('acc.dash.cases.hint', { won: num(r.deals_won) })}</p>
       <div className="acc-split cases-split">
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys */}
-        <section className="table-wrap" tabIndex={0} aria-label={t('acc.tableRegion')}>
+        <TableRegion label={t('acc.tableRegion')}>
           <table className="table compact" data-testid="cases-table">
             <thead>
               <tr>
@@ -415,7 +392,7 @@ function Cases({ r, onDrill }: { r: AccountsFlat; onDrill: (d: Drill) => void })
               </tr>
             </tbody>
           </table>
-        </section>
+        </TableRegion>
         {total > 0 ? <EChart option={option} label={t('acc.dash.cases.chart')} height={200} /> : <div />}
       </div>
       <p className="muted small" data-testid="cases-resolution">
@@ -505,8 +482,7 @@ function OwnersTable({
       {data.groups.length === 0 ? (
         <Empty>{t('dash.noData')}</Empty>
       ) : (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys
-        <section className="table-wrap" tabIndex={0} aria-label={t('acc.tableRegion')}>
+        <TableRegion label={t('acc.tableRegion')}>
           <table className="table">
             <thead>
               <tr>
@@ -522,7 +498,7 @@ function OwnersTable({
               {row(data.total, null)}
             </tbody>
           </table>
-        </section>
+        </TableRegion>
       )}
     </section>
   );
@@ -563,6 +539,67 @@ function MetricSwitch<M extends string>({
   );
 }
 
+/** A drill-down's note and its switch between the lists behind the figure. */
+function DrillHead<M extends string>({
+  note,
+  title,
+  metrics,
+  metric,
+  onMetric,
+}: {
+  note?: ReactNode;
+  title: string;
+  metrics: M[];
+  metric: M;
+  onMetric: (m: M) => void;
+}) {
+  return (
+    <>
+      {note && (
+        <p className="drill-note" data-testid="drill-note">
+          {note}
+        </p>
+      )}
+      <MetricSwitch label={title} metrics={metrics} value={metric} onChange={onMetric} />
+    </>
+  );
+}
+
+/** The list behind a drill-down: its count line, its table (the head and rows `children` makes) or «nothing», and «more» while there is more. */
+function DrillList<T extends { total: number; next_offset: number | null; items: unknown[] }>({
+  res,
+  onMore,
+  total,
+  children,
+}: {
+  res: UseQueryResult<T>;
+  onMore: () => void;
+  total: (d: T) => ReactNode;
+  children: (d: T) => ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <PagedBody query={res} more={t('acc.dash.drill.more')} onMore={onMore}>
+      {(d) => (
+        <>
+          <p className="strong" data-testid="drill-total" data-count={d.total}>
+            {total(d)}
+          </p>
+          {d.items.length === 0 ? (
+            <Empty />
+          ) : (
+            <TableRegion label={t('acc.tableRegion')}>
+              <table className="table" data-testid="drill-table">
+                {children(d)}
+              </table>
+            </TableRegion>
+          )}
+        </>
+      )}
+    </PagedBody>
+  );
+}
+
 function drillQuery(params: URLSearchParams, extra: Record<string, string | undefined>, pages: number) {
   const q = new URLSearchParams(params);
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) q.set(k, v);
@@ -595,76 +632,61 @@ function AccountsDrill({
   const sum = (k: 'mrr_start' | 'mrr_end') => items.reduce((s, i) => s + i[k], 0);
   return (
     <Modal title={title} onClose={onClose} wide testId="accounts-drill">
-      {drill.note && (
-        <p className="drill-note" data-testid="drill-note">
-          {drill.note}
-        </p>
-      )}
-      <MetricSwitch
-        label={title}
+      <DrillHead
+        note={drill.note}
+        title={title}
         metrics={drill.metrics}
-        value={metric}
-        onChange={(m) => {
+        metric={metric}
+        onMetric={(m) => {
           setMetric(m);
           setPages(1);
         }}
       />
-      {res.isPending ? (
-        <Loading />
-      ) : res.isError ? (
-        <ErrorState error={res.error} retry={() => res.refetch()} />
-      ) : (
-        <>
-          <p className="strong" data-testid="drill-total" data-count={res.data.total}>
-            {t(`acc.dash.drill.${metric}`)}: {t('acc.dash.drill.total', { count: res.data.total })}
+      <DrillList
+        res={res}
+        onMore={() => setPages((p) => p + 1)}
+        total={(d) => (
+          <>
+            {t(`acc.dash.drill.${metric}`)}: {t('acc.dash.drill.total', { count: d.total })}
             {all &&
               items.length > 0 &&
               ` · ${t('acc.dash.drill.sums', { start: majorMoney(sum('mrr_start'), currency), end: majorMoney(sum('mrr_end'), currency) })}`}
-          </p>
-          {items.length === 0 ? (
-            <Empty />
-          ) : (
-            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys
-            <section className="table-wrap" tabIndex={0} aria-label={t('acc.tableRegion')}>
-              <table className="table" data-testid="drill-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('acc.dash.drill.company')}</th>
-                    <th scope="col">{t('acc.dash.drill.owner_col')}</th>
-                    <th scope="col" className="num">
-                      {t('acc.dash.drill.mrrStart')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('acc.dash.drill.mrrEnd')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('acc.dash.drill.groups')}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((a) => (
-                    <tr key={a.company_id}>
-                      <td>
-                        <Link href={`/companies/${a.company_id}`}>{a.company}</Link>
-                      </td>
-                      <td>{a.owner ?? t('acc.noOwner')}</td>
-                      <td className="num">{majorMoney(a.mrr_start, currency)}</td>
-                      <td className="num">{majorMoney(a.mrr_end, currency)}</td>
-                      <td className="num">{num(a.product_groups_end)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-          )}
-          {res.data.next_offset !== null && (
-            <button type="button" onClick={() => setPages((p) => p + 1)}>
-              {t('acc.dash.drill.more')}
-            </button>
-          )}
-        </>
-      )}
+          </>
+        )}
+      >
+        {() => (
+          <>
+            <thead>
+              <tr>
+                <th scope="col">{t('acc.dash.drill.company')}</th>
+                <th scope="col">{t('acc.dash.drill.owner_col')}</th>
+                <th scope="col" className="num">
+                  {t('acc.dash.drill.mrrStart')}
+                </th>
+                <th scope="col" className="num">
+                  {t('acc.dash.drill.mrrEnd')}
+                </th>
+                <th scope="col" className="num">
+                  {t('acc.dash.drill.groups')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((a) => (
+                <tr key={a.company_id}>
+                  <td>
+                    <Link href={`/companies/${a.company_id}`}>{a.company}</Link>
+                  </td>
+                  <td>{a.owner ?? t('acc.noOwner')}</td>
+                  <td className="num">{majorMoney(a.mrr_start, currency)}</td>
+                  <td className="num">{majorMoney(a.mrr_end, currency)}</td>
+                  <td className="num">{num(a.product_groups_end)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </>
+        )}
+      </DrillList>
     </Modal>
   );
 }
@@ -693,75 +715,60 @@ function ContractsDrill({
   const title = drill.owner ? t('acc.dash.drill.owner', { what: drill.title, owner: drill.owner.name }) : drill.title;
   return (
     <Modal title={title} onClose={onClose} wide testId="contracts-drill">
-      {drill.note && (
-        <p className="drill-note" data-testid="drill-note">
-          {drill.note}
-        </p>
-      )}
-      <MetricSwitch
-        label={title}
+      <DrillHead
+        note={drill.note}
+        title={title}
         metrics={drill.metrics}
-        value={metric}
-        onChange={(m) => {
+        metric={metric}
+        onMetric={(m) => {
           setMetric(m);
           setPages(1);
         }}
       />
-      {res.isPending ? (
-        <Loading />
-      ) : res.isError ? (
-        <ErrorState error={res.error} retry={() => res.refetch()} />
-      ) : (
-        <>
-          <p className="strong" data-testid="drill-total" data-count={res.data.total}>
-            {t(`acc.dash.drill.${metric}`)}: {t('acc.dash.drill.contracts', { count: res.data.total })}
-          </p>
-          {res.data.items.length === 0 ? (
-            <Empty />
-          ) : (
-            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys
-            <section className="table-wrap" tabIndex={0} aria-label={t('acc.tableRegion')}>
-              <table className="table" data-testid="drill-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('acc.dash.drill.company')}</th>
-                    <th scope="col">{t('acc.dash.drill.product')}</th>
-                    <th scope="col">{t('acc.dash.drill.period')}</th>
-                    <th scope="col" className="num">
-                      {t('acc.dash.drill.mrr')}
-                    </th>
-                    <th scope="col">{t('acc.dash.drill.status')}</th>
-                    <th scope="col">{t('acc.dash.drill.owner_col')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {res.data.items.map((c) => (
-                    <tr key={c.id}>
-                      <td>
-                        <Link href={`/companies/${c.company_id}`}>{c.company}</Link>
-                      </td>
-                      <td>{c.product_group}</td>
-                      <td className="nowrap">
-                        {isoDayText(c.start_date, lang)} — {isoDayText(c.end_date, lang)}
-                      </td>
-                      <td className="num">{money(c.mrr_minor, currency)}</td>
-                      <td>
-                        <ContractStatus status={c.status} />
-                      </td>
-                      <td>{c.owner ?? t('acc.noOwner')}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-          )}
-          {res.data.next_offset !== null && (
-            <button type="button" onClick={() => setPages((p) => p + 1)}>
-              {t('acc.dash.drill.more')}
-            </button>
-          )}
-        </>
-      )}
+      <DrillList
+        res={res}
+        onMore={() => setPages((p) => p + 1)}
+        total={(d) => (
+          <>
+            {t(`acc.dash.drill.${metric}`)}: {t('acc.dash.drill.contracts', { count: d.total })}
+          </>
+        )}
+      >
+        {(d) => (
+          <>
+            <thead>
+              <tr>
+                <th scope="col">{t('acc.dash.drill.company')}</th>
+                <th scope="col">{t('acc.dash.drill.product')}</th>
+                <th scope="col">{t('acc.dash.drill.period')}</th>
+                <th scope="col" className="num">
+                  {t('acc.dash.drill.mrr')}
+                </th>
+                <th scope="col">{t('acc.dash.drill.status')}</th>
+                <th scope="col">{t('acc.dash.drill.owner_col')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.items.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <Link href={`/companies/${c.company_id}`}>{c.company}</Link>
+                  </td>
+                  <td>{c.product_group}</td>
+                  <td className="nowrap">
+                    {isoDayText(c.start_date, lang)} — {isoDayText(c.end_date, lang)}
+                  </td>
+                  <td className="num">{money(c.mrr_minor, currency)}</td>
+                  <td>
+                    <ContractStatus status={c.status} />
+                  </td>
+                  <td>{c.owner ?? t('acc.noOwner')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </>
+        )}
+      </DrillList>
     </Modal>
   );
 }
@@ -788,63 +795,44 @@ function CasesDrill({
   const title = drill.owner ? t('acc.dash.drill.owner', { what, owner: drill.owner.name }) : what;
   return (
     <Modal title={title} onClose={onClose} wide testId="cases-drill">
-      {res.isPending ? (
-        <Loading />
-      ) : res.isError ? (
-        <ErrorState error={res.error} retry={() => res.refetch()} />
-      ) : (
-        <>
-          <p className="strong" data-testid="drill-total" data-count={res.data.total}>
-            {t('acc.dash.drill.cases', { count: res.data.total })}
-          </p>
-          {res.data.items.length === 0 ? (
-            <Empty />
-          ) : (
-            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys
-            <section className="table-wrap" tabIndex={0} aria-label={t('acc.tableRegion')}>
-              <table className="table" data-testid="drill-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('acc.log.opened')}</th>
-                    <th scope="col">{t('acc.log.kind')}</th>
-                    <th scope="col">{t('acc.log.title')}</th>
-                    <th scope="col">{t('acc.log.company')}</th>
-                    <th scope="col">{t('acc.log.recordedBy')}</th>
-                    <th scope="col">{t('acc.log.status')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {res.data.items.map((c) => (
-                    <tr key={c.id}>
-                      <td className="nowrap">{date(c.opened_at, tz)}</td>
-                      <td>{t(`acc.kind.${c.kind}`)}</td>
-                      <td>{c.title}</td>
-                      <td>
-                        <Link href={`/companies/${c.company_id}`}>{c.company}</Link>
-                        {c.deal_id !== null && (
-                          <>
-                            {' · '}
-                            <Link href={`/deals/${c.deal_id}`}>{c.deal ?? `#${c.deal_id}`}</Link>
-                          </>
-                        )}
-                      </td>
-                      <td>
-                        {c.recorder ?? t('common.none')} ({t(`acc.recorder.${c.recorder_role}`)})
-                      </td>
-                      <td>{t(`acc.caseStatus.${c.status}`)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-          )}
-          {res.data.next_offset !== null && (
-            <button type="button" onClick={() => setPages((p) => p + 1)}>
-              {t('acc.dash.drill.more')}
-            </button>
-          )}
-        </>
-      )}
+      <DrillList res={res} onMore={() => setPages((p) => p + 1)} total={(d) => t('acc.dash.drill.cases', { count: d.total })}>
+        {(d) => (
+          <>
+            <thead>
+              <tr>
+                <th scope="col">{t('acc.log.opened')}</th>
+                <th scope="col">{t('acc.log.kind')}</th>
+                <th scope="col">{t('acc.log.title')}</th>
+                <th scope="col">{t('acc.log.company')}</th>
+                <th scope="col">{t('acc.log.recordedBy')}</th>
+                <th scope="col">{t('acc.log.status')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.items.map((c) => (
+                <tr key={c.id}>
+                  <td className="nowrap">{date(c.opened_at, tz)}</td>
+                  <td>{t(`acc.kind.${c.kind}`)}</td>
+                  <td>{c.title}</td>
+                  <td>
+                    <Link href={`/companies/${c.company_id}`}>{c.company}</Link>
+                    {c.deal_id !== null && (
+                      <>
+                        {' · '}
+                        <Link href={`/deals/${c.deal_id}`}>{c.deal ?? `#${c.deal_id}`}</Link>
+                      </>
+                    )}
+                  </td>
+                  <td>
+                    {c.recorder ?? t('common.none')} ({t(`acc.recorder.${c.recorder_role}`)})
+                  </td>
+                  <td>{t(`acc.caseStatus.${c.status}`)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </>
+        )}
+      </DrillList>
     </Modal>
   );
 }

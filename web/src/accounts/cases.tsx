@@ -14,6 +14,7 @@ import {
   type CaseKind,
   type CasePage,
   type CaseStatus,
+  DialogActions,
   FieldProblem,
   NO_PROBLEM,
   type Problem,
@@ -137,14 +138,7 @@ export function CaseDialog({ link, onClose, onSaved }: { link: CaseLink | null; 
           {t('acc.cases.solved')}
         </label>
         <ProblemLine problem={problem} testId="case-problem" />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending} data-testid="case-save">
-            {t('acc.cases.save')}
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} saving={save.isPending} submit={t('acc.cases.save')} testId="case-save" />
       </form>
     </Modal>
   );

@@ -7,7 +7,9 @@ import { money, moneyInputValue, parseMoneyInput } from '../format';
 import { isoDayText } from '../time/zone';
 import {
   type Contract,
+  DialogActions,
   FieldProblem,
+  MrrField,
   NO_PROBLEM,
   type Problem,
   ProblemLine,
@@ -156,27 +158,21 @@ function RenewDialog({
       testId="renew-dialog"
     >
       <form className="form" onSubmit={submit} noValidate>
-        <div className="field">
-          <label htmlFor={`${id}-mrr`}>
-            {t('acc.actions.mrr')}, {currency}
-          </label>
-          <input
-            id={`${id}-mrr`}
-            inputMode="decimal"
-            value={mrr}
-            onChange={(e) => {
-              setMrr(e.target.value);
-              setProblem((p) => withoutField(p, 'mrr_minor'));
-            }}
-            aria-invalid={problem.fields.mrr_minor ? true : undefined}
-            aria-describedby={problem.fields.mrr_minor ? `${id}-mrr-error` : `${id}-mrr-hint`}
-            data-testid="renew-mrr"
-          />
-          <span className="field-hint muted small" id={`${id}-mrr-hint`}>
-            {t('acc.actions.mrrNow', { mrr: money(contract.mrr_minor, currency) })}
-          </span>
-          <FieldProblem id={`${id}-mrr-error`} message={problem.fields.mrr_minor} />
-        </div>
+        <MrrField
+          inputId={`${id}-mrr`}
+          errorId={`${id}-mrr-error`}
+          hintId={`${id}-mrr-hint`}
+          hint={t('acc.actions.mrrNow', { mrr: money(contract.mrr_minor, currency) })}
+          label={t('acc.actions.mrr')}
+          currency={currency}
+          value={mrr}
+          onChange={(v) => {
+            setMrr(v);
+            setProblem((p) => withoutField(p, 'mrr_minor'));
+          }}
+          error={problem.fields.mrr_minor}
+          testId="renew-mrr"
+        />
         <div className="field">
           <label htmlFor={`${id}-group`}>{t('acc.actions.product')}</label>
           <select
@@ -199,14 +195,7 @@ function RenewDialog({
           <FieldProblem id={`${id}-group-error`} message={problem.fields.product_group_id} />
         </div>
         <ProblemLine problem={problem} testId="renew-problem" />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending} data-testid="renew-save">
-            {t('acc.actions.saveRenew')}
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} saving={save.isPending} submit={t('acc.actions.saveRenew')} testId="renew-save" />
       </form>
     </Modal>
   );
@@ -271,14 +260,7 @@ function ChurnDialog({ contract, onClose, onDone }: { contract: ContractRef; onC
           <FieldProblem id={`${id}-note-error`} message={problem.fields.note} />
         </div>
         <ProblemLine problem={problem} testId="churn-problem" />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending} data-testid="churn-save">
-            {t('acc.actions.saveChurn')}
-          </button>
-        </div>
+        <DialogActions onCancel={onClose} saving={save.isPending} submit={t('acc.actions.saveChurn')} testId="churn-save" />
       </form>
     </Modal>
   );

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Answer, ApiError, api, type Me } from '../api';
 
@@ -102,6 +103,82 @@ export function FieldProblem({ id, message }: { id: string; message: string | un
     <span className="field-error" id={id}>
       {message}
     </span>
+  );
+}
+
+/**
+ * A contract's MRR as typed, in `currency`: the label, the input, the hint (if any) and the error,
+ * which the input is described by (the hint while there is none).
+ */
+export function MrrField({
+  inputId,
+  errorId,
+  hintId,
+  hint,
+  label,
+  currency,
+  value,
+  onChange,
+  error,
+  testId,
+}: {
+  inputId: string;
+  errorId: string;
+  hintId?: string;
+  hint?: ReactNode;
+  label: string;
+  currency: string;
+  value: string;
+  onChange: (value: string) => void;
+  error: string | undefined;
+  testId: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>
+        {label}, {currency}
+      </label>
+      <input
+        id={inputId}
+        inputMode="decimal"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : hintId}
+        data-testid={testId}
+      />
+      {hint !== undefined && (
+        <span className="field-hint muted small" id={hintId}>
+          {hint}
+        </span>
+      )}
+      <FieldProblem id={errorId} message={error} />
+    </div>
+  );
+}
+
+/** A dialog form's buttons: Cancel, and the submit button (off while it saves). */
+export function DialogActions({
+  onCancel,
+  saving,
+  submit,
+  testId,
+}: {
+  onCancel: () => void;
+  saving: boolean;
+  submit: string;
+  testId: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="actions">
+      <button type="button" onClick={onCancel}>
+        {t('common.cancel')}
+      </button>
+      <button type="submit" className="primary" disabled={saving} data-testid={testId}>
+        {submit}
+      </button>
+    </div>
   );
 }
 

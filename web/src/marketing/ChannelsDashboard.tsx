@@ -1,14 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useLocation, useSearch } from 'wouter';
+import { Link } from 'wouter';
 import { type Answer, api, type Me } from '../api';
 import { type ChartOption, EChart } from '../chart';
 import { Empty, ErrorState, Loading, Modal } from '../components';
-import { date, estimateMoney, isoDay, majorMoney, num, pct } from '../format';
+import { date, estimateMoney, majorMoney, num, pct } from '../format';
 import { usePipelines } from '../lookups';
 import { DrillDown } from '../pages/DrillDown';
-import { DayInput } from '../time/DayInput';
+import { PeriodFilters, useUrlPeriod } from '../report/period';
+import { PagedBody, TableRegion } from '../report/tables';
 import { useTimeZone } from '../time/use-time-zone';
 
 type Report = Answer<'/api/v1/reports/channels', 'get'>;
@@ -19,13 +20,8 @@ type Months = Answer<'/api/v1/reports/channels/months', 'get'>;
 type Segments = Answer<'/api/v1/reports/channels/segments', 'get'>;
 type LeadMetric = 'leads' | 'opportunities' | 'won' | 'icp_fit';
 const MODELS = ['first_touch', 'last_touch', 'linear', 'position_based'] as const;
-
-/** The first day of the month `back` months before today's, in the zone: YYYY-MM-01. */
-function monthStart(zone: string, back: number): string {
-  const [y, m] = isoDay(zone).split('-').map(Number);
-  const d = new Date(Date.UTC(y, m - 1 - back, 1));
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-01`;
-}
+/** The filters in the URL besides the period. */
+const PERIOD_EXTRA = ['pipeline'] as const;
 
 /**
  * The marketing dashboard (kpi.md "Marketing ↔ sales"): the channels table with every figure
@@ -35,22 +31,10 @@ function monthStart(zone: string, back: number): string {
 export default function ChannelsDashboard({ me }: { me: Me }) {
   const { t } = useTranslation();
   const tz = useTimeZone(me);
-  const search = useSearch();
-  const [, navigate] = useLocation();
-  const url = new URLSearchParams(search);
-  const from = url.get('from') ?? monthStart(tz, 11);
-  const to = url.get('to') ?? isoDay(tz, 1);
-  const asOf = url.get('as_of') ?? '';
-  const pipeline = url.get('pipeline') ?? '';
+  const period = useUrlPeriod(tz, '/marketing', PERIOD_EXTRA);
+  const { params, qs, set } = period;
+  const pipeline = period.url.get('pipeline') ?? '';
   const pipelines = usePipelines();
-  const params = new URLSearchParams({ from, to, ...(asOf ? { as_of: asOf } : {}), ...(pipeline ? { pipeline } : {}) });
-  const qs = params.toString();
-  const set = (k: string, v: string) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set(k, v);
-    else next.delete(k);
-    navigate(`/marketing?${next.toString()}`, { replace: true });
-  };
   const report = useQuery({ queryKey: ['channels', qs], queryFn: () => api<Report>(`/reports/channels?${qs}`) });
   const months = useQuery({ queryKey: ['channels-months', qs], queryFn: () => api<Months>(`/reports/channels/months?${qs}`) });
   const segments = useQuery({ queryKey: ['channels-segments', qs], queryFn: () => api<Segments>(`/reports/channels/segments?${qs}`) });
@@ -61,10 +45,7 @@ export default function ChannelsDashboard({ me }: { me: Me }) {
   return (
     <div className="page" data-testid="channels-dashboard">
       <p className="muted intro">{t('mkt.intro')}</p>
-      <search className="filters">
-        <DayInput label={t('dash.from')} value={from} onChange={(v) => set('from', v)} testId="mkt-from" />
-        <DayInput label={t('dash.to')} value={to} onChange={(v) => set('to', v)} testId="mkt-to" />
-        <DayInput label={t('dash.asOf')} value={asOf} onChange={(v) => set('as_of', v)} allowEmpty testId="mkt-as-of" />
+      <PeriodFilters period={period} testIdPrefix="mkt">
         {(pipelines.data?.items.length ?? 0) > 1 && (
           <select
             value={pipeline}
@@ -79,7 +60,7 @@ export default function ChannelsDashboard({ me }: { me: Me }) {
             ))}
           </select>
         )}
-      </search>
+      </PeriodFilters>
       {report.isPending ? (
         <Loading />
       ) : report.isError ? (
@@ -151,8 +132,7 @@ function ChannelsTable({
   );
   if (r.groups.length === 0) return <Empty>{t('dash.noData')}</Empty>;
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys
-    <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
+    <TableRegion label={t('mkt.tableRegion')}>
       <table className="table" data-testid="channels-table">
         <thead>
           <tr>
@@ -169,7 +149,7 @@ function ChannelsTable({
           {row(r.total, null, t('mkt.total'), true)}
         </tbody>
       </table>
-    </section>
+    </TableRegion>
   );
 }
 
@@ -200,8 +180,7 @@ function Attribution({ r, currency, onOpen }: { r: Report; currency: string; onO
       ) : (
         <>
           <EChart option={option} label={t('mkt.attribution.title')} height={260} />
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys */}
-          <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
+          <TableRegion label={t('mkt.tableRegion')}>
             <table className="table" data-testid="attribution-table">
               <thead>
                 <tr>
@@ -226,7 +205,7 @@ function Attribution({ r, currency, onOpen }: { r: Report; currency: string; onO
                 ))}
               </tbody>
             </table>
-          </section>
+          </TableRegion>
           <button type="button" className="link" onClick={onOpen} data-testid="attribution-deals">
             {t('mkt.drill.funnelWon')}
           </button>
@@ -265,8 +244,7 @@ function SegmentsTable({ data, currency }: { data: Segments | undefined; currenc
   return (
     <section className="panel" aria-labelledby="mkt-seg-h" data-testid="segments-table">
       <h2 id="mkt-seg-h">{t('mkt.segments.title')}</h2>
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys */}
-      <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
+      <TableRegion label={t('mkt.tableRegion')}>
         <table className="table">
           <thead>
             <tr>
@@ -299,7 +277,7 @@ function SegmentsTable({ data, currency }: { data: Segments | undefined; currenc
             ))}
           </tbody>
         </table>
-      </section>
+      </TableRegion>
     </section>
   );
 }
@@ -332,59 +310,50 @@ function LeadsDrill({
   const name = channel ? (channel.key ?? t('mkt.noChannel')) : t('mkt.drill.all');
   return (
     <Modal title={t('mkt.drill.title', { what, channel: name })} onClose={onClose} wide testId="channel-leads">
-      {leads.isPending ? (
-        <Loading />
-      ) : leads.isError ? (
-        <ErrorState error={leads.error} retry={() => leads.refetch()} />
-      ) : (
-        <>
-          <p data-testid="channel-leads-total" data-count={leads.data.total}>
-            {t('mkt.drill.total', { count: leads.data.total })}
-            {leads.data.deals > 0 &&
-              ` · ${t('mkt.drill.won', { deals: leads.data.deals, amount: majorMoney(leads.data.amount, currency) })}`}
-          </p>
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys */}
-          <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('mkt.drill.lead')}</th>
-                  <th scope="col">{t('mkt.col.channel')}</th>
-                  <th scope="col">{t('mkt.drill.created')}</th>
-                  <th scope="col">{t('mkt.drill.status')}</th>
-                  <th scope="col" className="num">
-                    {t('mkt.drill.fit')}
-                  </th>
-                  <th scope="col">{t('mkt.drill.deal')}</th>
-                  <th scope="col" className="num">
-                    {t('mkt.drill.amount')}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {leads.data.items.map((l) => (
-                  <tr key={l.lead_id}>
-                    <td>
-                      <Link href={`/leads/${l.lead_id}`}>{l.title}</Link>
-                    </td>
-                    <td>{l.channel ?? t('mkt.noChannel')}</td>
-                    <td>{date(l.created_at, tz)}</td>
-                    <td>{t(`cards.leadStatus.${l.status}`)}</td>
-                    <td className="num">{l.fit_score ?? '—'}</td>
-                    <td>{l.deal_id ? <Link href={`/deals/${l.deal_id}`}>{l.deal_title ?? `#${l.deal_id}`}</Link> : '—'}</td>
-                    <td className="num">{l.amount === null ? '—' : majorMoney(l.amount, currency)}</td>
+      <PagedBody query={leads} more={t('mkt.drill.more')} onMore={() => setPages((p) => p + 1)}>
+        {(d) => (
+          <>
+            <p data-testid="channel-leads-total" data-count={d.total}>
+              {t('mkt.drill.total', { count: d.total })}
+              {d.deals > 0 && ` · ${t('mkt.drill.won', { deals: d.deals, amount: majorMoney(d.amount, currency) })}`}
+            </p>
+            <TableRegion label={t('mkt.tableRegion')}>
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('mkt.drill.lead')}</th>
+                    <th scope="col">{t('mkt.col.channel')}</th>
+                    <th scope="col">{t('mkt.drill.created')}</th>
+                    <th scope="col">{t('mkt.drill.status')}</th>
+                    <th scope="col" className="num">
+                      {t('mkt.drill.fit')}
+                    </th>
+                    <th scope="col">{t('mkt.drill.deal')}</th>
+                    <th scope="col" className="num">
+                      {t('mkt.drill.amount')}
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-          {leads.data.next_offset !== null && (
-            <button type="button" onClick={() => setPages((p) => p + 1)}>
-              {t('mkt.drill.more')}
-            </button>
-          )}
-        </>
-      )}
+                </thead>
+                <tbody>
+                  {d.items.map((l) => (
+                    <tr key={l.lead_id}>
+                      <td>
+                        <Link href={`/leads/${l.lead_id}`}>{l.title}</Link>
+                      </td>
+                      <td>{l.channel ?? t('mkt.noChannel')}</td>
+                      <td>{date(l.created_at, tz)}</td>
+                      <td>{t(`cards.leadStatus.${l.status}`)}</td>
+                      <td className="num">{l.fit_score ?? '—'}</td>
+                      <td>{l.deal_id ? <Link href={`/deals/${l.deal_id}`}>{l.deal_title ?? `#${l.deal_id}`}</Link> : '—'}</td>
+                      <td className="num">{l.amount === null ? '—' : majorMoney(l.amount, currency)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableRegion>
+          </>
+        )}
+      </PagedBody>
     </Modal>
   );
 }

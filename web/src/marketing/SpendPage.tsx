@@ -5,6 +5,7 @@ import { type Answer, ApiError, api, apiUpload, type FieldError, type Me } from 
 import { useNamed } from '../cards/specs';
 import { Empty, ErrorState, Loading } from '../components';
 import { isoDay, majorMoney, monthLabel } from '../format';
+import { TableRegion } from '../report/tables';
 import { useTimeZone } from '../time/use-time-zone';
 
 type Spend = Answer<'/api/v1/marketing-spend', 'get'>;
@@ -180,8 +181,7 @@ export default function SpendPage({ me, editable }: { me: Me; editable: boolean 
       ) : spend.data.items.length === 0 ? (
         <Empty>{t('mkt.spend.empty')}</Empty>
       ) : (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled with the keys
-        <section className="table-wrap" tabIndex={0} aria-label={t('mkt.tableRegion')}>
+        <TableRegion label={t('mkt.tableRegion')}>
           <table className="table" data-testid="spend-table">
             <thead>
               <tr>
@@ -222,7 +222,7 @@ export default function SpendPage({ me, editable }: { me: Me; editable: boolean 
               </tr>
             </tbody>
           </table>
-        </section>
+        </TableRegion>
       )}
     </div>
   );
