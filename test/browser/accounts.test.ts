@@ -332,7 +332,7 @@ describe('a key-account manager’s day', () => {
     await form.getByTestId('contract-end').press('Enter');
     await form.getByTestId('contract-mrr').fill('4 500');
     await form.getByTestId('contract-save').click();
-    await form.getByText(`окончание (${day(30)}) должно быть позже начала (${day(30)})`).waitFor();
+    await form.getByText(`окончание (${ru(day(30))}) должно быть позже начала (${ru(day(30))})`).waitFor();
     await shot(page, 'new-contract-laptop', false);
     await form.getByTestId('contract-end').fill(ru(day(395)));
     await form.getByTestId('contract-end').press('Enter');
