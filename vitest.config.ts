@@ -7,10 +7,17 @@ import { defineConfig } from 'vitest/config';
  * PGlite and once on a PostgreSQL server. Browser tests run once, in Debian's
  * Chromium. A missing server or browser skips its project loudly — except under
  * CI=true, where it is a failure.
+ *
+ * A test file that opens no database (pure functions, parsing, wording, help texts, the web
+ * app's helpers, a CLI run on a folder of its own) would do the same thing twice there: it is
+ * named `*.nodb.test.ts` and runs once, in the `nodb` project, which has no database at all
+ * (openTestDb throws there). It runs whenever the PGlite project does (VORONKA_TEST_ENGINES=pglite
+ * still runs everything that ran on PGlite), or alone with VORONKA_TEST_ENGINES=nodb.
  */
 const PG_URL = process.env.VORONKA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CHROMIUM = process.env.VORONKA_CHROMIUM ?? '/usr/bin/chromium';
 const CI = process.env.CI === 'true';
+const NODB = 'test/**/*.nodb.test.ts';
 
 async function pgReachable(): Promise<string | null> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
@@ -42,6 +49,7 @@ export default defineConfig(async () => {
       );
     else engines.push('postgres');
   }
+  const nodb = !only || only.includes('nodb') || only.includes('pglite');
   const browser = !only || only.includes('browser');
   const haveChromium = existsSync(CHROMIUM);
   if (browser && !haveChromium && !CI) loud(`No browser at ${CHROMIUM}: browser tests are SKIPPED (apt-get install -y chromium).`);
@@ -60,11 +68,28 @@ export default defineConfig(async () => {
             ...shared,
             name: engine,
             include: ['test/**/*.test.ts'],
-            exclude: ['test/browser/**'],
+            exclude: ['test/browser/**', NODB],
             env: { VORONKA_TEST_ENGINE: engine, VORONKA_TEST_DATABASE_URL: PG_URL },
             provide: { engine },
           },
         })),
+        ...(nodb
+          ? [
+              {
+                test: {
+                  testTimeout: shared.testTimeout,
+                  hookTimeout: shared.hookTimeout,
+                  // A fresh process per file: the web app's helpers are tested with a stand-in
+                  // localStorage and navigator set on globalThis.
+                  isolate: true,
+                  name: 'nodb',
+                  include: [NODB],
+                  exclude: ['test/browser/**'],
+                  env: { VORONKA_TEST_ENGINE: 'none' },
+                },
+              },
+            ]
+          : []),
         ...(browser && (haveChromium || CI)
           ? [
               {

@@ -310,16 +310,6 @@ afterAll(async () => {
 });
 
 describe(`backup and restore (${ENGINE})`, () => {
-  it('documents both commands with --help, in English and Russian', async () => {
-    const b = await run(['backup', '--help'], null);
-    expect(b.code).toBe(0);
-    for (const f of ['<file>', '--force', '--data-dir']) expect(b.stdout).toContain(f);
-    const r = await run(['restore', '--help'], null, { VORONKA_LANG: 'ru' });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('--no-check');
-    expect(r.stdout).toContain('восстановить копию в пустую базу');
-  });
-
   it('backs up with the CLI: a gzip tar of a header, COPY chunks and a manifest', async () => {
     const r = await run(['backup', backupFile], source);
     expect(r.stderr).toBe('');

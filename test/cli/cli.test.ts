@@ -51,27 +51,6 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
 }
 
 describe('bin/voronka', () => {
-  it('documents every command with --help', async () => {
-    const top = await run(['--help']);
-    expect(top.code).toBe(0);
-    for (const c of ['serve', 'demo', 'import', 'migrate', 'workspaces']) expect(top.stdout).toContain(c);
-    const checks: [string, string[]][] = [
-      ['serve', ['--port', '--data-dir', '--no-demo']],
-      ['demo', ['--workspace', '--seed', '--as-of', '--data-dir']],
-      ['import', ['<dir>', '--workspace', '--format', '--data-dir']],
-    ];
-    for (const [cmd, flags] of checks) {
-      const r = await run([cmd, '--help']);
-      expect(r.code, cmd).toBe(0);
-      for (const f of flags) expect(r.stdout, `${cmd} ${f}`).toContain(f);
-    }
-    const ru = await run(['import', '--help'], { VORONKA_LANG: 'ru' });
-    expect(ru.stdout).toContain('имя рабочего пространства');
-    const unknown = await run(['frobnicate']);
-    expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toMatch(/unknown command/);
-  });
-
   it('imports a bundle, says so, and says "nothing changed" the second time', async () => {
     const dir = writeBundle({
       deals: [dealRow('C1'), dealRow('C2')],

@@ -3,8 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRILL_METRICS } from '../../src/analytics/funnel-deals.ts';
-import { BREAKDOWNS, FILTERS } from '../../src/analytics/funnel-query.ts';
 import type { Db } from '../../src/platform/db/types.ts';
 import { dealRow, writeBundle } from '../support/bundle.ts';
 import { ENGINE, openTestDb, testDatabaseUrl } from '../support/test-db.ts';
@@ -115,14 +113,5 @@ describe('bin/voronka report', () => {
     expect(one.stdout).toMatch(/^1 deal behind deals_won$/m);
     const three = await run(['report', 'deals', ...JANUARY, '--metric', 'deals_created'], 'ru');
     expect(three.stdout).toMatch(/^3 сделки за показателем deals_created$/m);
-  });
-
-  it("offers analytics' own lists: every filter, breakdown and drill-down metric", async () => {
-    const funnel = await run(['report', 'funnel', '--help']);
-    for (const f of FILTERS) expect(funnel.stdout).toContain(`--${f} <name>`);
-    for (const b of BREAKDOWNS) expect(funnel.stdout).toContain(b);
-    expect(funnel.stdout).toContain('--explain');
-    const deals = await run(['report', 'deals', '--help']);
-    for (const m of DRILL_METRICS) expect(deals.stdout).toContain(m);
   });
 });

@@ -15,6 +15,10 @@ export const ADMIN_URL = process.env.VORONKA_TEST_DATABASE_URL ?? 'postgres://po
  * test/support/demo-db.ts keeps such copies of the demo).
  */
 export async function openTestDb(template?: string): Promise<Db> {
+  if (ENGINE !== 'pglite' && ENGINE !== 'postgres')
+    throw new Error(
+      `the ${ENGINE} project has no database: a *.nodb.test.ts file opens none (name it *.test.ts to run it on both engines)`,
+    );
   if (ENGINE === 'pglite') return PgliteDb.open(undefined, template ?? inject('pgliteTemplate'));
   const name = serverDbName(randomBytes(4).toString('hex'));
   const admin = new pg.Client({ connectionString: ADMIN_URL });

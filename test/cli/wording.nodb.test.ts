@@ -8,7 +8,6 @@ import { count, NOUNS, percent, seconds } from '../../src/cli/wording.ts';
 import { emptyReport } from '../../src/imports/bundle-format.ts';
 import { csvCodeReason } from '../../src/imports/import-errors.ts';
 import { dealRow, writeBundle } from '../support/bundle.ts';
-import { ENGINE } from '../support/test-db.ts';
 
 /**
  * The CLI's words in both languages (issue 16): «1 сделок», «deals.csv: 1 rows», «за 0.4 с», and
@@ -111,8 +110,8 @@ function run(args: string[], lang: 'ru' | 'en'): Promise<{ code: number | null; 
   });
 }
 
-// The words do not depend on the engine: the CLI runs once, on an embedded folder.
-describe.runIf(ENGINE === 'pglite')('bin/voronka in Russian and English', () => {
+// The words do not depend on the engine: the CLI runs once, on an embedded folder of its own.
+describe('bin/voronka in Russian and English', () => {
   it('a broken CSV: the line, the column and what is wrong, in the language of the terminal', async () => {
     const data = mkdtempSync(join(tmpdir(), 'voronka-words-'));
     const dir = writeBundle({ deals: [dealRow('B1')], events: [['B1', 'Новый лид', '2025-01-10T10:00:00+03:00']] });
