@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { audit, diffRows } from '../platform/audit.ts';
-import type { Scope } from '../platform/auth/access.ts';
+import { type Scope, visibleSql } from '../platform/auth/access.ts';
 import type { Queryable } from '../platform/db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, notFound, validationError, versionConflict } from '../platform/errors.ts';
 import { moneyMinor } from '../platform/resource/fields.ts';
@@ -158,9 +158,9 @@ export function contractOut(r: ContractRow, locale: 'ru' | 'en'): Contract {
   };
 }
 
-/** The visibility of a contract (alias `c`) to a scoped caller: their own, shared with them, or of a company they own. */
+/** The visibility of a contract (alias `c`) to a scoped caller: their (team’s) own or shared with them, as every owned record. */
 export function contractVisibleSql(s: Scope): Sql {
-  return sql`(c.owner_id = any(${s.owners}::int8[]) or ${s.userId}::int8 = any(c.shared_with))`;
+  return visibleSql('contracts', s, 'c');
 }
 
 export const contractListQuery = z.strictObject({

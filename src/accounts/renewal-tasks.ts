@@ -26,6 +26,12 @@ export function renewalDue(endDay: string, days: number, zone: string, cal: Cale
   return d.toJSDate();
 }
 
+/** The contract (alias `c`) is renewed now: by kpi.md's rule on the dates, or by a renewal entered from it. */
+const renewedNow = sql`(exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.company_id = c.company_id
+                    and n.product_group_id = c.product_group_id and n.id <> c.id
+                    and n.start_date > c.start_date and n.start_date <= c.end_date + 31)
+  or exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.renews_id = c.id))`;
+
 interface Want {
   id: number;
   company: string;
@@ -58,10 +64,7 @@ export async function syncRenewalTasks(
   const contracts = await tx.query<Want>(sql`
     select c.id, co.name as company, pg.name as product_group, to_char(c.end_date, 'YYYY-MM-DD') as end_date,
            coalesce(c.owner_id, c.created_by) as owner_id, c.churned_at is not null as churned,
-           exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.company_id = c.company_id
-                     and n.product_group_id = c.product_group_id and n.id <> c.id
-                     and n.start_date > c.start_date and n.start_date <= c.end_date + 31) or
-           exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.renews_id = c.id) as renewed,
+           ${renewedNow} as renewed,
            c.end_date <= ${today}::date as ended
       from contracts c
       join companies co on co.workspace_id = c.workspace_id and co.id = c.company_id
@@ -145,11 +148,7 @@ export async function renewalTaskProblems(tx: Queryable, ws: number, now: Date):
   const today = DateTime.fromJSDate(now, { zone: w.timezone }).toISODate();
   const rows = await tx.query<{ id: number; problem: 'missing' | 'stale' }>(sql`
     with c as (
-      select c.id, c.churned_at is not null or
-             exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.company_id = c.company_id
-                       and n.product_group_id = c.product_group_id and n.id <> c.id
-                       and n.start_date > c.start_date and n.start_date <= c.end_date + 31) or
-             exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.renews_id = c.id) as closed,
+      select c.id, c.churned_at is not null or ${renewedNow} as closed,
              c.end_date <= ${today}::date as ended,
              exists (select 1 from tasks t where t.workspace_id = c.workspace_id and t.contract_id = c.id) as has_task,
              exists (select 1 from tasks t where t.workspace_id = c.workspace_id and t.contract_id = c.id and t.status = 'open') as has_open
