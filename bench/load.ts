@@ -38,6 +38,8 @@ export interface LoadScenario {
   errors: number;
   non_2xx: number;
   total: number;
+  /** Bytes the server sent per answer, headers included (what its socket writes cost grows with). */
+  bytes_per_request?: number;
   /** CPU time per request (user + system) of the server process, all PostgreSQL processes and the load generator. */
   cpu_ms_per_request: { server: number; postgres: number; client: number };
 }
@@ -197,6 +199,7 @@ async function measure(name: string, url: string, serverPid: number | undefined,
     errors: r.errors + r.timeouts,
     non_2xx: r.non2xx,
     total: r.requests.total,
+    bytes_per_request: Math.round(r.throughput.total / Math.max(r.requests.total, 1)),
     cpu_ms_per_request: {
       server: perRequest(cpuSeconds(server) - before.server, r.requests.total),
       // backends started during the run (the pool connects on demand) count from zero
@@ -436,14 +439,23 @@ export function printLoadAb(r: AbResult) {
       'ratio (range)',
       `server CPU ms/req ${a} / ${b}`,
       'ratio (range)',
+      `bytes/answer ${a} / ${b}`,
     ],
   ];
   const span = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
   for (const s of r.scenarios) {
     const A = s.runs[a];
     const B = s.runs[b];
-    const col = (f: (x: LoadScenario) => number) => [`${median(A.map(f))} / ${median(B.map(f))}`, span(A.map((x, i) => f(B[i]) / f(x)))];
-    rows.push([s.name, ...col((x) => x.requests_per_s), ...col((x) => x.p99_ms), ...col((x) => x.cpu_ms_per_request.server)]);
+    const m = (xs: number[]) => Number(median(xs).toFixed(3));
+    const col = (f: (x: LoadScenario) => number) => [`${m(A.map(f))} / ${m(B.map(f))}`, span(A.map((x, i) => f(B[i]) / f(x)))];
+    const bytes = (xs: LoadScenario[]) => median(xs.map((x) => x.bytes_per_request ?? 0));
+    rows.push([
+      s.name,
+      ...col((x) => x.requests_per_s),
+      ...col((x) => x.p99_ms),
+      ...col((x) => x.cpu_ms_per_request.server),
+      `${bytes(A)} / ${bytes(B)}`,
+    ]);
   }
   printTable(rows);
   const errors = r.scenarios.flatMap((s) => Object.values(s.runs).flat()).reduce((n, x) => n + x.errors + x.non_2xx, 0);

@@ -5,7 +5,6 @@ import sql, { empty, join, raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { ACCESS, type AccessObject, assertVisible, type Scope, scopeFor, visibleSql } from '../platform/auth/access.ts';
 import type { Principal } from '../platform/auth/roles.ts';
-import { etagOf } from '../platform/cache/etag.ts';
 import { type Db, prepared, type Queryable, type Row } from '../platform/db/types.ts';
 import { readInWorkspace } from '../platform/db/workspace-scope.ts';
 import { notFound } from '../platform/errors.ts';
@@ -475,7 +474,7 @@ function registerDealCardRoute(app: FastifyInstance, ctx: ServerContext) {
         seen = { pipeline_id: s.pipeline_id, config: await pipelineConfig(ws, s.pipeline_id) };
         const stamp = `${seen.config.stamp}:${s.stamp}`;
         const hit = cards.card({ ws, id, stamp });
-        if (hit !== undefined) return sendJson(reply.header('etag', etagOf(stamp)), dealCard, Buffer.from(hit, 'latin1'));
+        if (hit !== undefined) return sendJson(reply.header('etag', ctx.caches.etag(seen.config.stamp, s.stamp)), dealCard, hit);
       }
       const c = await scopedRead(ctx, req, 'deals', async (q, scope) => {
         const rows = await q.query<DealCardRow>(dealCardSql(ws, id, scope).card(cards !== undefined));
@@ -488,7 +487,7 @@ function registerDealCardRoute(app: FastifyInstance, ctx: ServerContext) {
       const json = writeCard(assembleDealCard(c, deal, config));
       if (!cards || c.stamp === undefined) return sendJson(reply, dealCard, Buffer.from(json));
       const stamp = `${config.stamp}:${c.stamp}`;
-      return sendJson(reply.header('etag', etagOf(stamp)), dealCard, Buffer.from(cards.keepCard({ ws, id, stamp }, json), 'latin1'));
+      return sendJson(reply.header('etag', ctx.caches.etag(config.stamp, c.stamp)), dealCard, cards.keepCard({ ws, id, stamp }, json));
     },
   );
 }

@@ -163,14 +163,15 @@ export function registerNotificationStream(app: FastifyInstance, ctx: ServerCont
   );
 
   // Logout ends that session's streams at once (the heartbeat would notice within its period).
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.url !== '/api/v1/auth/logout' || reply.statusCode >= 400 || !req.principal) return;
+  app.addHook('onResponse', (req, reply, done) => {
     const p = req.principal;
-    for (const s of [...(streams.get(key(p.workspaceId, p.userId)) ?? [])])
-      if (s.principal.credentialId === p.credentialId && s.principal.via === p.via) {
-        s.out.write(event('end', { reason: 'signed_out' }));
-        s.end();
-      }
+    if (req.url === '/api/v1/auth/logout' && reply.statusCode < 400 && p)
+      for (const s of [...(streams.get(key(p.workspaceId, p.userId)) ?? [])])
+        if (s.principal.credentialId === p.credentialId && s.principal.via === p.via) {
+          s.out.write(event('end', { reason: 'signed_out' }));
+          s.end();
+        }
+    done();
   });
 
   // Shutdown: every stream ends before the server waits for its connections, so close() does not hang.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import sql from 'sql-template-tag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companies } from '../../src/crm/companies.ts';
@@ -29,10 +30,11 @@ describe('the row JSON cache', () => {
     expect(pageEntries(v).ids).toHaveLength(3);
     expect(pageEntries(v).versions).toHaveLength(3);
     expect(v.server).toMatch(/^\d{4}-\d\d-\d\d /);
+    expect(v.digest).toBe(createHash('sha256').update(v.entries).digest('base64'));
     const cache = new RowJsonCache(1 << 20);
     // A page kept under exactly these ids and versions, but while another server answered.
     cache.sameServer('2000-01-01 00:00:00+00');
-    const key = { resource: companies.path, sort: 'name', ws: w.ws, limit: 50, entries: v.entries };
+    const key = { resource: companies.path, sort: 'name', ws: w.ws, limit: 50, digest: v.digest };
     cache.keepPage(key, Buffer.from('{"items":[],"next_cursor":"from another server"}'));
     expect(cache.page(key)).toBeDefined();
     const got = JSON.parse((await listJson(read, cache, w.ws, companies, query)).toString());
@@ -64,6 +66,16 @@ describe('Caches', () => {
     expect(new Caches({ rowCacheMb: 64, reportCacheMs: 1, authCacheMs: 1 }).rows).toBeInstanceOf(RowJsonCache);
     expect(new Caches({ rowCacheMb: 0, reportCacheMs: 1, authCacheMs: 1 }).rows).toBeUndefined();
     expect(() => new Caches({ rowCacheMb: -1, reportCacheMs: 1, authCacheMs: 1 })).toThrow(/rowCacheMb/);
+  });
+
+  it("give ETags that name the server process, whose code writes the bytes: another process's tag for the same digests differs", () => {
+    const settings = { rowCacheMb: 1, reportCacheMs: 1, authCacheMs: 1 };
+    const one = new Caches(settings);
+    expect(one.etag('AbC+/=', 'x_y-z')).toBe(one.etag('AbC+/=', 'x_y-z'));
+    expect(one.etag('AbC+/=', 'x_y-z')).toMatch(/^"[A-Za-z0-9_-]{8}\.AbC\+\/=\.x_y-z"$/);
+    one.clear();
+    expect(one.etag('d')).toBe(one.etag('d'));
+    expect(new Caches(settings).etag('d')).not.toBe(one.etag('d'));
   });
 
   it('turn off and on again for the bench, each by name, emptied when turned off', async () => {

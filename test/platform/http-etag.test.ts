@@ -29,7 +29,8 @@ async function revalidates(path: string) {
   const first = await w.api.get(path);
   expect(first.status).toBe(200);
   const tag = first.headers.get('etag');
-  expect(tag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+  // A strong tag of the characters an entity tag may hold, short enough for a header.
+  expect(tag).toMatch(/^"[!#-~]{20,120}"$/);
   expect(first.headers.get('cache-control')).toBe('private, no-cache');
   const again = await w.api.get(path, { 'if-none-match': tag as string });
   expect(again.status).toBe(304);

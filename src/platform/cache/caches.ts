@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CredentialCache } from './credential-cache.ts';
 import { RowJsonCache } from './row-json-cache.ts';
 import { WorkspaceCache } from './workspace-cache.ts';
@@ -35,6 +36,8 @@ export class Caches {
   private readonly none: WorkspaceCache;
   private readonly noCredentials: CredentialCache;
   private readonly off = new Set<Switchable>();
+  /** Names this server process in its ETags (`etag`). */
+  private readonly process = randomBytes(6).toString('base64url');
 
   constructor(s: CacheSettings) {
     if (!Number.isFinite(s.rowCacheMb) || s.rowCacheMb < 0) throw new Error(`rowCacheMb must be 0 or more, not ${s.rowCacheMb}`);
@@ -65,6 +68,17 @@ export class Caches {
   /** Resolved sessions and API tokens. */
   get credentials(): CredentialCache {
     return this.off.has('credentials') ? this.noCredentials : this.credentialCache;
+  }
+
+  /**
+   * An ETag from the digests, written by the database, of what an answer's bytes follow from (a list
+   * page's rows and versions, a deal card's stamp and configuration): no hashing here. The tag also
+   * names this server process, whose code writes the bytes: after an upgrade a browser's kept answer
+   * is sent again whole rather than confirmed by the same rows (each process of several behind a
+   * proxy thus has tags of its own: a client that changes process gets one answer whole).
+   */
+  etag(...digests: string[]): string {
+    return `"${this.process}.${digests.join('.')}"`;
   }
 
   /** After a successful write in the workspace `ws`: what cannot check itself is stale. */

@@ -20,8 +20,11 @@ export interface PageKey {
   sort: string;
   ws: number;
   limit: number;
-  /** The page's rows' ids and stored versions in order, as the database wrote them (`PageVersions.entries`). */
-  entries: string;
+  /**
+   * The SHA-256 of the page's rows' ids and stored versions in order, as the database wrote and
+   * hashed them (`PageVersions.digest`): a short key for a page of any length.
+   */
+  digest: string;
 }
 
 /** A whole deal card: the digest of every row it shows and of its configuration. */
@@ -40,23 +43,27 @@ export interface CardKey {
  * `sameServer` empties the cache when the statements report another start time. Bounded by bytes,
  * least recently used first.
  *
- * An entry is UTF-8 bytes held as a one-byte string (each byte one character): compact in V8's heap,
- * and copied into the answer as it is (`latin1`: no decoding or encoding, which for Cyrillic text
- * costs V8 about 30 times more than for ASCII).
+ * A row is UTF-8 bytes held as a one-byte string (each byte one character): compact in V8's heap
+ * (a small Buffer of its own costs more), and copied into a page as it is (`latin1`: no decoding or
+ * encoding, which for Cyrillic text costs V8 about 30 times more than for ASCII). A page or a card
+ * is kept as the Buffer that is sent: a hit is written to the socket without a copy.
  */
 export class RowJsonCache {
-  private readonly lru: LRUCache<string, string>;
+  private readonly lru: LRUCache<string, string | Buffer>;
   private server?: string;
 
   constructor(maxBytes: number) {
-    this.lru = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (v, k) => v.length + k.length + ENTRY_OVERHEAD });
+    this.lru = new LRUCache<string, string | Buffer>({
+      maxSize: maxBytes,
+      sizeCalculation: (v, k) => v.length + k.length + ENTRY_OVERHEAD,
+    });
   }
 
   private static rowKey(k: RowKey) {
     return `r:${k.resource}:${k.ws}:${k.id}:${k.version}`;
   }
   private static pageKey(k: PageKey) {
-    return `p:${k.resource}:${k.sort}:${k.ws}:${k.limit}:${k.entries}`;
+    return `p:${k.resource}:${k.sort}:${k.ws}:${k.limit}:${k.digest}`;
   }
   private static cardKey(k: CardKey) {
     return `c:${k.ws}:${k.id}:${k.stamp}`;
@@ -70,31 +77,32 @@ export class RowJsonCache {
 
   /** The row's JSON as UTF-8 bytes in a one-byte string (write it with the `latin1` encoding). */
   row(k: RowKey): string | undefined {
-    return this.lru.get(RowJsonCache.rowKey(k));
+    return this.lru.get(RowJsonCache.rowKey(k)) as string | undefined;
   }
   /** Keeps a row's JSON (a JS string) and returns it as `row` would. */
   keepRow(k: RowKey, json: string): string {
-    return this.keep(RowJsonCache.rowKey(k), Buffer.from(json));
-  }
-
-  page(k: PageKey): string | undefined {
-    return this.lru.get(RowJsonCache.pageKey(k));
-  }
-  keepPage(k: PageKey, bytes: Buffer): string {
-    return this.keep(RowJsonCache.pageKey(k), bytes);
-  }
-
-  card(k: CardKey): string | undefined {
-    return this.lru.get(RowJsonCache.cardKey(k));
-  }
-  keepCard(k: CardKey, json: string): string {
-    return this.keep(RowJsonCache.cardKey(k), Buffer.from(json));
-  }
-
-  private keep(key: string, bytes: Buffer): string {
-    const held = bytes.toString('latin1');
-    this.lru.set(key, held);
+    const held = Buffer.from(json).toString('latin1');
+    this.lru.set(RowJsonCache.rowKey(k), held);
     return held;
+  }
+
+  /** A page's bytes, to be sent as they are (not to be changed). */
+  page(k: PageKey): Buffer | undefined {
+    return this.lru.get(RowJsonCache.pageKey(k)) as Buffer | undefined;
+  }
+  keepPage(k: PageKey, bytes: Buffer): Buffer {
+    this.lru.set(RowJsonCache.pageKey(k), bytes);
+    return bytes;
+  }
+
+  /** A card's bytes, to be sent as they are (not to be changed). */
+  card(k: CardKey): Buffer | undefined {
+    return this.lru.get(RowJsonCache.cardKey(k)) as Buffer | undefined;
+  }
+  keepCard(k: CardKey, json: string): Buffer {
+    const bytes = ownBuffer(json);
+    this.lru.set(RowJsonCache.cardKey(k), bytes);
+    return bytes;
   }
 
   get size() {
@@ -104,4 +112,15 @@ export class RowJsonCache {
   clear() {
     this.lru.clear();
   }
+}
+
+/**
+ * A string's UTF-8 bytes in memory of their own: a small `Buffer.from` is cut from Node's shared
+ * 8 KB slabs, and one kept in a cache would keep its whole slab alive.
+ */
+export function ownBuffer(text: string): Buffer {
+  const size = Buffer.byteLength(text);
+  const out = Buffer.allocUnsafeSlow(size);
+  out.write(text, 0, size, 'utf8');
+  return out;
 }

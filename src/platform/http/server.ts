@@ -142,7 +142,7 @@ function sameOrigin(req: FastifyRequest): boolean {
  */
 function withEtag(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
   if (req.method !== 'GET' || reply.statusCode !== 200 || !(typeof payload === 'string' || Buffer.isBuffer(payload))) return payload;
-  // A route that knows what its bytes follow from has set the tag (`etagOf`); else the bytes' own.
+  // A route that knows what its bytes follow from has set the tag (`Caches.etag`); else the bytes' own.
   const set = reply.getHeader('etag');
   const tag = typeof set === 'string' ? set : `"${createHash('sha1').update(payload).digest('base64url')}"`;
   reply.header('etag', tag);
@@ -216,8 +216,10 @@ export async function buildServer(
   app.setErrorHandler(errorHandler);
   // A 5xx that did not come from an error (a handler answering 503 itself) is logged too; one the
   // error handler logged is not logged twice.
-  app.addHook('onResponse', async (req, reply) => {
+  // Hooks take callbacks, not promises: each runs on every request.
+  app.addHook('onResponse', (req, reply, done) => {
     if (reply.statusCode >= 500 && !loggedErrors.has(req)) req.log.error({ req, res: reply }, 'server error answered');
+    done();
   });
   // The API speaks JSON only: a text/plain body answers 415 instead of failing validation.
   app.removeContentTypeParser('text/plain');
@@ -225,8 +227,13 @@ export async function buildServer(
   await app.register(fastifyCookie);
   // Security headers on every answer: the web app's page and assets, API answers and errors.
   const security = await securityHeaders(ctx.config.secureCookies);
-  app.addHook('onRequest', (_req, reply, done) => {
+  // Graceful shutdown: a handler whose client hung up keeps running; close() waits for it (at
+  // most 10 s) so the database is not closed under a request still using it.
+  const inflight = new Set<object>();
+  let drained: (() => void) | null = null;
+  app.addHook('onRequest', (req, reply, done) => {
     reply.headers(security);
+    inflight.add(req);
     done();
   });
   // Routes opt in (sign-in): per address and e-mail, so one attacker cannot lock out an office.
@@ -264,17 +271,6 @@ export async function buildServer(
     transform: jsonSchemaTransform,
   });
 
-  // Graceful shutdown: a handler whose client hung up keeps running; close() waits for it (at
-  // most 10 s) so the database is not closed under a request still using it.
-  const inflight = new Set<object>();
-  let drained: (() => void) | null = null;
-  app.addHook('onRequest', async (req) => {
-    inflight.add(req);
-  });
-  app.addHook('onSend', async (req) => {
-    inflight.delete(req);
-    if (inflight.size === 0) drained?.();
-  });
   app.addHook('onClose', async () => {
     if (inflight.size === 0) return;
     await new Promise<void>((resolve) => {
@@ -288,14 +284,15 @@ export async function buildServer(
 
   const caches = new Caches(ctx.config);
   app.decorate('caches', caches);
-  // Before the answer leaves (the write has committed): the writer's next request sees the change.
-  app.addHook('onSend', async (req, reply, payload) => {
+  if (ctx.config.benchCacheSwitch) benchCacheSwitch(app, caches);
+  app.addHook('onSend', (req, reply, payload, done) => {
+    inflight.delete(req);
+    if (inflight.size === 0) drained?.();
+    // Before the answer leaves (the write has committed): the writer's next request sees the change.
     if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && reply.statusCode < 400)
       caches.written(req.principal.workspaceId);
-    return payload;
+    done(null, req.routeOptions.config?.etag ? withEtag(req, reply, payload) : payload);
   });
-  if (ctx.config.benchCacheSwitch) benchCacheSwitch(app, caches);
-  app.addHook('onSend', async (req, reply, payload) => (req.routeOptions.config?.etag ? withEtag(req, reply, payload) : payload));
 
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { audit } from '../audit.ts';
 import { type AccessObject, assertVisible, checkScopedWrite, knownScope, type Scope, scopeFor, visibleSql } from '../auth/access.ts';
 import type { Principal } from '../auth/roles.ts';
-import { etagOf } from '../cache/etag.ts';
 import type { AppContext } from '../context.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { inWorkspace, readInWorkspace } from '../db/workspace-scope.ts';
@@ -255,7 +254,7 @@ export function registerResourceRoutes(
           r,
           req.query as Record<string, unknown>,
         );
-        if (page.seed !== undefined) reply.header('etag', etagOf(page.seed));
+        if (page.digest !== undefined && ctx.caches) reply.header('etag', ctx.caches.etag(page.digest));
         return sendJson(reply, s.page, page.bytes);
       },
     );

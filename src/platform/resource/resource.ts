@@ -711,6 +711,8 @@ export interface PageVersions {
    * in the same versions give the same text, so a page seen before is known without reading it.
    */
   entries: string;
+  /** The SHA-256 of `entries` (base64), written by the database: the page's key and its ETag's part. */
+  digest: string;
   limit: number;
   kind: SortKind | null;
   /** When the database server started. */
@@ -750,10 +752,15 @@ export async function listVersions(
   extra: Sql[] = [],
 ): Promise<PageVersions> {
   const { q, limit, kind } = pageSql(ws, r, query, extra, (key) => sql`array[id::text, ${tupleVersion}, (${key})::text]`);
-  const [row] = await tx.query<{ entries: string; server: string }>(
-    prepared(sql`select to_json(array(${q}))::text as entries, ${serverStarted} as server`),
+  // `offset 0` keeps the array one value, built once, that its digest is taken of (a subquery the
+  // planner pulled up would be written out, and computed, twice).
+  const [row] = await tx.query<{ entries: string; digest: string; server: string }>(
+    prepared(
+      sql`select e.entries, encode(sha256(convert_to(e.entries, 'UTF8')), 'base64') as digest, ${serverStarted} as server
+            from (select to_json(array(${q}))::text as entries offset 0) e`,
+    ),
   );
-  return { entries: row.entries, limit, kind, server: row.server };
+  return { entries: row.entries, digest: row.digest, limit, kind, server: row.server };
 }
 
 /** Rows by id as API JSON, with their stored versions (rows outside `extra` or gone are absent). */
@@ -787,8 +794,9 @@ export async function listJson(
 }
 
 /**
- * `listJson`, with what the page's bytes follow from (`seed`: resource, sort, limit and the rows'
- * ids and versions) when the page was answered from them — an ETag without hashing the bytes.
+ * `listJson`, with the digest of the page's rows' ids and versions (`digest`) when the page was
+ * answered from them: with the URL (resource, sort, limit) it names the bytes — an ETag without
+ * hashing them.
  */
 export async function listJsonPage(
   read: <T>(fn: (q: Queryable, extra: Sql[]) => Promise<T>) => Promise<T>,
@@ -796,7 +804,7 @@ export async function listJsonPage(
   ws: number,
   r: Resource,
   query: Record<string, unknown>,
-): Promise<{ bytes: Buffer; seed?: string }> {
+): Promise<{ bytes: Buffer; digest?: string }> {
   const whole = async () => {
     const page = await read((q, extra) => listRecords(q, ws, r, query, extra));
     return { bytes: Buffer.from(`{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.next_cursor)}}`) };
@@ -806,10 +814,9 @@ export async function listJsonPage(
   cache.sameServer(v.server);
   // The page's bytes follow from its rows' ids and versions, the limit and the sort field (whose
   // value the cursor holds) alone.
-  const pageKey = { resource: r.path, sort: (query.sort as string | undefined) ?? r.defaultSort, ws, limit: v.limit, entries: v.entries };
-  const seed = `${pageKey.resource}|${pageKey.sort}|${pageKey.limit}|${v.entries}`;
+  const pageKey = { resource: r.path, sort: (query.sort as string | undefined) ?? r.defaultSort, ws, limit: v.limit, digest: v.digest };
   const kept = cache.page(pageKey);
-  if (kept !== undefined) return { bytes: Buffer.from(kept, 'latin1'), seed };
+  if (kept !== undefined) return { bytes: kept, digest: v.digest };
   const { ids, versions, k } = pageEntries(v);
   const limit = v.limit;
   const n = Math.min(ids.length, limit);
@@ -833,18 +840,16 @@ export async function listJsonPage(
       parts[i] = f.json;
     }
   }
-  const bytes = pageBytes(parts as string[], next);
-  cache.keepPage(pageKey, bytes);
-  return { bytes, seed };
+  return { bytes: cache.keepPage(pageKey, pageBytes(parts as string[], next)), digest: v.digest };
 }
 
-/** The page's bytes from its rows' UTF-8 bytes held as one-byte strings (`RowJsonCache`). */
+/** The page's bytes, in memory of their own (kept by the cache), from its rows' UTF-8 bytes held as one-byte strings (`RowJsonCache`). */
 function pageBytes(items: string[], next: string | null): Buffer {
   const head = '{"items":[';
   const tail = Buffer.from(`],"next_cursor":${JSON.stringify(next)}}`);
   let size = head.length + Math.max(items.length - 1, 0) + tail.length;
   for (const x of items) size += x.length;
-  const out = Buffer.allocUnsafe(size);
+  const out = Buffer.allocUnsafeSlow(size);
   let at = out.write(head, 0, 'latin1');
   for (const [i, x] of items.entries()) {
     if (i > 0) out[at++] = 0x2c; // ,
