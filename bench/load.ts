@@ -10,7 +10,7 @@
  * Interleaved comparisons of lists and the deal card (docs/operations.md#load), run directly:
  *
  *   npx tsx bench/load.ts --ab cache [--off rows,cards,config] [--rounds 6] [--seconds 10] [--warm-up 3]
- *   npx tsx bench/load.ts --ab commits --old-tree /tmp/old-voronka [--rounds 6] [--split] …
+ *   npx tsx bench/load.ts --ab commits --old-tree /tmp/old-voronka [--rounds 6] [--split] [--only "deal card"] …
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -334,7 +334,7 @@ function cacheSwitch(child: ChildProcess) {
  */
 export async function benchLoadAb(
   kind: 'cache' | 'commits',
-  opts: { rounds: number; seconds: number; warmUpS: number; oldTree?: string; off?: string; split?: boolean },
+  opts: { rounds: number; seconds: number; warmUpS: number; oldTree?: string; off?: string; split?: boolean; only?: string },
 ) {
   const servers: ChildProcess[] = [];
   try {
@@ -351,12 +351,15 @@ export async function benchLoadAb(
     }
     const { databaseUrl, read, lists, fixed } = await prepareLoad(preset);
     // --split: each list its own scenario, to see which one a difference comes from.
-    const scenarios = opts.split
+    const all = opts.split
       ? [...lists.map((path) => ({ name: path.replace('/api/v1/', ''), next: fixed(path) })), { name: 'deal card', next: read('card') }]
       : [
           { name: 'lists', next: read('list') },
           { name: 'deal card', next: read('card') },
         ];
+    // --only NAME: one scenario (e.g. to profile it alone).
+    const scenarios = opts.only ? all.filter((x) => x.name === opts.only) : all;
+    if (scenarios.length === 0) throw new Error(`--only: no scenario "${opts.only}" (${all.map((x) => x.name).join(', ')})`);
     let arms: [Arm, Arm];
     if (kind === 'cache') {
       const s = await startServer(databaseUrl, { VORONKA_BENCH_CACHE_SWITCH: '1' });
@@ -380,7 +383,7 @@ export async function benchLoadAb(
     const result = await interleave(kind, arms, scenarios, opts.rounds, opts.seconds, opts.warmUpS);
     mkdirSync(join('bench', 'results'), { recursive: true });
     const base = kind === 'cache' && opts.off && opts.off !== 'rows,cards,config' ? `cache-${opts.off.replaceAll(',', '-')}` : kind;
-    const name = opts.split ? `${base}-split` : base;
+    const name = `${base}${opts.split ? '-split' : ''}${opts.only ? `-${opts.only.replaceAll(/[^a-z0-9]+/g, '-')}` : ''}`;
     writeFileSync(join('bench', 'results', `load-ab-${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
@@ -481,6 +484,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     oldTree: opt('old-tree'),
     off: opt('off'),
     split: argv.includes('--split'),
+    only: opt('only'),
   });
   printLoadAb(r);
 }

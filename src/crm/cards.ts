@@ -125,24 +125,21 @@ const EDIT_REFS: [string, string, string][] = [
  * scan of the whole table, planned so dear that PostgreSQL compiled the statement (JIT) on every
  * card — 60–200 ms on the load bench's demo.
  */
-const refNameSql = (ws: number, id: 'from_id' | 'to_id') =>
-  sql`case c.key ${join(
-    EDIT_REFS.map(
+const refNameSql = (id: 'from_id' | 'to_id') =>
+  raw(
+    `case c.key ${EDIT_REFS.map(
       ([col, table, name]) =>
-        sql`when ${col} then (select ${raw(name)} from ${raw(table)} t where t.workspace_id = ${ws} and t.id = ${raw(`c.${id}`)})`,
-    ),
-    ' ',
-  )} end`;
+        `when '${col}' then (select ${name} from ${table} t where t.workspace_id = a.workspace_id and t.id = c.${id})`,
+    ).join(' ')} end`,
+  );
 const refIdSql = (end: 'from' | 'to') =>
   raw(`case when e.value->>'${end}' ~ '^[0-9]{1,15}$' then (e.value->>'${end}')::int8 end as ${end}_id`);
 /**
  * An edit's changes as a JSON array in field order: field, from → to, and for a reference the
  * names behind its ids (now: a renamed company shows its new name).
  */
-const editChangesSql = (
-  ws: number,
-) => sql`(select coalesce(json_agg(json_build_object('field', c.key, 'from', c.value->'from', 'to', c.value->'to',
-    'from_name', ${refNameSql(ws, 'from_id')}, 'to_name', ${refNameSql(ws, 'to_id')}) order by c.key), '[]'::json)
+const editChangesSql = sql`(select coalesce(json_agg(json_build_object('field', c.key, 'from', c.value->'from', 'to', c.value->'to',
+    'from_name', ${refNameSql('from_id')}, 'to_name', ${refNameSql('to_id')}) order by c.key), '[]'::json)
     from (select e.key, e.value, ${refIdSql('from')}, ${refIdSql('to')} from jsonb_each(a.changes) e offset 0) c)`;
 
 /** Field edits from the audit log: which fields changed, from what to what, by whom; archive and restore. */
@@ -152,7 +149,7 @@ const editsPart = (ws: number, entity: string, id: number) =>
     alias: 'a',
     joins: sql`left join users u on u.workspace_id = a.workspace_id and u.id = a.user_id`,
     where: sql`a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action in ('update', 'archive', 'restore')`,
-    cols: sql`a.id, ${utcSql('a.at')} as at, u.name as "user", a.action, ${editChangesSql(ws)} as changes`,
+    cols: sql`a.id, ${utcSql('a.at')} as at, u.name as "user", a.action, ${editChangesSql} as changes`,
     order: 'a.at desc, a.id desc',
     limit: 100,
     jsonOrder: 'x.at desc, x.id desc',
