@@ -253,6 +253,8 @@ describe('the standard: requirements, playbooks, segments, calendar', () => {
     await page.getByRole('button', { name: 'Применить' }).click();
     await page.getByText('Календарь загружен: добавлено 13, изменено 0, без изменений 0.').waitFor();
     const list = page.getByTestId('calendar-list');
+    // The list is read again after the message shows: wait for its new last row before reading it.
+    await list.locator('tbody tr').last().getByText('Перенос с 3 января').waitFor();
     expect((await list.locator('tbody tr').last().locator('th, td').allTextContents()).map(plain).join(' ')).toBe(
       '31.12.2026 нерабочий Перенос с 3 января',
     );
