@@ -8,6 +8,7 @@ import { ratio } from '../analytics/stats.ts';
 import type { Queryable } from '../platform/db/types.ts';
 import { toMajor } from '../platform/money.ts';
 import { CASE_KINDS, type CaseKind, RECORDER_ROLES, type RecorderRole } from './cases.ts';
+import { renewingSql } from './renewal-rule.ts';
 
 /**
  * The `accounts` report of kpi.md ("Key accounts and service"): renewals, logo and revenue churn,
@@ -149,10 +150,7 @@ export function accountCtes(ws: number, tz: string, p: Period, asOf: Date, withO
  */
 export function renewedSql(ws: number, tz: string, asOf: Date): Sql {
   const visible = DateTime.fromMillis(asOf.getTime() - 1, { zone: tz }).toISODate();
-  return sql`exists (select 1 from contracts n
-    where n.workspace_id = ${ws} and n.company_id = c.company_id and n.product_group_id = c.product_group_id
-      and n.start_date > c.start_date and n.start_date <= c.end_date + 31 and n.id <> c.id
-      and n.start_date <= ${visible}::date)`;
+  return sql`exists (select 1 ${renewingSql({ ws, startedBy: sql`${visible}::date` })})`;
 }
 
 /**

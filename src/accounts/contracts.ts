@@ -7,6 +7,7 @@ import type { Queryable } from '../platform/db/types.ts';
 import { AppError, type FieldIssue, fieldIssue, notFound, validationError, versionConflict } from '../platform/errors.ts';
 import { moneyMinor } from '../platform/resource/fields.ts';
 import { idSchema } from '../platform/resource/resource.ts';
+import { successorSql } from './renewal-rule.ts';
 import { syncRenewalTasks } from './renewal-tasks.ts';
 
 /**
@@ -99,14 +100,6 @@ export async function workspaceToday(tx: Queryable, ws: number, now: Date): Prom
   const [w] = await tx.query<{ timezone: string }>(sql`select timezone from workspaces where workspace_id = ${ws}`);
   return { today: DateTime.fromJSDate(now, { zone: w.timezone }).toISODate() ?? '', zone: w.timezone };
 }
-
-/** SQL: the contract (alias `c`) renewed by another one of its company and product group (kpi.md). */
-export const successorSql = (asOf?: Sql) => sql`(
-  select n.id from contracts n
-   where n.workspace_id = c.workspace_id and n.company_id = c.company_id and n.product_group_id = c.product_group_id
-     and n.id <> c.id and n.start_date > c.start_date and n.start_date <= c.end_date + 31
-     ${asOf ?? empty}
-   order by n.start_date, n.id limit 1)`;
 
 /** The contract's JSON as the API gives it, with names and the derived status at `today`. */
 export function contractSelect(today: string): Sql {

@@ -3,6 +3,7 @@ import sql, { empty } from 'sql-template-tag';
 import { audit } from '../platform/audit.ts';
 import type { Queryable } from '../platform/db/types.ts';
 import { type Calendar, isWorkingDay, loadCalendar } from '../process/calendar.ts';
+import { renewedNowSql } from './renewal-rule.ts';
 
 /**
  * The renewal task of a contract: due N business days (the workspace's `renewal_notice_days`,
@@ -26,11 +27,7 @@ export function renewalDue(endDay: string, days: number, zone: string, cal: Cale
   return d.toJSDate();
 }
 
-/** The contract (alias `c`) is renewed now: by kpi.md's rule on the dates, or by a renewal entered from it. */
-const renewedNow = sql`(exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.company_id = c.company_id
-                    and n.product_group_id = c.product_group_id and n.id <> c.id
-                    and n.start_date > c.start_date and n.start_date <= c.end_date + 31)
-  or exists (select 1 from contracts n where n.workspace_id = c.workspace_id and n.renews_id = c.id))`;
+const renewedNow = renewedNowSql();
 
 interface Want {
   id: number;

@@ -6,7 +6,7 @@ import { type DbTarget, openDb } from '../platform/db/open-db.ts';
 import type { Db, Queryable } from '../platform/db/types.ts';
 import { DbError } from '../platform/db/types.ts';
 import { inWorkspace } from '../platform/db/workspace-scope.ts';
-import { AppError, type Locale, pick } from '../platform/errors.ts';
+import { AppError, pick } from '../platform/errors.ts';
 import { resolveWorkspace } from '../platform/workspaces.ts';
 
 export interface DbOptions {

@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { funnelQueryForCaller } from '../analytics/report-scope.ts';
 import { assertVisible, requireAccess, scopeFor } from '../platform/auth/access.ts';
 import type { AppContext } from '../platform/context.ts';
-import { AppError, fieldIssue, validationError } from '../platform/errors.ts';
+import { AppError, validationError } from '../platform/errors.ts';
 import { requestLocale } from '../platform/http/locale.ts';
-import { readTime, requiredText, WHAT } from '../platform/resource/fields.ts';
+import { WHAT } from '../platform/resource/fields.ts';
+import { namedList } from '../platform/resource/named-list.ts';
 import type { Resource } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
 import {
@@ -26,36 +27,14 @@ import { currentIcp, explainFit, icpRulesSchema, parseIcpRules, previewIcp, save
 import { deleteSpend, findChannel, listSpend, marketingGuard, spendInputSchema, spendRowSchema, upsertSpend } from './spend.ts';
 import { addTouch, journeyOf, journeySchema, touchInputSchema, touchSchema } from './touches.ts';
 
-/** Why leads are disqualified: a list kept like the loss reasons. Deactivated, never deleted. */
-export const disqualifyReasons: Resource = {
+/** Why leads are disqualified: a list kept like the loss reasons. */
+export const disqualifyReasons: Resource = namedList({
   path: 'lead-disqualify-reasons',
   table: 'lead_disqualify_reasons',
   what: WHAT.disqualifyReason,
-  defaultSort: 'position',
-  fields: {
-    name_ru: requiredText(200, { sort: true }),
-    name_en: requiredText(200, { sort: true }),
-    position: { out: z.number().int(), in: z.number().int().min(0).max(10_000), sort: true },
-    active: {
-      out: z.boolean(),
-      in: z.boolean(),
-      filter: 'bool',
-      description: 'Offered when a lead is disqualified; an inactive reason stays on the leads that name it',
-    },
-    created_at: readTime(),
-  },
-  beforeWrite: async ({ tx, principal, values, existing }) => {
-    if (values.name_ru === undefined) return;
-    const [dup] = await tx.query<{ id: number }>(
-      sql`select id from lead_disqualify_reasons where workspace_id = ${principal.workspaceId} and lower(name_ru) = lower(${values.name_ru as string})
-            and id <> ${(existing?.id as number | undefined) ?? 0}`,
-    );
-    if (dup)
-      throw validationError([
-        fieldIssue('name_ru', `reason "${values.name_ru}" already exists`, `причина «${values.name_ru}» уже есть`, 'duplicate'),
-      ]);
-  },
-};
+  names: 'ru+en',
+  activeMeans: 'Offered when a lead is disqualified; an inactive reason stays on the leads that name it',
+});
 
 const icpView = z.object({
   version: z.number().int().nullable().describe('null: the workspace has no ICP rules yet'),

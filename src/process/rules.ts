@@ -7,7 +7,8 @@ import type { Principal } from '../platform/auth/roles.ts';
 import type { AppContext } from '../platform/context.ts';
 import type { Queryable, Row } from '../platform/db/types.ts';
 import { fieldIssue, validationError, versionConflict } from '../platform/errors.ts';
-import { readTime, requiredText, WHAT } from '../platform/resource/fields.ts';
+import { WHAT } from '../platform/resource/fields.ts';
+import { namedList } from '../platform/resource/named-list.ts';
 import { conflict, getRecord, idSchema, type Resource, schemasOf, toApi } from '../platform/resource/resource.ts';
 import { errorResponses, idParams, principalOf, registerResourceRoutes, scoped } from '../platform/resource/resource-routes.ts';
 import { FORCE_POLICIES, type MovePolicy, readMovePolicy } from './config-rules.ts';
@@ -16,54 +17,14 @@ import { STANDARD_TEMPLATES, templateDoc } from './templates.ts';
 
 export const LOSS_REASON = { en: 'loss reason', ru: 'причина проигрыша' };
 
-/** Why deals are lost: the head of sales' list, offered when a deal is lost. Deactivated, never deleted. */
-export const lossReasons: Resource = {
+/** Why deals are lost: the head of sales' list, offered when a deal is lost. */
+export const lossReasons: Resource = namedList({
   path: 'loss-reasons',
   table: 'loss_reasons',
   what: LOSS_REASON,
-  defaultSort: 'position',
-  fields: {
-    name_ru: requiredText(200, { sort: true }),
-    name_en: requiredText(200, { sort: true }),
-    position: {
-      out: z.number().int(),
-      in: z.number().int().min(0).max(10_000),
-      sort: true,
-    },
-    active: {
-      out: z.boolean(),
-      in: z.boolean(),
-      filter: 'bool',
-      description: 'Offered when a deal is lost; an inactive reason stays on the entries that name it',
-    },
-    created_at: readTime(),
-  },
-  beforeWrite: async ({ tx, principal, values, existing }) => {
-    const ws = principal.workspaceId;
-    if (values.name_ru !== undefined) {
-      const [dup] = await tx.query<{ id: number }>(
-        sql`select id from loss_reasons where workspace_id = ${ws} and lower(name_ru) = lower(${values.name_ru as string})
-              and id <> ${(existing?.id as number | undefined) ?? 0}`,
-      );
-      if (dup)
-        throw validationError([
-          fieldIssue(
-            'name_ru',
-            `the reason "${values.name_ru}" is already in the list`,
-            `причина «${values.name_ru}» уже есть в списке`,
-            'duplicate',
-          ),
-        ]);
-    }
-    if (!existing && values.position === undefined) {
-      // A new reason goes to the end of the list.
-      const [r] = await tx.query<{ p: number }>(
-        sql`select coalesce(max(position), 0) + 1 as p from loss_reasons where workspace_id = ${ws}`,
-      );
-      values.position = r.p;
-    }
-  },
-};
+  names: 'ru+en',
+  activeMeans: 'Offered when a deal is lost; an inactive reason stays on the entries that name it',
+});
 
 const reasonOut = schemasOf(lossReasons).output;
 const stageOut = schemasOf(stages).output;
