@@ -154,6 +154,15 @@ const editsPart = (ws: number, entity: string, id: number) =>
     limit: 100,
     jsonOrder: 'x.at desc, x.id desc',
   });
+/**
+ * For a card's stamp: the changes of the same edits as `editsPart` shows, with the names behind
+ * their ids — a record renamed that only an edit names changes the card too.
+ */
+const editNamesStampSql = (ws: number, entity: string, id: number) =>
+  sql`(select string_agg(${editChangesSql}::text, '|' order by a.at desc, a.id desc)
+         from (select * from audit_log a
+                where a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action in ('update', 'archive', 'restore')
+                order by a.at desc, a.id desc limit 100) a)`;
 type EditChange = z.infer<typeof editChange>;
 type EditRow = { at: string; user: string | null; action: 'update' | 'archive' | 'restore'; changes: EditChange[] };
 const editItems = (rows: EditRow[]) =>
@@ -335,7 +344,13 @@ export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   const names = (table: string) =>
     sql`(select string_agg(concat(id, ':', length(name), ':', name), ',' order by id) from ${raw(table)} where workspace_id = ${ws})`;
   // Every part in a fixed place (`concat` takes a null as empty): two different cards never give the same text.
-  const parts = [...[tasks, moves, activities, edits].map((p) => p.versions()), names('users'), names('stages'), namesStampSql(ws, 'd')];
+  const parts = [
+    ...[tasks, moves, activities, edits].map((p) => p.versions()),
+    names('users'),
+    names('stages'),
+    namesStampSql(ws, 'd'),
+    editNamesStampSql(ws, 'deals', id),
+  ];
   const stamp = () =>
     sql`encode(sha256(convert_to(concat(d.row_version, ${join(
       parts.map((p) => sql`'|', ${p}`),

@@ -212,6 +212,19 @@ describe('deal cards from the row cache', () => {
       ['amount_minor', 'region'],
     ],
     [
+      "a company named only in an edit renamed (the names behind an edit's ids)",
+      async () => {
+        const [c] = await owner(sql`insert into companies (workspace_id, name) values (${w.ws}, 'ООО «Прежняя»') returning id`);
+        await owner(sql`insert into audit_log (workspace_id, at, user_id, entity, entity_id, action, changes)
+                        values (${w.ws}, '2025-03-03T09:40:00Z', null, 'deals', ${ids.deal}, 'update',
+                                ${JSON.stringify({ company_id: { from: Number(c.id), to: ids.company } })}::jsonb)`);
+        await card(ids.deal); // the card with that edit, in the cache
+        await owner(sql`update companies set name = 'ООО «Переименованная»' where id = ${c.id}`);
+      },
+      (c) => c.timeline.find((t: { kind: string; title: string }) => t.kind === 'edit' && t.title === 'company_id').changes[0].from_name,
+      'ООО «Переименованная»',
+    ],
+    [
       'a move (a new entry of the history)',
       () => w.api.post(`/deals/${ids.deal}/move`, { stage_id: w.stage('Встреча').id }),
       (c) => c.stage.name,
