@@ -474,7 +474,10 @@ async function writeContracts(tx: Queryable, t: Target, r: AccountsReport, rows:
     'product_groups',
     rows.map((c) => c.product_group),
     (n) =>
-      sql`insert into product_groups (workspace_id, name, created_at, updated_at) select ${t.ws}, n, ${t.now}, ${t.now} from unnest(${n}::text[]) as n`,
+      // At the end of the list, as a group made in the app goes.
+      sql`insert into product_groups (workspace_id, name, position, created_at, updated_at)
+          select ${t.ws}, n, least((select coalesce(max(position), 0) from product_groups where workspace_id = ${t.ws}) + i, 10000), ${t.now}, ${t.now}
+            from unnest(${n}::text[]) with ordinality as u(n, i)`,
   );
   r.new_product_groups = groups.created;
   const owners = await ensureOwners(

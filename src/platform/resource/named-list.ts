@@ -9,7 +9,7 @@ import type { Field, Resource } from './resource.ts';
  * groups: a name (in Russian and English, or one), a position, whether it is offered, when it was
  * made. Deactivated, never deleted: the records that name an entry keep it. A name is unique in
  * its list whatever its case (the Russian one when there are two), and a new entry goes to the end
- * of the list unless it is given a position.
+ * of the list unless it is given a position (at most the highest position the API takes).
  */
 export function namedList(def: {
   path: string;
@@ -48,7 +48,9 @@ export function namedList(def: {
           throw validationError([fieldIssue(unique, `"${name}" is already in the list`, `«${name}» уже есть в списке`, 'duplicate')]);
       }
       if (!existing && values.position === undefined) {
-        const [r] = await tx.query<{ p: number }>(sql`select coalesce(max(position), 0) + 1 as p from ${table} where workspace_id = ${ws}`);
+        const [r] = await tx.query<{ p: number }>(
+          sql`select least(coalesce(max(position), 0) + 1, 10000) as p from ${table} where workspace_id = ${ws}`,
+        );
         values.position = r.p;
       }
     },
