@@ -95,15 +95,19 @@ function cardPart(p: {
   order: string;
   jsonOrder: string;
   limit?: number;
+  /** What else of each row the stamp covers besides its id and version (text that joins can change). */
+  stamp?: Sql;
 }) {
   const from = raw(`from ${p.table} ${p.alias}`);
+  // Its length first: two different lists of rows never give the same text.
+  const extra = p.stamp ? sql`, ':', length(${p.stamp}), ':', ${p.stamp}` : empty;
   const tail = raw(` order by ${p.order}${p.limit ? ` limit ${p.limit}` : ''}`);
   // Built when asked: a card seen before needs only the versions, a card read whole the JSON.
   return {
     json: () => jsonList(sql`select ${p.cols} ${from} ${p.joins ?? empty} where ${p.where}${tail}`, p.jsonOrder),
     // In the part's order: the array constructor takes its query's `order by`.
     versions: () =>
-      sql`array_to_string(array(select concat(${raw(`${p.alias}.id, ':', ${p.alias}.xmin`)}) ${from} where ${p.where}${tail}), ',')`,
+      sql`array_to_string(array(select concat(${raw(`${p.alias}.id, ':', ${p.alias}.xmin`)}${extra}) ${from} where ${p.where}${tail}), ',')`,
   };
 }
 
@@ -153,16 +157,9 @@ const editsPart = (ws: number, entity: string, id: number) =>
     order: 'a.at desc, a.id desc',
     limit: 100,
     jsonOrder: 'x.at desc, x.id desc',
+    // The names behind the changes' ids: a record renamed that only an edit names changes the card.
+    stamp: sql`${editChangesSql}::text`,
   });
-/**
- * For a card's stamp: the changes of the same edits as `editsPart` shows, with the names behind
- * their ids — a record renamed that only an edit names changes the card too.
- */
-const editNamesStampSql = (ws: number, entity: string, id: number) =>
-  sql`(select string_agg(${editChangesSql}::text, '|' order by a.at desc, a.id desc)
-         from (select * from audit_log a
-                where a.workspace_id = ${ws} and a.entity = ${entity} and a.entity_id = ${id} and a.action in ('update', 'archive', 'restore')
-                order by a.at desc, a.id desc limit 100) a)`;
 type EditChange = z.infer<typeof editChange>;
 type EditRow = { at: string; user: string | null; action: 'update' | 'archive' | 'restore'; changes: EditChange[] };
 const editItems = (rows: EditRow[]) =>
@@ -344,13 +341,7 @@ export function dealCardSql(ws: number, id: number, scope: Scope | null) {
   const names = (table: string) =>
     sql`(select string_agg(concat(id, ':', length(name), ':', name), ',' order by id) from ${raw(table)} where workspace_id = ${ws})`;
   // Every part in a fixed place (`concat` takes a null as empty): two different cards never give the same text.
-  const parts = [
-    ...[tasks, moves, activities, edits].map((p) => p.versions()),
-    names('users'),
-    names('stages'),
-    namesStampSql(ws, 'd'),
-    editNamesStampSql(ws, 'deals', id),
-  ];
+  const parts = [...[tasks, moves, activities, edits].map((p) => p.versions()), names('users'), names('stages'), namesStampSql(ws, 'd')];
   const stamp = () =>
     sql`encode(sha256(convert_to(concat(d.row_version, ${join(
       parts.map((p) => sql`'|', ${p}`),

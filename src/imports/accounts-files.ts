@@ -9,6 +9,7 @@ import { readAccountSettings, saveAccountSettings } from '../accounts/settings.t
 import { parseInstant as parseOffsetInstant } from '../marketing/touches.ts';
 import type { Queryable } from '../platform/db/types.ts';
 import type { Msg } from '../platform/errors.ts';
+import { endOfListSql } from '../platform/resource/named-list.ts';
 import { type CsvHeader, type CsvRow, readCsv } from './csv-source.ts';
 import { rowError } from './import-errors.ts';
 import { parseAmountMinor } from './values.ts';
@@ -476,7 +477,7 @@ async function writeContracts(tx: Queryable, t: Target, r: AccountsReport, rows:
     (n) =>
       // At the end of the list, as a group made in the app goes.
       sql`insert into product_groups (workspace_id, name, position, created_at, updated_at)
-          select ${t.ws}, n, least((select coalesce(max(position), 0) from product_groups where workspace_id = ${t.ws}) + i, 10000), ${t.now}, ${t.now}
+          select ${t.ws}, n, ${endOfListSql('product_groups', t.ws, sql`i`)}, ${t.now}, ${t.now}
             from unnest(${n}::text[]) with ordinality as u(n, i)`,
   );
   r.new_product_groups = groups.created;

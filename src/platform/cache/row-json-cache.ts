@@ -118,7 +118,7 @@ export class RowJsonCache {
  * A string's UTF-8 bytes in memory of their own: a small `Buffer.from` is cut from Node's shared
  * 8 KB slabs, and one kept in a cache would keep its whole slab alive.
  */
-export function ownBuffer(text: string): Buffer {
+function ownBuffer(text: string): Buffer {
   const size = Buffer.byteLength(text);
   const out = Buffer.allocUnsafeSlow(size);
   out.write(text, 0, size, 'utf8');

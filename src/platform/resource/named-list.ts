@@ -1,8 +1,18 @@
-import sql, { raw } from 'sql-template-tag';
+import sql, { raw, type Sql } from 'sql-template-tag';
 import { z } from 'zod';
 import { fieldIssue, type Msg, validationError } from '../errors.ts';
 import { readTime, requiredText } from './fields.ts';
 import type { Field, Resource } from './resource.ts';
+
+/** The highest position the API takes. */
+const MAX_POSITION = 10_000;
+
+/**
+ * The position `after` places past the end of a named list (`after`: 1 for one new entry, or an
+ * ordinality for several in one statement), at most the highest the API takes.
+ */
+export const endOfListSql = (table: string, ws: number, after: Sql) =>
+  sql`least((select coalesce(max(position), 0) from ${raw(table)} where workspace_id = ${ws}) + ${after}, ${MAX_POSITION})`;
 
 /**
  * A list a workspace keeps of named things — loss, disqualification and churn reasons, product
@@ -32,7 +42,7 @@ export function namedList(def: {
     defaultSort: 'position',
     fields: {
       ...names,
-      position: { out: z.number().int(), in: z.number().int().min(0).max(10_000), sort: true },
+      position: { out: z.number().int(), in: z.number().int().min(0).max(MAX_POSITION), sort: true },
       active: { out: z.boolean(), in: z.boolean(), filter: 'bool', description: def.activeMeans },
       created_at: readTime(),
     },
@@ -48,9 +58,7 @@ export function namedList(def: {
           throw validationError([fieldIssue(unique, `"${name}" is already in the list`, `«${name}» уже есть в списке`, 'duplicate')]);
       }
       if (!existing && values.position === undefined) {
-        const [r] = await tx.query<{ p: number }>(
-          sql`select least(coalesce(max(position), 0) + 1, 10000) as p from ${table} where workspace_id = ${ws}`,
-        );
+        const [r] = await tx.query<{ p: number }>(sql`select ${endOfListSql(def.table, ws, sql`1`)} as p`);
         values.position = r.p;
       }
     },
